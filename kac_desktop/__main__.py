@@ -1,0 +1,3 @@
+from kac_desktop.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,37 @@
+"""Where things live: the default database in the platform's user-data folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+APP_NAME = "kac_desktop"
+
+
+def data_dir() -> Path:
+    override = os.environ.get("KAC_DATA_DIR")
+    return Path(override) if override else Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_database_path() -> Path:
+    return data_dir() / "kac.db"
+
+
+def database_url(target: str | os.PathLike[str] | None = None) -> str:
+    """A SQLAlchemy URL from ``--db``: a URL is taken as it is, anything else is a file path."""
+    if target is None:
+        target = default_database_path()
+    text = str(target)
+    if "://" in text:
+        return text
+    return "sqlite:///" + str(Path(text).expanduser().resolve())
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for another database or an in-memory one."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url != "sqlite://" and ":memory:" not in url:
+        return Path(url[len(prefix):])
+    return None

@@ -1,0 +1,97 @@
+"""The customer file (客户档案, DOMAIN.md §2) and its contacts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, Tracked, UTCDateTime
+
+
+class Customer(Tracked, Base):
+    __tablename__ = "customers"
+
+    # basic
+    name: Mapped[str] = mapped_column(String(200))
+    # normalised name (rules.names) for the no-double-development check
+    name_key: Mapped[str] = mapped_column(String(200), index=True)
+    # pinyin of the name, for sorting by name in the order users expect
+    name_sort: Mapped[str] = mapped_column(String(400), default="")
+    credit_code: Mapped[str | None] = mapped_column(String(18), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="key")
+    nature: Mapped[str] = mapped_column(String(20), default="enterprise")
+    industry: Mapped[str] = mapped_column(String(20), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    area: Mapped[str] = mapped_column(String(10), default="city")
+    branch_id: Mapped[str] = mapped_column(ForeignKey("branches.id"), index=True)
+    manager_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    business_scope: Mapped[str] = mapped_column(Text, default="")
+    cooperation_start: Mapped[date | None] = mapped_column(Date)
+    # business
+    product_lines: Mapped[list] = mapped_column(JSON, default=list)
+    express_kinds: Mapped[list] = mapped_column(JSON, default=list)
+    geo_scope: Mapped[str] = mapped_column(String(20), default="")
+    settlement: Mapped[str] = mapped_column(String(20), default="")
+    contract_no: Mapped[str] = mapped_column(String(50), default="")
+    contract_start: Mapped[date | None] = mapped_column(Date)
+    contract_end: Mapped[date | None] = mapped_column(Date)
+    tariff_discount: Mapped[str] = mapped_column(String(100), default="")
+    # preferences
+    pickup_times: Mapped[str] = mapped_column(String(200), default="")
+    special_needs: Mapped[str] = mapped_column(Text, default="")
+    # credit
+    credit_rating: Mapped[str] = mapped_column(String(5), default="")
+    payment_record: Mapped[str] = mapped_column(Text, default="")
+    arrears: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    # classification: the confirmed tier; suggestions live in tier_assessments
+    tier: Mapped[str] = mapped_column(String(20), default="ordinary", index=True)
+    tier_confirmed_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    tier_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    visit_class_override: Mapped[int | None] = mapped_column(Integer)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # denormalised for the list (sortable in SQL), kept by the customer service on save
+    primary_contact: Mapped[str] = mapped_column(String(50), default="")
+    primary_phone: Mapped[str] = mapped_column(String(30), default="")
+    completeness: Mapped[int] = mapped_column(Integer, default=0)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="Contact.created_at"
+    )
+
+
+class Contact(Tracked, Base):
+    __tablename__ = "contacts"
+
+    customer_id: Mapped[str] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(50))
+    role: Mapped[str] = mapped_column(String(20), default="contact")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    mobile: Mapped[str] = mapped_column(String(30), default="")
+    email: Mapped[str] = mapped_column(String(100), default="")
+    birthday: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    customer: Mapped[Customer] = relationship(back_populates="contacts")
+
+
+class CustomerSearch(Base):
+    """One row of lowercase search text per customer (name, pinyin, initials, credit code,
+    contact names and phones), kept by the customer service on every save.  A narrow table
+    keeps the LIKE scan short."""
+
+    __tablename__ = "customer_search"
+
+    customer_id: Mapped[str] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    text: Mapped[str] = mapped_column(Text, default="")
+
+
+Index("ix_customers_manager_archived", Customer.manager_id, Customer.archived)

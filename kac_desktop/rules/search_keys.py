@@ -1,0 +1,80 @@
+"""Keys for finding and sorting customers by name, pinyin and pinyin initials (DESIGN.md:
+"Search by name also answers pinyin initials (zgyz → 中国邮政…) and pinyin").
+
+The service stores ``search_text(...)`` in a column and filters with
+``search_text LIKE '%' || normalise_query(q) || '%'``.  Both sides are *folded* the same way:
+
+* NFKC (full-width ``０５９１`` → ``0591``) and lower case;
+* whitespace, control characters and all punctuation removed — spaces, hyphens, brackets,
+  dots, ``@``.  So the phone ``0591-8888 1234`` is kept as ``059188881234`` and is found by
+  ``88881234``, ``0591 8888`` or ``0591-88881234`` alike; ``华闽集团`` finds
+  ``华闽（集团）有限公司``; ``zhong guo`` finds 中国.  A side effect that the service relies on:
+  a normalised query never contains the LIKE wildcards ``%`` and ``_`` (punctuation), nor the
+  part separator.
+
+The parts of the search text (name, pinyin, initials, each extra) are joined with
+``SEPARATOR`` (U+001F, a control character a folded query cannot contain), so a query never
+matches across two parts (the end of a name and the start of a phone number).
+
+Pinyin comes from pypinyin without tones, the most common reading of a polyphonic
+character in its phrase (重庆 → chongqing, 银行 → yinhang); ü is written ``v`` as on a
+keyboard (绿 → lv).  Latin letters and digits in a name are kept whole in the pinyin and the
+initials (``中国邮政EMS`` → ``zhongguoyouzhengems`` / ``zgyzems``).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from pypinyin import Style, lazy_pinyin
+
+SEPARATOR = "\x1f"
+_DROPPED_CATEGORIES = ("P", "Z", "Cc", "Cf")
+
+
+def _fold(text: str) -> str:
+    # Removing a character can leave a combining mark next to a letter it composes with
+    # ("T¨" → "t" + U+0308), so normalise again until nothing changes: idempotent.
+    while True:
+        normal = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).lower())
+        folded = "".join(
+            char
+            for char in normal
+            if not unicodedata.category(char).startswith(_DROPPED_CATEGORIES)
+        )
+        if folded == text:
+            return folded
+        text = folded
+
+
+def normalise_query(q: str) -> str:
+    """A user's search text folded like ``search_text`` (see the module text): NFKC, lower
+    case, without whitespace and punctuation.  ``""`` means "no filter"."""
+    return _fold(q or "")
+
+
+def _pinyin(folded: str, style: Style) -> str:
+    return "".join(lazy_pinyin(folded, style=style)).lower()
+
+
+def search_text(name: str, *extra: str) -> str:
+    """The lower-case text searched with LIKE: the folded name, its pinyin, its pinyin
+    initials and the folded ``extra`` strings (credit code, contact names, phone numbers…),
+    joined by ``SEPARATOR``.  Empty extras are left out."""
+    folded = _fold(name or "")
+    parts = [folded, _pinyin(folded, Style.NORMAL), _pinyin(folded, Style.FIRST_LETTER)]
+    parts.extend(_fold(text or "") for text in extra)
+    return SEPARATOR.join(part for part in parts if part)
+
+
+def name_sort_key(name: str) -> str:
+    """A key that sorts names in pinyin order (ORDER BY): the toneless syllables separated by
+    single spaces, lower case, punctuation dropped; latin and digits are kept (lower-cased), so
+    ``3M中国`` sorts before ``阿里`` (``3m zhong guo`` < ``a li``).  Names with the same
+    pinyin get the same key; the service breaks ties with the name itself."""
+    text = unicodedata.normalize("NFKC", name or "").lower()
+    text = "".join(
+        " " if unicodedata.category(char).startswith(("P", "Cc", "Cf")) else char for char in text
+    )
+    syllables = lazy_pinyin(text, style=Style.NORMAL)
+    return " ".join(" ".join(syllables).split())

@@ -1,0 +1,106 @@
+"""Shared fixtures: every test builds its own temporary database; none touch the user's."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+
+# Headless Qt and a fixed language, set before anything imports Qt or i18n.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["KAC_LANGUAGE"] = "zh_CN"
+
+from kac_desktop.db import Database, open_database  # noqa: E402
+from kac_desktop.i18n import set_language  # noqa: E402
+from kac_desktop.models import Branch, User  # noqa: E402
+from kac_desktop.rules.customer import ContactData, CustomerData  # noqa: E402
+from kac_desktop.services.context import Actor  # noqa: E402
+from kac_desktop.services.users import ensure_reference_data  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _isolate(tmp_path, monkeypatch):
+    monkeypatch.setenv("KAC_DATA_DIR", str(tmp_path / "userdata"))
+    set_language("zh_CN")
+    yield
+    set_language("zh_CN")
+
+
+@pytest.fixture
+def db(tmp_path) -> Database:
+    database = open_database(tmp_path / "test.db")
+    yield database
+    database.dispose()
+
+
+@dataclass
+class Org:
+    """Two branches; each with a supervisor and two managers; one city-center admin."""
+
+    admin: Actor
+    sup_a: Actor
+    mgr_a1: Actor
+    mgr_a2: Actor
+    sup_b: Actor
+    mgr_b1: Actor
+    branch_a: str
+    branch_b: str
+
+
+def _user(session, login, name, role, branch) -> Actor:
+    user = User(login=login, display_name=name, role=role, branch_id=branch.id)
+    session.add(user)
+    session.flush()
+    return Actor(user.id, login, name, role, branch.id, branch.name)
+
+
+@pytest.fixture
+def org(db) -> Org:
+    with db.session() as session, session.begin():
+        ensure_reference_data(session)
+        center = Branch(name="福州市大客户中心", level="city")
+        session.add(center)
+        session.flush()
+        a = Branch(name="鼓楼支局", level="sub", parent_id=center.id)
+        b = Branch(name="仓山支局", level="sub", parent_id=center.id)
+        session.add_all([a, b])
+        session.flush()
+        return Org(
+            admin=_user(session, "admin", "系统管理员", "admin", center),
+            sup_a=_user(session, "sup_a", "林支局长", "supervisor", a),
+            mgr_a1=_user(session, "mgr_a1", "陈经理", "manager", a),
+            mgr_a2=_user(session, "mgr_a2", "王经理", "manager", a),
+            sup_b=_user(session, "sup_b", "黄支局长", "supervisor", b),
+            mgr_b1=_user(session, "mgr_b1", "张经理", "manager", b),
+            branch_a=a.id,
+            branch_b=b.id,
+        )
+
+
+# Valid GB 32100-2015 codes for tests.
+CODES = ["91350100M000100Y43", "91110000600037341L"]
+
+
+def customer_data(name: str = "福州华闽贸易有限公司", *, code: str = "", manager: Actor | None = None,
+                  **overrides) -> CustomerData:
+    data = CustomerData(
+        name=name, credit_code=code, kind="key", nature="enterprise", industry="retail",
+        address="福州市鼓楼区五四路100号", area="city",
+        manager_id=manager.user_id if manager else None,
+        branch_id=manager.branch_id if manager else None,
+        business_scope="批发零售", cooperation_start=date(2020, 1, 1),
+        product_lines=["letters", "express"], express_kinds=["domestic"], geo_scope="regional",
+        settlement="account", contract_no="HT-2024-001", pickup_times="每天 16:00",
+        credit_rating="AA",
+        contacts=[ContactData(name="李明", role="key_person", mobile="13805912345")],
+    )
+    for key, value in overrides.items():
+        setattr(data, key, value)
+    return data
+
+
+@pytest.fixture
+def make_customer():
+    return customer_data
