@@ -33,5 +33,5 @@ def sqlite_path(url: str) -> Path | None:
     """The file behind a SQLite URL, or None for another database or an in-memory one."""
     prefix = "sqlite:///"
     if url.startswith(prefix) and url != "sqlite://" and ":memory:" not in url:
-        return Path(url[len(prefix):])
+        return Path(url[len(prefix) :])
     return None

@@ -115,11 +115,19 @@ def _classify(error: Exception, path: Path | None) -> DatabaseProblem:
     where = str(path) if path else ""
     if "locked" in text or "busy" in text:
         return LockedDatabase(
-            _("The database {path} is in use by another program and stays locked. "
-              "Close the other program and try again.").format(path=where), path)
+            _(
+                "The database {path} is in use by another program and stays locked. "
+                "Close the other program and try again."
+            ).format(path=where),
+            path,
+        )
     return DamagedDatabase(
-        _("The file {path} is damaged or is not a kac_desktop database. "
-          "Open the latest good backup instead.").format(path=where), path)
+        _(
+            "The file {path} is damaged or is not a kac_desktop database. "
+            "Open the latest good backup instead."
+        ).format(path=where),
+        path,
+    )
 
 
 def open_database(target: str | Path | None = None, *, migrate: bool = True) -> Database:
@@ -144,19 +152,31 @@ def open_database(target: str | Path | None = None, *, migrate: bool = True) -> 
     if current is None and tables - {"alembic_version"}:
         engine.dispose()
         raise ForeignDatabase(
-            _("The file {path} holds a database of another program; kac_desktop leaves it "
-              "as it is.").format(path=path or url), path)
+            _(
+                "The file {path} holds a database of another program; kac_desktop leaves it "
+                "as it is."
+            ).format(path=path or url),
+            path,
+        )
     if current is not None and current != head:
-        known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+        known = {
+            rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()
+        }
         if current not in known:
             engine.dispose()
             raise NewerDatabase(
-                _("The database {path} was made by a newer version of kac_desktop. "
-                  "Install the newer version to open it.").format(path=path or url), path)
+                _(
+                    "The database {path} was made by a newer version of kac_desktop. "
+                    "Install the newer version to open it."
+                ).format(path=path or url),
+                path,
+            )
     if migrate and current != head:
         if current is not None and path is not None:
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-            backup_sqlite(path, path.parent / "backups" / f"{path.stem}-before-migration-{stamp}.db")
+            backup_sqlite(
+                path, path.parent / "backups" / f"{path.stem}-before-migration-{stamp}.db"
+            )
         try:
             with engine.begin() as connection:
                 command.upgrade(alembic_config(connection), "head")

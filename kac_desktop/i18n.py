@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gettext
 import io
-import locale
 import os
 from pathlib import Path
 
@@ -43,17 +42,13 @@ def _load(language: str) -> gettext.NullTranslations:
 
 
 def system_language() -> str:
-    """The language the user's system asks for: Chinese unless it clearly asks for another."""
+    """The language the user's system asks for.  The users are Chinese: only a locale that
+    clearly names another language (en_US, …) turns the interface to English; an unset or
+    C/POSIX locale, as on many office PCs and services, stays Chinese."""
     for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
         value = os.environ.get(var)
-        if value and value not in ("C", "POSIX", "C.UTF-8"):
+        if value and value.split(".")[0] not in ("C", "POSIX"):
             return "zh_CN" if value.lower().startswith("zh") else "en"
-    try:
-        loc = locale.getlocale()[0] or ""
-    except ValueError:
-        loc = ""
-    if loc and not loc.lower().startswith("zh"):
-        return "en"
     return DEFAULT_LANGUAGE
 
 

@@ -28,7 +28,8 @@ def extract() -> dict[str, list[tuple[str, int]]]:
     """msgid → places, for every marked string in the package."""
     found: dict[str, list[tuple[str, int]]] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
-            str(PACKAGE), method_map=[("**.py", "python")], keywords=KEYWORDS):
+        str(PACKAGE), method_map=[("**.py", "python")], keywords=KEYWORDS
+    ):
         if isinstance(message, tuple):
             message = message[0]
         if not message:

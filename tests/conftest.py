@@ -83,16 +83,27 @@ def org(db) -> Org:
 CODES = ["91350100M000100Y43", "91110000600037341L"]
 
 
-def customer_data(name: str = "福州华闽贸易有限公司", *, code: str = "", manager: Actor | None = None,
-                  **overrides) -> CustomerData:
+def customer_data(
+    name: str = "福州华闽贸易有限公司", *, code: str = "", manager: Actor | None = None, **overrides
+) -> CustomerData:
     data = CustomerData(
-        name=name, credit_code=code, kind="key", nature="enterprise", industry="retail",
-        address="福州市鼓楼区五四路100号", area="city",
+        name=name,
+        credit_code=code,
+        kind="key",
+        nature="enterprise",
+        industry="retail",
+        address="福州市鼓楼区五四路100号",
+        area="city",
         manager_id=manager.user_id if manager else None,
         branch_id=manager.branch_id if manager else None,
-        business_scope="批发零售", cooperation_start=date(2020, 1, 1),
-        product_lines=["letters", "express"], express_kinds=["domestic"], geo_scope="regional",
-        settlement="account", contract_no="HT-2024-001", pickup_times="每天 16:00",
+        business_scope="批发零售",
+        cooperation_start=date(2020, 1, 1),
+        product_lines=["letters", "express"],
+        express_kinds=["domestic"],
+        geo_scope="regional",
+        settlement="account",
+        contract_no="HT-2024-001",
+        pickup_times="每天 16:00",
         credit_rating="AA",
         contacts=[ContactData(name="李明", role="key_person", mobile="13805912345")],
     )

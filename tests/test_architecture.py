@@ -12,13 +12,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_import_contracts_are_kept():
     lint = Path(sys.executable).with_name("lint-imports")
-    result = subprocess.run([str(lint), "--config", str(ROOT / "pyproject.toml")], cwd=ROOT,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [str(lint), "--config", str(ROOT / "pyproject.toml")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "BROKEN" not in result.stdout
 
 
 def test_services_import_without_qt():
-    code = ("import sys, kac_desktop.services.customers, kac_desktop.cli;"
-            "assert not any(m.startswith('PySide6') for m in sys.modules), 'Qt imported'")
+    code = (
+        "import sys, kac_desktop.services.customers, kac_desktop.cli;"
+        "assert not any(m.startswith('PySide6') for m in sys.modules), 'Qt imported'"
+    )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)

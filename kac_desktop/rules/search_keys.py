@@ -53,8 +53,23 @@ def normalise_query(q: str) -> str:
     return _fold(q or "")
 
 
-def _pinyin(folded: str, style: Style) -> str:
-    return "".join(lazy_pinyin(folded, style=style)).lower()
+_NOT_HANZI = "\x00"
+
+
+def _pinyin_and_initials(folded: str) -> tuple[str, str]:
+    """Full pinyin and initials from one pypinyin pass (it is the slow part of a save).
+    Runs that are not Chinese (latin, digits) come back marked and stay whole in both."""
+    items = lazy_pinyin(folded, style=Style.NORMAL, errors=lambda text: [_NOT_HANZI + text])
+    full: list[str] = []
+    initials: list[str] = []
+    for item in items:
+        if item.startswith(_NOT_HANZI):
+            full.append(item[1:])
+            initials.append(item[1:])
+        elif item:
+            full.append(item)
+            initials.append(item[0])
+    return "".join(full).lower(), "".join(initials).lower()
 
 
 def search_text(name: str, *extra: str) -> str:
@@ -62,7 +77,7 @@ def search_text(name: str, *extra: str) -> str:
     initials and the folded ``extra`` strings (credit code, contact names, phone numbers…),
     joined by ``SEPARATOR``.  Empty extras are left out."""
     folded = _fold(name or "")
-    parts = [folded, _pinyin(folded, Style.NORMAL), _pinyin(folded, Style.FIRST_LETTER)]
+    parts = [folded, *_pinyin_and_initials(folded)]
     parts.extend(_fold(text or "") for text in extra)
     return SEPARATOR.join(part for part in parts if part)
 

@@ -1,0 +1,52 @@
+"""Business settings: DOMAIN defaults overridden by what an administrator stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kac_desktop.db import Database
+from kac_desktop.i18n import _
+from kac_desktop.models import Setting, utcnow
+from kac_desktop.rules.defaults import DEFAULTS
+
+from . import audit
+from .context import Actor
+from .errors import PermissionDenied
+
+
+def load(session: Session) -> dict[str, Any]:
+    values = dict(DEFAULTS)
+    for row in session.scalars(select(Setting)):
+        values[row.key] = row.value
+    return values
+
+
+def get(db: Database) -> dict[str, Any]:
+    with db.session() as session:
+        return load(session)
+
+
+def set_value(db: Database, actor: Actor, key: str, value: Any) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied(_("Only a city-center administrator may change business settings."))
+    with db.session() as session, session.begin():
+        row = session.get(Setting, key)
+        before = row.value if row else DEFAULTS.get(key)
+        if row is None:
+            session.add(Setting(key=key, value=value, updated_by=actor.user_id))
+        else:
+            row.value = value
+            row.updated_at = utcnow()
+            row.updated_by = actor.user_id
+        audit.record(
+            session,
+            actor,
+            "settings.change",
+            "setting",
+            None,
+            key,
+            {"key": key, "before": before, "after": value},
+        )

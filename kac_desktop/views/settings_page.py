@@ -1,0 +1,51 @@
+"""Settings: the interface language (kept in QSettings) and where the data lives."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
+
+from kac_desktop import __version__
+from kac_desktop.db import Database
+from kac_desktop.i18n import _
+from kac_desktop.services.context import Actor
+
+LANGUAGE_KEY = "ui/language"
+
+
+class SettingsPage(QWidget):
+    def __init__(self, db: Database, actor: Actor, parent=None) -> None:
+        super().__init__(parent)
+        self.language = QComboBox()
+        self.language.setObjectName("language")
+        self.language.addItem(_("Follow the system"), "system")
+        self.language.addItem("简体中文", "zh_CN")
+        self.language.addItem("English", "en")
+        current = QSettings().value(LANGUAGE_KEY, "system")
+        index = self.language.findData(current)
+        self.language.setCurrentIndex(max(index, 0))
+        self.language.currentIndexChanged.connect(self._language_changed)
+        self.notice = QLabel()
+        self.notice.setStyleSheet("color: #0b6e4f;")
+
+        general = QGroupBox(_("Interface"))
+        form = QFormLayout(general)
+        form.addRow(_("Language"), self.language)
+        form.addRow("", self.notice)
+
+        about = QGroupBox(_("About"))
+        info = QFormLayout(about)
+        where = str(db.path) if db.path else db.url
+        path = QLabel(where)
+        path.setTextInteractionFlags(path.textInteractionFlags() | path.textInteractionFlags())
+        info.addRow(_("Database"), path)
+        info.addRow(_("Version"), QLabel(__version__))
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(general)
+        layout.addWidget(about)
+        layout.addStretch()
+
+    def _language_changed(self) -> None:
+        QSettings().setValue(LANGUAGE_KEY, self.language.currentData())
+        self.notice.setText(_("The new language applies the next time the application starts."))
