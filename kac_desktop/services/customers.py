@@ -77,7 +77,7 @@ _SCALAR_FIELDS = [f.name for f in dataclasses.fields(CustomerData) if f.name != 
 _CONTACT_FIELDS = [f.name for f in dataclasses.fields(ContactData) if f.name != "id"]
 
 
-def _scope(stmt: Select, actor: Actor) -> Select:
+def scope_customers(stmt: Select, actor: Actor) -> Select:
     """Managers see their own customers, supervisors their branch, the city center all."""
     if actor.role == "manager":
         return stmt.where(Customer.manager_id == actor.user_id)
@@ -86,7 +86,7 @@ def _scope(stmt: Select, actor: Actor) -> Select:
     return stmt
 
 
-def _may_touch(actor: Actor, customer: Customer) -> bool:
+def may_touch(actor: Actor, customer: Customer) -> bool:
     if actor.is_admin:
         return True
     if actor.role == "supervisor":
@@ -122,7 +122,7 @@ def get_customer(db: Database, actor: Actor, customer_id: str) -> CustomerRecord
         customer = session.get(Customer, customer_id)
         if customer is None:
             raise NotFound(_("This customer file no longer exists."))
-        if not _may_touch(actor, customer):
+        if not may_touch(actor, customer):
             raise PermissionDenied(_("You may not open the files of another manager's customers."))
         data = _to_data(customer)
         assessment = session.scalars(
@@ -387,7 +387,7 @@ def save_in_session(
             raise NotFound(_("This customer file no longer exists."))
         customer = found
         created = False
-        if not _may_touch(actor, customer):
+        if not may_touch(actor, customer):
             raise PermissionDenied(
                 _("You may not change the files of another manager's customers.")
             )
@@ -437,7 +437,7 @@ def set_archived(db: Database, actor: Actor, customer_id: str, archived: bool = 
         customer = session.get(Customer, customer_id)
         if customer is None:
             raise NotFound(_("This customer file no longer exists."))
-        if not _may_touch(actor, customer):
+        if not may_touch(actor, customer):
             raise PermissionDenied(
                 _("You may not change the files of another manager's customers.")
             )
@@ -466,7 +466,7 @@ def transfer_customer(db: Database, actor: Actor, customer_id: str, manager_id: 
         manager = session.get(User, manager_id)
         if customer is None or manager is None:
             raise NotFound(_("This customer file no longer exists."))
-        if not _may_touch(actor, customer) or (
+        if not may_touch(actor, customer) or (
             not actor.is_admin and manager.branch_id != actor.branch_id
         ):
             raise PermissionDenied(_("A supervisor keeps the customers of his own branch only."))
@@ -560,7 +560,7 @@ def _ids_statement(session: Session, actor: Actor, q: CustomerQuery) -> Select:
         stmt = stmt.join(Branch, Branch.id == Customer.branch_id)
     elif q.sort == "manager":
         stmt = stmt.join(manager, manager.id == Customer.manager_id)
-    stmt = _scope(stmt, actor)
+    stmt = scope_customers(stmt, actor)
     conditions = []
     if q.archived is not None:
         conditions.append(Customer.archived.is_(q.archived))
@@ -628,7 +628,7 @@ def fetch_rows(db: Database, actor: Actor, ids: list[str]) -> list[CustomerRow]:
             .join(manager, manager.id == Customer.manager_id)
             .where(Customer.id.in_(ids))
         )
-        stmt = _scope(stmt, actor)
+        stmt = scope_customers(stmt, actor)
         by_id = {
             row[0]: CustomerRow(row[0], row[1], row[2] or "", *row[3:])
             for row in session.execute(stmt)

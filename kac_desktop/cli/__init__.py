@@ -1,0 +1,73 @@
+"""The command-line front door: gui (the default), demo, import, …  Each feature's commands
+live in a module of this package with ``register(subparsers)`` and ``run(args) -> int``;
+they use the same services as the window."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from kac_desktop.db import DatabaseProblem
+from kac_desktop.i18n import _, set_language
+from kac_desktop.progress import Cancelled
+from kac_desktop.services.errors import ServiceError
+
+# feature modules, in the order their commands are listed in --help
+COMMAND_MODULES = ("customers",)
+
+
+def _modules():
+    return [importlib.import_module(f"{__name__}.{name}") for name in COMMAND_MODULES]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .common import add_db, add_user
+
+    parser = argparse.ArgumentParser(prog="kac-desktop", description=_("Key-account management"))
+    parser.add_argument(
+        "--lang",
+        choices=["zh_CN", "en", "system"],
+        default=None,
+        help=_("language of the interface"),
+    )
+    sub = parser.add_subparsers(dest="command")
+    gui = sub.add_parser("gui", help=_("start the application window (the default)"))
+    add_db(gui)
+    add_user(gui)
+    handlers: dict[str, object] = {}
+    for module in _modules():
+        for name in module.register(sub):
+            handlers[name] = module.run
+    parser.set_defaults(_handlers=handlers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.lang:
+        set_language(args.lang)
+    command = args.command or "gui"
+    if command == "gui":
+        from kac_desktop.views.app import run
+
+        return run(getattr(args, "db", None), getattr(args, "user", None), args.lang)
+    handler = args._handlers.get(command)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return handler(args)
+    except (DatabaseProblem, ServiceError, Cancelled) as exc:
+        print(_("Error: {message}").format(message=exc.message), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(_("Cancelled; nothing was changed."), file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,70 @@
+"""Commands for customer files: demo data and the Excel import."""
+
+from __future__ import annotations
+
+import argparse
+
+from kac_desktop.i18n import _
+
+from .common import ConsoleProgress, actor_from_args, add_db, add_user, open_db
+
+
+def register(sub) -> list[str]:
+    demo = sub.add_parser("demo", help=_("build a database of demonstration data"))
+    add_db(demo)
+    demo.add_argument("--customers", type=int, default=2000, metavar="N")
+    demo.add_argument("--seed", type=int, default=1)
+
+    imp = sub.add_parser("import", help=_("import a workbook"))
+    imp_sub = imp.add_subparsers(dest="what", required=True)
+    cust = imp_sub.add_parser("customers", help=_("import customer files from Excel"))
+    cust.add_argument("file", metavar="FILE.xlsx")
+    add_db(cust)
+    add_user(cust)
+    cust.add_argument(
+        "--manager", metavar="LOGIN", default=None, help=_("account manager of rows that name none")
+    )
+    cust.add_argument(
+        "--mapping",
+        metavar="FILE",
+        default=None,
+        help=_("column mapping saved from the import dialog"),
+    )
+    cust.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help=_("import the valid rows even when some rows are rejected"),
+    )
+    return ["demo", "import"]
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.command == "demo":
+        return _demo(args)
+    if args.command == "import" and args.what == "customers":
+        return _import_customers(args)
+    return 2
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from kac_desktop.services.demo import build_demo
+
+    db = open_db(args)
+    summary = build_demo(db, customers=args.customers, seed=args.seed, progress=ConsoleProgress())
+    print(summary.describe())
+    return 0
+
+
+def _import_customers(args: argparse.Namespace) -> int:
+    from kac_desktop.services import customer_import
+
+    db = open_db(args)
+    actor = actor_from_args(db, args)
+    preview = customer_import.preview_import(
+        db, actor, args.file, mapping_file=args.mapping, manager_login=args.manager
+    )
+    result = customer_import.run_import(
+        db, actor, preview, skip_invalid=args.skip_invalid, progress=ConsoleProgress()
+    )
+    print(result.describe())
+    return 0 if result.ok else 1
