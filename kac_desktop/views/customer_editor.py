@@ -84,7 +84,7 @@ class CustomerEditor(QDialog):
         self.completeness_bar = QProgressBar()
         self.completeness_bar.setRange(0, 100)
         self.completeness_bar.setFormat(_("File completeness %p%"))
-        self.completeness_bar.setMaximumWidth(260)
+        self.completeness_bar.setFixedWidth(260)
         self.missing = QLabel()
         self.missing.setWordWrap(True)
         self.missing.setStyleSheet("color: #8a5300;")
