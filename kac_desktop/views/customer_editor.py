@@ -48,6 +48,17 @@ from .widgets import CodeCombo, MoneyEdit, OptionalDateEdit
 _ERROR_STYLE = "border: 1px solid #c0392b; background: #fdecea;"
 
 
+def _check_grid(vocabulary: dict, columns: int = 4) -> tuple[QGroupBox, dict[str, QCheckBox]]:
+    """A group of check boxes, one per code of ``vocabulary``, in a grid."""
+    group = QGroupBox()
+    grid = QGridLayout(group)
+    boxes: dict[str, QCheckBox] = {}
+    for i, code in enumerate(vocabulary):
+        boxes[code] = QCheckBox(vocab.label(vocabulary, code))
+        grid.addWidget(boxes[code], i // columns, i % columns)
+    return group, boxes
+
+
 class CustomerEditor(QDialog):
     """Opens one file (or a new one); emits ``saved`` with what changed."""
 
@@ -201,20 +212,8 @@ class CustomerEditor(QDialog):
     def _business_tab(self) -> QWidget:
         page = QWidget()
         form = QFormLayout(page)
-        lines = QGroupBox()
-        grid = QGridLayout(lines)
-        self.product_lines: dict[str, QCheckBox] = {}
-        for i, code in enumerate(vocab.PRODUCT_LINES):
-            box = QCheckBox(vocab.label(vocab.PRODUCT_LINES, code))
-            self.product_lines[code] = box
-            grid.addWidget(box, i // 4, i % 4)
-        kinds = QGroupBox()
-        grid2 = QGridLayout(kinds)
-        self.express_kinds: dict[str, QCheckBox] = {}
-        for i, code in enumerate(vocab.EXPRESS_KINDS):
-            box = QCheckBox(vocab.label(vocab.EXPRESS_KINDS, code))
-            self.express_kinds[code] = box
-            grid2.addWidget(box, i // 4, i % 4)
+        lines, self.product_lines = _check_grid(vocab.PRODUCT_LINES)
+        kinds, self.express_kinds = _check_grid(vocab.EXPRESS_KINDS)
         self._express_group = kinds
         self.product_lines["express"].toggled.connect(kinds.setEnabled)
         self.geo_scope = CodeCombo(vocab.GEO_SCOPES, allow_empty=True)
