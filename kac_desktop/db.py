@@ -103,6 +103,8 @@ def backup_sqlite(source: Path, target: Path) -> Path:
         dst = sqlite3.connect(str(target))
         try:
             src.backup(dst)
+            # one self-contained file: a copy in WAL mode would grow -wal/-shm when read
+            dst.execute("PRAGMA journal_mode=DELETE")
         finally:
             dst.close()
     finally:

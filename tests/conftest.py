@@ -16,13 +16,21 @@ from kac_desktop.db import Database, open_database  # noqa: E402
 from kac_desktop.i18n import set_language  # noqa: E402
 from kac_desktop.models import Branch, User  # noqa: E402
 from kac_desktop.rules.customer import ContactData, CustomerData  # noqa: E402
+from kac_desktop.services import auth  # noqa: E402
 from kac_desktop.services.context import Actor  # noqa: E402
 from kac_desktop.services.users import ensure_reference_data  # noqa: E402
+
+# Argon2 is slow on purpose; the tests hash with the lowest cost (a hash carries its own
+# parameters, so verifying stays as cheap).  Production keeps argon2-cffi's defaults.
+FAST_HASHER = auth.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+TEST_PASSWORD = "Test-Passw0rd"
+TEST_PASSWORD_HASH = FAST_HASHER.hash(TEST_PASSWORD)
 
 
 @pytest.fixture(autouse=True)
 def _isolate(tmp_path, monkeypatch):
     monkeypatch.setenv("KAC_DATA_DIR", str(tmp_path / "userdata"))
+    monkeypatch.setattr(auth, "hasher", FAST_HASHER)
     set_language("zh_CN")
     yield
     set_language("zh_CN")
@@ -37,7 +45,8 @@ def db(tmp_path) -> Database:
 
 @dataclass
 class Org:
-    """Two branches; each with a supervisor and two managers; one city-center admin."""
+    """Two branches; each with a supervisor and two managers; one city-center admin.
+    Every user's password is TEST_PASSWORD ("Test-Passw0rd")."""
 
     admin: Actor
     sup_a: Actor
@@ -50,7 +59,13 @@ class Org:
 
 
 def _user(session, login, name, role, branch) -> Actor:
-    user = User(login=login, display_name=name, role=role, branch_id=branch.id)
+    user = User(
+        login=login,
+        display_name=name,
+        role=role,
+        branch_id=branch.id,
+        password_hash=TEST_PASSWORD_HASH,
+    )
     session.add(user)
     session.flush()
     return Actor(user.id, login, name, role, branch.id, branch.name)

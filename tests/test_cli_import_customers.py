@@ -4,6 +4,7 @@ and nothing was written, 2 when the file cannot be read."""
 from __future__ import annotations
 
 import openpyxl
+import pytest
 from sqlalchemy import func, select
 
 from kac_desktop.cli import main
@@ -25,6 +26,12 @@ def book(path, rows):
         ws.append(r)
     wb.save(path)
     return str(path)
+
+
+@pytest.fixture(autouse=True)
+def _signed_in(monkeypatch):
+    """The command signs in: the password of the org fixture's users."""
+    monkeypatch.setenv("KAC_PASSWORD", "Test-Passw0rd")
 
 
 def count(db) -> int:
@@ -73,12 +80,12 @@ def test_good_workbook_with_default_manager(db, org, tmp_path, capsys):
 def test_text_file_named_xlsx_exits_2_with_a_clear_message(db, org, tmp_path, capsys):
     path = tmp_path / "客户.xlsx"
     path.write_text("客户名称,地址\n福州华闽,五四路\n", encoding="utf-8")
-    assert main(args(str(path), tmp_path)) == 2
+    assert main(args(str(path), tmp_path, "--user", "sup_a")) == 2
     err = capsys.readouterr().err
     assert "客户.xlsx" in err and "Excel" in err
     assert count(db) == 0
 
 
 def test_missing_file_exits_2(db, org, tmp_path, capsys):
-    assert main(args(str(tmp_path / "none.xlsx"), tmp_path)) == 2
+    assert main(args(str(tmp_path / "none.xlsx"), tmp_path, "--user", "sup_a")) == 2
     assert "none.xlsx" in capsys.readouterr().err

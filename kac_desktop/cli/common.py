@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 import sys
 
 from kac_desktop.db import Database, open_database
 from kac_desktop.i18n import _
-from kac_desktop.services import users
+from kac_desktop.services import auth
 from kac_desktop.services.context import Actor
+from kac_desktop.services.errors import ServiceError
+
+PASSWORD_VARIABLE = "KAC_PASSWORD"
 
 
 def add_db(parser: argparse.ArgumentParser) -> None:
@@ -25,7 +30,10 @@ def add_user(parser: argparse.ArgumentParser) -> None:
         "--user",
         metavar="LOGIN",
         default=None,
-        help=_("act as this user (default: the first administrator)"),
+        help=_(
+            "sign in as this user (default: your system login name); the password comes "
+            "from the environment variable KAC_PASSWORD or is asked for"
+        ),
     )
 
 
@@ -33,9 +41,36 @@ def open_db(args: argparse.Namespace) -> Database:
     return open_database(args.db)
 
 
+def default_login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in a bare container or service
+        return ""
+
+
+def read_password(login: str) -> str:
+    """KAC_PASSWORD, else a prompt on a terminal; a script without either gets a clear
+    error instead of a hang."""
+    password = os.environ.get(PASSWORD_VARIABLE)
+    if password is not None:
+        return password
+    if sys.stdin is not None and sys.stdin.isatty():
+        return getpass.getpass(_("Password for {login}: ").format(login=login))
+    raise ServiceError(
+        _(
+            "A password is needed to sign in as {login}: set the environment variable "
+            "{variable} or run the command in a terminal."
+        ).format(login=login, variable=PASSWORD_VARIABLE)
+    )
+
+
 def actor_from_args(db: Database, args: argparse.Namespace) -> Actor:
-    """The user a command acts as: every command signs in through here."""
-    return users.actor_for(db, getattr(args, "user", None))
+    """The user a command acts as: every command signs in through here (with a password,
+    so that the permissions hold on the command line too; failures are audited)."""
+    login = getattr(args, "user", None) or default_login()
+    if not login:
+        raise ServiceError(_("Name the user to sign in as with --user LOGIN."))
+    return auth.sign_in(db, login, read_password(login))
 
 
 class ConsoleProgress:

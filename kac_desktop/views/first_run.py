@@ -19,10 +19,13 @@ from PySide6.QtWidgets import (
 from kac_desktop.db import Database
 from kac_desktop.i18n import _
 from kac_desktop.progress import Cancelled
+from kac_desktop.rules.passwords import rule_text
 from kac_desktop.services import users as user_service
 from kac_desktop.services.context import Actor
+from kac_desktop.services.demo import DEMO_PASSWORD
 from kac_desktop.services.errors import ServiceError
 
+from .password_dialog import password_field
 from .workers import run_with_progress
 
 DEMO_CUSTOMERS = 2000
@@ -50,6 +53,13 @@ class FirstRunDialog(QDialog):
         form.addRow(_("Your unit"), self.branch)
         form.addRow(_("Your name"), self.name)
         form.addRow(_("Login name"), self.login)
+        self.password = password_field("password")
+        self.repeat = password_field("repeat")
+        rule = QLabel(rule_text())
+        rule.setStyleSheet("color: #666;")
+        form.addRow(_("Password"), self.password)
+        form.addRow(_("Repeat the password"), self.repeat)
+        form.addRow("", rule)
         start = QPushButton(_("Start with an empty database"))
         start.setDefault(True)
         demo = QPushButton(_("Load demonstration data…"))
@@ -63,12 +73,24 @@ class FirstRunDialog(QDialog):
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addLayout(buttons)
+        demo_note = QLabel(
+            _(
+                "Demonstration users (admin, sup_…, mgr…) all sign in with the password {password}."
+            ).format(password=DEMO_PASSWORD)
+        )
+        demo_note.setStyleSheet("color: #666;")
+        layout.addWidget(demo_note)
         self.resize(520, 0)
 
     def create(self) -> None:
         try:
             self.actor = user_service.create_first_admin(
-                self.db, self.branch.text(), self.name.text(), self.login.text()
+                self.db,
+                self.branch.text(),
+                self.name.text(),
+                self.login.text(),
+                self.password.text(),
+                self.repeat.text(),
             )
         except ServiceError as exc:
             QMessageBox.warning(self, self.windowTitle(), exc.message)
@@ -89,5 +111,7 @@ class FirstRunDialog(QDialog):
         except ServiceError as exc:
             QMessageBox.warning(self, self.windowTitle(), exc.message)
             return
+        # the person who built the data starts as its administrator; the next start asks
+        # for a password like any other
         self.actor = user_service.actor_for(self.db, None)
         self.accept()

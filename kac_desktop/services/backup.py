@@ -1,0 +1,443 @@
+"""Backups, restore and integrity checks of the SQLite database file (DOMAIN.md §7: nothing
+committed is lost).
+
+Backups go through SQLite's online backup API, which is safe beside a live WAL.  A restore
+never copies a file over a database with a WAL beside it (FACTS.md: SQLite would replay the
+stale WAL into the restored file): a readable database receives the backup through the
+backup API, a damaged one is moved aside together with its -wal before the backup is
+written in its place.  Qt-free: the window and the command line both call this.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from alembic.script import ScriptDirectory
+
+from kac_desktop.db import Database, alembic_config
+from kac_desktop.i18n import _
+from kac_desktop.models import utcnow
+
+from . import audit
+from . import settings as settings_service
+from .context import Actor
+from .errors import PermissionDenied, ServiceError
+
+BACKUP_FOLDER = "backups"
+# <stem>-<yyyymmdd-hhmmss>.db, <stem>-before-migration-<stamp>.db; local time in the name
+_NAME = re.compile(r"^(?P<stem>.+?)-(?P<kind>backup|before-migration)-(?P<stamp>\d{8}-\d{6})\.db$")
+_STAMP = "%Y%m%d-%H%M%S"
+# tables every kac_desktop database has, whatever its revision
+_CORE_TABLES = {"alembic_version", "users", "branches", "customers", "audit_records"}
+
+
+class BackupError(ServiceError):
+    pass
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    at: datetime  # aware
+    size: int
+    kind: str  # "backup" or "before-migration"
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """What a check of a database file found; ``problems`` are messages for the user."""
+
+    path: Path
+    problems: list[str]
+    revision: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    restored_from: Path
+    replaced: Path | None  # where the replaced database was kept
+
+
+def backups_dir(db_path: Path) -> Path:
+    return db_path.parent / BACKUP_FOLDER
+
+
+def require_file(db: Database) -> Path:
+    if db.path is None:
+        raise BackupError(
+            _(
+                "This database is on a database server; its backups are made on the server, "
+                "not by kac_desktop."
+            )
+        )
+    return db.path
+
+
+def may_back_up(actor: Actor) -> bool:
+    return actor.is_supervisor
+
+
+def may_restore(actor: Actor) -> bool:
+    return actor.is_admin
+
+
+# ---------------------------------------------------------------- checks
+
+
+def _known_revisions() -> set[str]:
+    return {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+
+
+def check_file(path: Path, *, full: bool = True) -> FileCheck:
+    """Whether ``path`` is an undamaged kac_desktop database of a schema this version knows.
+    ``full`` runs PRAGMA integrity_check, else the faster quick_check."""
+    path = Path(path)
+    if not path.is_file():
+        return FileCheck(path, [_("The file {path} does not exist.").format(path=path)])
+    try:
+        connection = _connect_read_only(path)
+    except sqlite3.Error as exc:
+        return FileCheck(path, [_("The file cannot be opened: {error}").format(error=exc)])
+    try:
+        try:
+            rows = connection.execute(
+                "PRAGMA integrity_check(20)" if full else "PRAGMA quick_check(20)"
+            ).fetchall()
+        except sqlite3.DatabaseError as exc:
+            return FileCheck(
+                path,
+                [_("The file is damaged or is not a database ({error}).").format(error=str(exc))],
+            )
+        messages = [str(r[0]) for r in rows]
+        if messages != ["ok"]:
+            return FileCheck(
+                path,
+                [_("The integrity check found damage:")] + [f"  {m}" for m in messages[:10]],
+            )
+        tables = {
+            r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        if not _CORE_TABLES <= tables:
+            return FileCheck(path, [_("The file is not a kac_desktop database.")])
+        revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        revision = revision[0] if revision else None
+        if revision not in _known_revisions():
+            return FileCheck(
+                path,
+                [
+                    _(
+                        "The file was made by another version of kac_desktop (schema {revision}) "
+                        "and cannot be used by this one."
+                    ).format(revision=revision or "?")
+                ],
+                revision,
+            )
+        return FileCheck(path, [], revision)
+    except sqlite3.DatabaseError as exc:
+        return FileCheck(path, [_("The file is damaged ({error}).").format(error=str(exc))])
+    finally:
+        connection.close()
+
+
+def quick_check(db: Database) -> list[str]:
+    """PRAGMA quick_check of the open database (seconds on a big cold file: call it off the
+    UI thread); empty when sound."""
+    path = db.path
+    if path is None:
+        return []
+    return check_file(path, full=False).problems
+
+
+# ---------------------------------------------------------------- making backups
+
+
+def _copy(source: Path, target: Path) -> None:
+    """The online backup API; the copy is turned to a rollback journal so that it is one
+    self-contained file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    partial.unlink(missing_ok=True)
+    src = sqlite3.connect(str(source), timeout=10)
+    try:
+        dst = sqlite3.connect(str(partial))
+        try:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    os.replace(partial, target)
+
+
+def make_copy(source: Path, target: Path) -> Path:
+    """A plain copy of a database file through the backup API (for a scratch copy)."""
+    _copy(Path(source), Path(target))
+    return Path(target)
+
+
+def _info(path: Path) -> BackupInfo | None:
+    match = _NAME.match(path.name)
+    if not match:
+        return None
+    try:
+        at = datetime.strptime(match["stamp"], _STAMP).astimezone()
+        size = path.stat().st_size
+    except (ValueError, OSError):
+        return None
+    return BackupInfo(path, at.astimezone(UTC), size, match["kind"])
+
+
+def list_backups(folder: Path, stem: str | None = None) -> list[BackupInfo]:
+    """The backups in ``folder`` (of the database named ``stem``), newest first."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.glob("*.db"):
+        info = _info(path)
+        if info is None:
+            continue
+        if stem is not None and _NAME.match(path.name)["stem"] != stem:  # type: ignore[index]
+            continue
+        found.append(info)
+    return sorted(found, key=lambda b: (b.at, b.name), reverse=True)
+
+
+def make_backup(
+    db_path: Path, folder: Path | None = None, *, now: datetime | None = None
+) -> BackupInfo:
+    """Back up the database file at ``db_path`` into ``folder`` (default: its backups
+    folder) and check the copy.  Raises BackupError with a message for the user."""
+    now = now or utcnow()
+    db_path = Path(db_path)
+    folder = Path(folder) if folder is not None else backups_dir(db_path)
+    stamp = now.astimezone().strftime(_STAMP)
+    target = folder / f"{db_path.stem}-backup-{stamp}.db"
+    n = 1
+    while target.exists():
+        n += 1
+        later = now + timedelta(seconds=n - 1)
+        target = folder / f"{db_path.stem}-backup-{later.astimezone().strftime(_STAMP)}.db"
+    try:
+        _copy(db_path, target)
+    except (sqlite3.Error, OSError) as exc:
+        raise BackupError(
+            _("The backup to {folder} failed: {error}").format(folder=folder, error=exc)
+        ) from exc
+    result = check_file(target, full=False)
+    if not result.ok:
+        target.unlink(missing_ok=True)
+        raise BackupError(
+            _("The backup copy failed its check and was removed:")
+            + "\n"
+            + "\n".join(result.problems)
+        )
+    info = _info(target)
+    assert info is not None
+    return info
+
+
+def rotate(folder: Path, stem: str, keep_days: int, *, now: datetime | None = None) -> list[Path]:
+    """Remove this database's backups older than ``keep_days``; the newest always stays."""
+    now = now or utcnow()
+    limit = now - timedelta(days=max(1, keep_days))
+    backups = list_backups(folder, stem)
+    removed = []
+    for info in backups[1:]:
+        if info.at < limit:
+            try:
+                info.path.unlink()
+                removed.append(info.path)
+            except OSError:
+                pass
+    return removed
+
+
+def backup_now(
+    db: Database, actor: Actor | None, folder: Path | None = None, *, now: datetime | None = None
+) -> BackupInfo:
+    """A backup on request (window or command line), rotated and audited."""
+    if actor is not None and not may_back_up(actor):
+        raise PermissionDenied(_("Only supervisors and administrators may make backups."))
+    path = require_file(db)
+    info = make_backup(path, folder, now=now)
+    with db.session() as session, session.begin():
+        keep = int(settings_service.load(session).get("backup.keep_days", 14))
+        removed = rotate(info.path.parent, path.stem, keep, now=now)
+        audit.record(
+            session,
+            actor,
+            "backup.create",
+            "database",
+            None,
+            _("Backup {file} made").format(file=info.name),
+            {"file": str(info.path), "size": info.size, "removed": [p.name for p in removed]},
+        )
+    return info
+
+
+def daily_backup(db: Database, *, now: datetime | None = None) -> BackupInfo | None:
+    """At the first start of a day: a backup when there is none of today yet."""
+    path = db.path
+    if path is None or not path.exists():
+        return None
+    now = now or utcnow()
+    today = now.astimezone().date()
+    existing = list_backups(backups_dir(path), path.stem)
+    if any(b.at.astimezone().date() == today for b in existing):
+        return None
+    return backup_now(db, None, now=now)
+
+
+# ---------------------------------------------------------------- restoring
+
+
+def latest_good_backup(db_path: Path) -> BackupInfo | None:
+    for info in list_backups(backups_dir(Path(db_path)), Path(db_path).stem):
+        if check_file(info.path).ok:
+            return info
+    return None
+
+
+def _sidecars(path: Path) -> list[Path]:
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+
+
+def restore(
+    db_path: Path, backup_path: Path, *, actor: Actor | None = None, now: datetime | None = None
+) -> RestoreResult:
+    """Replace the database at ``db_path`` with the backup at ``backup_path``.
+
+    The backup is checked first (integrity and a known schema); nothing is touched when it
+    fails (BackupError).  The replaced database is kept as ``<name>-replaced-<time>.db``.
+    The caller closes its own connections first and reopens afterwards.
+    """
+    now = now or utcnow()
+    db_path, backup_path = Path(db_path), Path(backup_path)
+    if actor is not None and not may_restore(actor):
+        raise PermissionDenied(_("Only a city-center administrator may restore a backup."))
+    checked = check_file(backup_path)
+    if not checked.ok:
+        raise BackupError(
+            _("The backup {file} cannot be used; nothing was changed:").format(
+                file=backup_path.name
+            )
+            + "\n"
+            + "\n".join(checked.problems)
+        )
+    stamp = now.astimezone().strftime(_STAMP)
+    replaced: Path | None = db_path.with_name(f"{db_path.stem}-replaced-{stamp}.db")
+    try:
+        if db_path.exists() and check_file(db_path, full=False).ok:
+            # sound: keep a copy, then write the backup in through the API (WAL-safe, and any
+            # other connection sees the restored content)
+            _copy(db_path, replaced)  # type: ignore[arg-type]
+            src = sqlite3.connect(str(backup_path))
+            try:
+                dst = sqlite3.connect(str(db_path), timeout=10)
+                try:
+                    src.backup(dst)
+                finally:
+                    dst.close()
+            finally:
+                src.close()
+        else:
+            # damaged: move it aside with its WAL (never leave a stale WAL beside the
+            # restored file), then write the backup in its place
+            if db_path.exists():
+                os.replace(db_path, replaced)  # type: ignore[arg-type]
+                for side in _sidecars(db_path):
+                    if side.exists():
+                        os.replace(side, Path(str(replaced) + side.name[len(db_path.name) :]))
+            else:
+                replaced = None
+            _copy(backup_path, db_path)
+    except (sqlite3.Error, OSError) as exc:
+        raise BackupError(
+            _("The restore failed: {error}. The replaced file is kept as {file}.").format(
+                error=exc, file=replaced.name if replaced else "—"
+            )
+        ) from exc
+    after = check_file(db_path, full=False)
+    if not after.ok:
+        raise BackupError("\n".join(after.problems))
+    _audit_restore(db_path, backup_path, replaced, actor)
+    return RestoreResult(backup_path, replaced)
+
+
+def _audit_restore(
+    db_path: Path, backup_path: Path, replaced: Path | None, actor: Actor | None
+) -> None:
+    from kac_desktop.db import open_database
+
+    db = open_database(db_path, migrate=False)
+    try:
+        with db.session() as session, session.begin():
+            audit.record(
+                session,
+                actor,
+                "backup.restore",
+                "database",
+                None,
+                _("Database restored from {file}").format(file=backup_path.name),
+                {"backup": str(backup_path), "replaced": str(replaced) if replaced else ""},
+            )
+    finally:
+        db.dispose()
+
+
+def restore_latest_good(db_path: Path, *, now: datetime | None = None) -> RestoreResult:
+    """The way out of a damaged database: the newest backup that passes the check."""
+    info = latest_good_backup(db_path)
+    if info is None:
+        raise BackupError(
+            _("There is no sound backup in {folder}.").format(folder=backups_dir(Path(db_path)))
+        )
+    return restore(db_path, info.path, now=now)
+
+
+def network_warning(db_path: Path | None) -> str | None:
+    """SQLite's WAL does not work on a network file system (FACTS.md): a warning, or None."""
+    if db_path is None:
+        return None
+    text = str(db_path)
+    network = text.startswith("\\\\") or text.startswith("//")
+    if not network and os.path.exists("/proc/mounts"):
+        try:
+            mounts = [line.split() for line in open("/proc/mounts", encoding="utf-8")]
+        except OSError:
+            mounts = []
+        best = ("", "")
+        resolved = str(Path(db_path).resolve())
+        for fields in mounts:
+            if (
+                len(fields) >= 3
+                and resolved.startswith(fields[1])
+                and len(fields[1]) > len(best[0])
+            ):
+                best = (fields[1], fields[2])
+        network = best[1] in {"nfs", "nfs4", "cifs", "smbfs", "smb3", "sshfs", "fuse.sshfs"}
+    if not network:
+        return None
+    return _(
+        "The database {path} is on a network drive. SQLite cannot keep it safe there; keep "
+        "the database on this computer's own disk."
+    ).format(path=db_path)

@@ -1,0 +1,278 @@
+"""The audit log viewer (操作日志) for supervisors and administrators: filters, a lazy table
+over the service's query, and whether the hash chain is intact (DOMAIN.md §7)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kac_desktop.db import Database
+from kac_desktop.i18n import N_, _
+from kac_desktop.progress import Cancelled
+from kac_desktop.services import audit
+from kac_desktop.services.audit import AuditQuery, AuditRow
+from kac_desktop.services.context import Actor
+from kac_desktop.services.errors import ServiceError
+
+from .widgets import OptionalDateEdit
+from .workers import run_with_progress
+
+PAGE_SIZE = 256
+SeqRole = Qt.ItemDataRole.UserRole + 1
+COLUMNS = (N_("No."), N_("Time"), N_("User"), N_("Action"), N_("What"), N_("Details"))
+
+
+def describe_details(details: object) -> str:
+    """Field-by-field changes as 'field: before → after'; anything else as compact JSON."""
+    if not details:
+        return ""
+    if isinstance(details, dict):
+        parts = []
+        for key, value in details.items():
+            if isinstance(value, list) and len(value) == 2 and not isinstance(value[0], dict):
+                parts.append(f"{key}: {value[0]} → {value[1]}")
+            else:
+                parts.append(f"{key}: {json.dumps(value, ensure_ascii=False, default=str)}")
+        return "; ".join(parts)
+    return json.dumps(details, ensure_ascii=False, default=str)
+
+
+class AuditTableModel(QAbstractTableModel):
+    """Holds the sequence numbers of the query (newest first); records are fetched a page at
+    a time as the view shows them."""
+
+    def __init__(
+        self,
+        query_seqs: Callable[[AuditQuery], list[int]],
+        fetch: Callable[[list[int]], list[AuditRow]],
+        parent=None,
+    ) -> None:
+        super().__init__(parent)
+        self._query_seqs = query_seqs
+        self._fetch = fetch
+        self._query = AuditQuery()
+        self._seqs: list[int] = []
+        self._rows: dict[int, AuditRow] = {}
+        self.broken: set[int] = set()
+
+    def set_query(self, query: AuditQuery) -> None:
+        self.beginResetModel()
+        self._query = query
+        self._seqs = self._query_seqs(query)
+        self._rows.clear()
+        self.endResetModel()
+
+    def set_broken(self, seqs: list[int]) -> None:
+        self.broken = set(seqs)
+        if self._seqs:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._seqs) - 1, 0))
+
+    def row_data(self, row: int) -> AuditRow | None:
+        if not 0 <= row < len(self._seqs):
+            return None
+        if row not in self._rows:
+            start = row - row % PAGE_SIZE
+            page = self._seqs[start : start + PAGE_SIZE]
+            fetched = {r.seq: r for r in self._fetch(page)}
+            for offset, seq in enumerate(page):
+                if seq in fetched:
+                    self._rows[start + offset] = fetched[seq]
+        return self._rows.get(row)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._seqs)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ):
+        if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
+            return None
+        return _(COLUMNS[section]) if 0 <= section < len(COLUMNS) else None
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ):
+        if not index.isValid():
+            return None
+        row = self.row_data(index.row())
+        if row is None:
+            return None
+        if role == SeqRole:
+            return row.seq
+        column = index.column()
+        if role == Qt.ItemDataRole.ForegroundRole and row.seq in self.broken:
+            from PySide6.QtGui import QBrush, QColor
+
+            return QBrush(QColor("#c62828"))
+        if role == Qt.ItemDataRole.ToolTipRole and column in (4, 5):
+            return f"{row.summary}\n{describe_details(row.details)}".strip()
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if column == 0:
+            return f"{row.seq} ⚠" if row.seq in self.broken else str(row.seq)
+        if column == 1:
+            return row.at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        if column == 2:
+            return row.login or "—"
+        if column == 3:
+            return audit.action_label(row.action)
+        if column == 4:
+            return row.summary
+        if column == 5:
+            text = describe_details(row.details)
+            return text if len(text) <= 200 else text[:200] + "…"
+        return None
+
+
+class AuditPage(QWidget):
+    def __init__(self, db: Database, actor: Actor, parent=None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.actor = actor
+        self.model = AuditTableModel(
+            lambda q: audit.query_seqs(db, actor, q),
+            lambda seqs: audit.fetch_records(db, actor, seqs),
+            self,
+        )
+        title = QLabel(_("Audit log"))
+        title.setStyleSheet("font-size: 16px; font-weight: bold;")
+        self.user = QComboBox()
+        self.user.setObjectName("user")
+        self.action = QComboBox()
+        self.action.setObjectName("action")
+        self.action.addItem(_("All actions"), "")
+        for code, label in audit.ACTION_FAMILIES:
+            self.action.addItem(_(label), code)
+        self.since = OptionalDateEdit()
+        self.until = OptionalDateEdit()
+        self.text = QLineEdit()
+        self.text.setObjectName("text")
+        self.text.setPlaceholderText(_("Search the text…"))
+        self.text.setClearButtonEnabled(True)
+        search = QPushButton(_("Search"))
+        search.clicked.connect(self.apply_filters)
+        self.text.returnPressed.connect(self.apply_filters)
+        for combo in (self.user, self.action):
+            combo.currentIndexChanged.connect(self.apply_filters)
+        self.since.dateChanged.connect(self.apply_filters)
+        self.until.dateChanged.connect(self.apply_filters)
+        filters = QHBoxLayout()
+        filters.addWidget(QLabel(_("User")))
+        filters.addWidget(self.user)
+        filters.addWidget(QLabel(_("Action")))
+        filters.addWidget(self.action)
+        filters.addWidget(QLabel(_("From date")))
+        filters.addWidget(self.since)
+        filters.addWidget(QLabel(_("To date")))
+        filters.addWidget(self.until)
+        filters.addWidget(self.text, 1)
+        filters.addWidget(search)
+
+        self.chain = QLabel()
+        self.chain.setObjectName("chain")
+        self.chain.setWordWrap(True)
+        verify = QPushButton(_("Verify the chain"))
+        verify.clicked.connect(self.verify)
+        self.count = QLabel()
+        status = QHBoxLayout()
+        status.addWidget(self.chain, 1)
+        status.addWidget(self.count)
+        status.addWidget(verify)
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        for column, width in enumerate((70, 150, 90, 110, 260)):
+            self.table.setColumnWidth(column, width)
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        note = QLabel(
+            _(
+                "Audit records cannot be changed in the application; each carries a hash of the "
+                "one before it, so that a change made to the file outside it shows here."
+            )
+        )
+        note.setStyleSheet("color: #666;")
+        note.setWordWrap(True)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addLayout(filters)
+        layout.addLayout(status)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(note)
+        self._verified = False
+        self.reload()
+
+    def reload(self) -> None:
+        current = self.user.currentData()
+        self.user.blockSignals(True)
+        self.user.clear()
+        self.user.addItem(_("Everyone"), "")
+        for login in audit.logins(self.db, self.actor):
+            self.user.addItem(login, login)
+        index = self.user.findData(current)
+        self.user.setCurrentIndex(max(index, 0))
+        self.user.blockSignals(False)
+        self.apply_filters()
+
+    def query(self) -> AuditQuery:
+        return AuditQuery(
+            login=self.user.currentData() or "",
+            action=self.action.currentData() or "",
+            since=self.since.value(),
+            until=self.until.value(),
+            text=self.text.text(),
+        )
+
+    def apply_filters(self) -> None:
+        self.model.set_query(self.query())
+        self.count.setText(_("{count} records").format(count=f"{self.model.rowCount():,}"))
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._verified:
+            self.reload()  # records written since the page was last shown
+        else:
+            self._verified = True
+            self.verify()
+
+    def verify(self) -> None:
+        try:
+            report = run_with_progress(
+                self,
+                _("Verifying the audit chain…"),
+                lambda _p: audit.check_chain(self.db, self.actor),
+            )
+        except (Cancelled, ServiceError):
+            return
+        self.show_report(report)
+
+    def show_report(self, report: audit.ChainReport) -> None:
+        self.chain.setText(("✔ " if report.intact else "⚠ ") + report.describe())
+        self.chain.setStyleSheet(
+            "color: #0b6e4f;" if report.intact else "color: #c62828; font-weight: bold;"
+        )
+        self.model.set_broken(report.broken)

@@ -1,0 +1,99 @@
+"""The sign-in dialog before the main window (DOMAIN.md §7: only authorised people)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+)
+
+from kac_desktop.db import Database
+from kac_desktop.i18n import _
+from kac_desktop.services import auth
+from kac_desktop.services.context import Actor
+from kac_desktop.services.errors import ServiceError
+
+LOGIN_KEY = "signin/login"
+
+
+def dialog_buttons(ok_text: str | None = None) -> QDialogButtonBox:
+    """OK and Cancel in the interface's language (Qt's own labels stay English without a
+    Qt translation)."""
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text or _("OK"))
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
+    return buttons
+
+
+def error_label() -> QLabel:
+    label = QLabel()
+    label.setObjectName("error")
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #c62828;")
+    label.hide()
+    return label
+
+
+class SignInDialog(QDialog):
+    def __init__(self, db: Database, login: str | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.actor: Actor | None = None
+        self.setWindowTitle(_("Sign in — kac_desktop"))
+        title = QLabel(_("Key-account management"))
+        title.setStyleSheet("font-size: 18px; font-weight: bold; color: #0b6e4f;")
+        where = QLabel(str(db.path) if db.path else db.url)
+        where.setStyleSheet("color: #666;")
+        where.setWordWrap(True)
+        self.login = QLineEdit(login or QSettings().value(LOGIN_KEY, "") or "")
+        self.login.setObjectName("login")
+        self.password = QLineEdit()
+        self.password.setObjectName("password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.message = error_label()
+        form = QFormLayout()
+        form.addRow(_("Login name"), self.login)
+        form.addRow(_("Password"), self.password)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText(_("Sign in"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Quit"))
+        buttons.accepted.connect(self.sign_in)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(where)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+        self.resize(420, 0)
+        (self.password if self.login.text() else self.login).setFocus()
+
+    def sign_in(self) -> None:
+        login = self.login.text().strip()
+        if not login:
+            self._show(_("Enter your login name."))
+            self.login.setFocus()
+            return
+        try:
+            self.actor = auth.sign_in(self.db, login, self.password.text())
+        except ServiceError as exc:
+            self.password.clear()
+            self.password.setFocus()
+            self._show(exc.message)
+            return
+        QSettings().setValue(LOGIN_KEY, login)
+        self.accept()
+
+    def _show(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.show()
