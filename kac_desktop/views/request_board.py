@@ -1,0 +1,590 @@
+"""The deadline board (限时服务): every request with its warning state in colour and in words,
+most urgent first, moving by itself as time passes.
+
+The model keeps the times of every row of the current query in memory (a few numbers a
+request) and fetches the display columns a page at a time.  A timer tick only takes the time
+from the clock and emits dataChanged for the rows on screen, whose state the model computes
+again from the times it holds: no SQL per tick, whatever the size of the board.  The clock is
+injectable, so a test advances a fake one and watches the states change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kac_desktop.db import Database
+from kac_desktop.i18n import N_, _
+from kac_desktop.models import utcnow
+from kac_desktop.rules import vocab
+from kac_desktop.rules.deadlines import LOCAL_TZ, first_response_hours, rule_label
+from kac_desktop.rules.service_states import (
+    STATE_COLOURS,
+    URGENCY_RANK,
+    WARNING_STATES,
+    Thresholds,
+    next_due,
+    time_left_text,
+)
+from kac_desktop.services import requests as request_service
+from kac_desktop.services import users as user_service
+from kac_desktop.services.context import Actor, Change
+from kac_desktop.services.requests import DueCounts, RequestQuery, RequestRow, RequestTiming
+
+PAGE_SIZE = 256
+TICK_MS = 30_000
+IdRole = Qt.ItemDataRole.UserRole + 1
+StateRole = Qt.ItemDataRole.UserRole + 2
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str  # N_ marked
+    width: int
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("state", N_("Warning"), 90),
+    Column("left", N_("Time left"), 190),
+    Column("customer", N_("Customer"), 230),
+    Column("type", N_("Type"), 100),
+    Column("status", N_("Status"), 70),
+    Column("deadline", N_("Deadline"), 130),
+    Column("rule", N_("Deadline rule"), 240),
+    Column("received", N_("Received"), 130),
+    Column("manager", N_("Account manager"), 80),
+    Column("description", N_("Description"), 300),
+)
+COLUMN_INDEX = {c.key: i for i, c in enumerate(COLUMNS)}
+STATE_COLUMN = COLUMN_INDEX["state"]
+LEFT_COLUMN = COLUMN_INDEX["left"]
+
+
+def local_text(moment: datetime | None) -> str:
+    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+class RequestBoardModel(QAbstractTableModel):
+    """Rows: the requests of the query, filtered by warning state and sorted by urgency when
+    the query runs; their states are recomputed at every ``tick``."""
+
+    countChanged = Signal(int)
+
+    def __init__(
+        self,
+        query_timings: Callable[[RequestQuery], list[RequestTiming]],
+        fetch_rows: Callable[[list[str]], list[RequestRow]],
+        clock: Clock = utcnow,
+        thresholds: Thresholds | None = None,
+        parent=None,
+    ) -> None:
+        super().__init__(parent)
+        self._query_timings = query_timings
+        self._fetch_rows = fetch_rows
+        self._clock = clock
+        self.thresholds = thresholds or Thresholds()
+        self._query = RequestQuery()
+        self._state: str | None = None
+        self._all: list[RequestTiming] = []
+        self._timings: list[RequestTiming] = []
+        self._rows: dict[str, RequestRow] = {}
+        self.now = clock()
+
+    # -- the query
+    @property
+    def query(self) -> RequestQuery:
+        return self._query
+
+    @property
+    def state_filter(self) -> str | None:
+        return self._state
+
+    def set_query(self, query: RequestQuery, state: str | None = None) -> None:
+        self.beginResetModel()
+        self._query = query
+        self._state = state
+        self.now = self._clock()
+        self._all = self._query_timings(query)
+        self._rows.clear()
+        self._timings = self._arranged()
+        self.endResetModel()
+        self.countChanged.emit(len(self._timings))
+
+    def reload(self) -> None:
+        self.set_query(self._query, self._state)
+
+    def _arranged(self) -> list[RequestTiming]:
+        def due(t: RequestTiming) -> datetime:
+            return next_due(t.deadline_at, t.first_response_due_at, t.first_response_at).at
+
+        keyed = [(self.state_of(t), t) for t in self._all]
+        if self._state:
+            keyed = [(s, t) for s, t in keyed if s == self._state]
+        keyed.sort(key=lambda st: (URGENCY_RANK[st[0]], due(st[1])))
+        return [t for _s, t in keyed]
+
+    def state_of(self, timing: RequestTiming) -> str:
+        return request_service.state_of(timing, self.now, self.thresholds)
+
+    def tick(self, first: int = 0, last: int | None = None) -> None:
+        """Take the time again and repaint the states of rows ``first``..``last`` (the rows
+        on screen).  With a state filter, rows whose state left it leave the board."""
+        self.now = self._clock()
+        if self._state:
+            arranged = self._arranged()
+            if [t.id for t in arranged] != [t.id for t in self._timings]:
+                self.beginResetModel()
+                self._timings = arranged
+                self.endResetModel()
+                self.countChanged.emit(len(self._timings))
+                return
+        if not self._timings:
+            return
+        last = len(self._timings) - 1 if last is None else min(last, len(self._timings) - 1)
+        first = max(0, first)
+        if first <= last:
+            self.dataChanged.emit(
+                self.index(first, STATE_COLUMN),
+                self.index(last, LEFT_COLUMN),
+                [
+                    Qt.ItemDataRole.DisplayRole,
+                    Qt.ItemDataRole.ForegroundRole,
+                    Qt.ItemDataRole.BackgroundRole,
+                    Qt.ItemDataRole.FontRole,
+                    Qt.ItemDataRole.ToolTipRole,
+                    StateRole,
+                ],
+            )
+
+    def id_at(self, row: int) -> str | None:
+        return self._timings[row].id if 0 <= row < len(self._timings) else None
+
+    def row_of(self, request_id: str) -> int:
+        for i, t in enumerate(self._timings):
+            if t.id == request_id:
+                return i
+        return -1
+
+    def timing_at(self, row: int) -> RequestTiming | None:
+        return self._timings[row] if 0 <= row < len(self._timings) else None
+
+    def row_data(self, row: int) -> RequestRow | None:
+        timing = self.timing_at(row)
+        if timing is None:
+            return None
+        cached = self._rows.get(timing.id)
+        if cached is None:
+            start = row - row % PAGE_SIZE
+            page = [t.id for t in self._timings[start : start + PAGE_SIZE]]
+            for fetched in self._fetch_rows(page):
+                self._rows[fetched.id] = fetched
+            cached = self._rows.get(timing.id)
+        return cached
+
+    # -- Qt
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._timings)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ):
+        if role == Qt.ItemDataRole.DisplayRole:
+            if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+                return _(COLUMNS[section].title)
+            if orientation == Qt.Orientation.Vertical:
+                return str(section + 1)
+        return None
+
+    def _text(self, key: str, t: RequestTiming, row: RequestRow, state: str) -> str:
+        if key == "state":
+            return _(WARNING_STATES[state])
+        if key == "left":
+            due = next_due(t.deadline_at, t.first_response_due_at, t.first_response_at)
+            if t.resolved_at is not None:
+                return time_left_text(t.deadline_at, self.now, t.resolved_at)
+            return time_left_text(due.at, self.now, None, due.first_response)
+        if key == "customer":
+            return row.customer
+        if key == "type":
+            return vocab.label(vocab.REQUEST_TYPES, row.type)
+        if key == "status":
+            return vocab.label(vocab.REQUEST_STATUSES, row.status)
+        if key == "deadline":
+            return local_text(row.deadline_at)
+        if key == "rule":
+            return rule_label(
+                row.deadline_rule, first_response_hours(row.received_at, row.first_response_due_at)
+            )
+        if key == "received":
+            return local_text(row.received_at)
+        if key == "manager":
+            return row.manager
+        if key == "description":
+            return row.description.replace("\n", " ")
+        return ""
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ):
+        if not index.isValid():
+            return None
+        t = self.timing_at(index.row())
+        if t is None:
+            return None
+        key = COLUMNS[index.column()].key
+        if role == IdRole:
+            return t.id
+        state = self.state_of(t)
+        if role == StateRole:
+            return state
+        coloured = key in ("state", "left")
+        if role == Qt.ItemDataRole.BackgroundRole and key == "state":
+            return QBrush(QColor(STATE_COLOURS[state][1]))
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if key == "state":
+                return QBrush(QColor(STATE_COLOURS[state][0]))
+            if coloured and state != "overdue":
+                return QBrush(QColor(STATE_COLOURS[state][0]))
+            if coloured:
+                return QBrush(QColor(STATE_COLOURS["overdue"][1]))
+            if state in ("done_on_time", "done_late"):
+                return QBrush(QColor("#6b6b6b"))
+            return None
+        if role == Qt.ItemDataRole.FontRole and coloured and state in ("overdue", "urgent"):
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.TextAlignmentRole and key == "state":
+            return int(Qt.AlignmentFlag.AlignCenter)
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        row = self.row_data(index.row())
+        if row is None:
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if key in ("state", "left", "deadline", "rule"):
+                return self.reason(t, row, state)
+            if key == "description":
+                return row.description
+            return None
+        return self._text(key, t, row, state)
+
+    def reason(self, t: RequestTiming, row: RequestRow, state: str) -> str:
+        """Why the request is in its state: the rule, the deadline and the time left."""
+        rule = rule_label(
+            row.deadline_rule, first_response_hours(row.received_at, row.first_response_due_at)
+        )
+        text = _("{state}: received {received}, due {deadline} ({rule}); {left}").format(
+            state=_(WARNING_STATES[state]),
+            received=local_text(row.received_at),
+            deadline=local_text(row.deadline_at),
+            rule=rule,
+            left=self._text("left", t, row, state) or _("done on time"),
+        )
+        if row.first_response_due_at is not None:
+            text += "\n" + _("First response due {time}").format(
+                time=local_text(row.first_response_due_at)
+            )
+        return text
+
+
+class _Filter(QComboBox):
+    def __init__(self, any_text: str | None, items: list[tuple[object, str]], parent=None):
+        super().__init__(parent)
+        if any_text is not None:
+            self.addItem(any_text, None)
+        for code, text in items:
+            self.addItem(text, code)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+
+    def value(self):
+        return self.currentData()
+
+    def set_value(self, code) -> None:
+        i = self.findData(code)
+        if i >= 0:
+            self.setCurrentIndex(i)
+
+
+SCOPE_LABELS = {
+    "unresolved": N_("Not yet resolved"),
+    "unclosed": N_("Not closed"),
+    "all": N_("All, closed too"),
+}
+
+
+class RequestBoardPage(QWidget):
+    """The 限时服务 page: filters, the board, the banner that counts what is late."""
+
+    countsChanged = Signal(int, int)  # overdue, due today
+    changed = Signal(object)  # a Change, after a registration or status step
+
+    def __init__(self, db: Database, actor: Actor, clock: Clock = utcnow, parent=None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.actor = actor
+        self.clock = clock
+        limits = request_service.thresholds(db)
+        self.model = RequestBoardModel(
+            lambda q: request_service.query_timings(db, actor, q),
+            lambda ids: request_service.fetch_rows(db, actor, ids),
+            clock,
+            limits,
+            self,
+        )
+        self._open: list[RequestTiming] = []
+        self.counts = DueCounts(0, 0)
+
+        self.banner = QLabel()
+        self.banner.setObjectName("overdueBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(
+            "QLabel { background: #8b0000; color: white; padding: 8px 12px; font-weight: bold;"
+            " border-radius: 4px; }"
+        )
+        self.banner.setVisible(False)
+
+        self.scope = _Filter(None, [(k, _(v)) for k, v in SCOPE_LABELS.items()])
+        self.state = _Filter(_("All states"), [(k, _(v)) for k, v in WARNING_STATES.items()])
+        self.type = _Filter(
+            _("All types"), [(c, vocab.label(vocab.REQUEST_TYPES, c)) for c in vocab.REQUEST_TYPES]
+        )
+        managers = user_service.list_managers(db, actor)
+        self.manager = _Filter(_("All managers"), [(m.id, m.display_name) for m in managers])
+        self.manager.setVisible(actor.role != "manager")
+        self.customer = QLineEdit()
+        self.customer.setObjectName("customerFilter")
+        self.customer.setPlaceholderText(_("Customer: name, pinyin or initials"))
+        self.customer.setClearButtonEnabled(True)
+        self.customer.setMinimumWidth(220)
+        self.count = QLabel()
+        self.count.setObjectName("requestCount")
+        self.new_button = QPushButton(_("Register a request…"))
+        self.new_button.setObjectName("registerRequest")
+        self.open_button = QPushButton(_("Handle…"))
+        self.open_button.setObjectName("handleRequest")
+        self.new_button.clicked.connect(lambda: self.register_request())
+        self.open_button.clicked.connect(self._open_current)
+
+        self.table = QTableView()
+        self.table.setObjectName("requestBoard")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for i, column in enumerate(COLUMNS):
+            self.table.setColumnWidth(i, column.width)
+        self.table.doubleClicked.connect(
+            lambda index: self.open_request(self.model.id_at(index.row()))
+        )
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            shortcut = QShortcut(QKeySequence(key), self.table)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(self._open_current)
+
+        top = QHBoxLayout()
+        for widget in (self.scope, self.state, self.type, self.manager):
+            top.addWidget(widget)
+            widget.currentIndexChanged.connect(self._query_changed)
+        top.addWidget(self.customer)
+        top.addWidget(self.count)
+        top.addStretch()
+        top.addWidget(self.new_button)
+        top.addWidget(self.open_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(250)
+        self._search_timer.timeout.connect(self._query_changed)
+        self.customer.textChanged.connect(self._search_timer.start)
+        self.model.countChanged.connect(self._show_count)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self.tick)
+        self.timer.start()
+        self._load_open()
+        self._query_changed()
+
+    # -- queries
+    def current_query(self) -> RequestQuery:
+        return RequestQuery(
+            scope=self.scope.value() or "unresolved",
+            type=self.type.value(),
+            manager_id=self.manager.value(),
+            customer_search=self.customer.text().strip(),
+        )
+
+    def _query_changed(self, *_args) -> None:
+        selected = self.model.id_at(self.table.currentIndex().row())
+        state = self.state.value()
+        query = self.current_query()
+        if state in ("done_on_time", "done_late") and query.scope == "unresolved":
+            query = replace(query, scope="unclosed")
+        self.model.set_query(query, state)
+        self._select(selected)
+
+    def _select(self, request_id: str | None) -> None:
+        if not request_id:
+            return
+        row = self.model.row_of(request_id)
+        if row >= 0:
+            self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
+
+    def _load_open(self) -> None:
+        self._open = request_service.query_timings(
+            self.db, self.actor, RequestQuery(scope="unresolved")
+        )
+        self._update_counts()
+
+    def _update_counts(self) -> None:
+        counts = request_service.due_counts(self._open, self.model.now)
+        if counts != self.counts:
+            self.counts = counts
+            self.countsChanged.emit(counts.overdue, counts.due_today)
+        if counts.overdue:
+            self.banner.setText(
+                _(
+                    "{overdue} requests are overdue and {today} more are due today. "
+                    "Choose “Overdue” under the states to see them; point at a row to see why."
+                ).format(overdue=counts.overdue, today=counts.due_today)
+            )
+        self.banner.setVisible(counts.overdue > 0)
+
+    def _show_count(self, n: int) -> None:
+        self.count.setText(_("{count} requests").format(count=f"{n:,}"))
+
+    # -- time passing
+    def visible_rows(self) -> tuple[int, int]:
+        first = self.table.rowAt(0)
+        if first < 0:
+            return 0, -1
+        last = self.table.rowAt(self.table.viewport().height() - 1)
+        return first, last if last >= 0 else self.model.rowCount() - 1
+
+    def tick(self) -> None:
+        first, last = self.visible_rows()
+        selected = self.model.id_at(self.table.currentIndex().row())
+        before = self.model.rowCount()
+        self.model.tick(first, last)
+        if self.model.rowCount() != before:
+            self._select(selected)
+        self._update_counts()
+
+    # -- actions
+    def apply_change(self, change: Change) -> None:
+        if change.kind not in ("request", "customer"):
+            return
+        selected = change.ids[0] if change.created and change.ids else None
+        selected = selected or self.model.id_at(self.table.currentIndex().row())
+        self.model.reload()
+        self._load_open()
+        self._select(selected)
+
+    def _open_current(self) -> None:
+        self.open_request(self.model.id_at(self.table.currentIndex().row()))
+
+    def open_request(self, request_id: str | None):
+        if not request_id:
+            return None
+        from .request_dialog import RequestDialog
+
+        dialog = RequestDialog(self.db, self.actor, request_id, self.clock, self)
+        dialog.saved.connect(self._saved)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def register_request(self, customer_id: str | None = None):
+        from .request_dialog import RegisterRequestDialog
+
+        dialog = RegisterRequestDialog(self.db, self.actor, self.clock, customer_id, self)
+        dialog.saved.connect(self._saved)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def _saved(self, change: Change) -> None:
+        self.apply_change(change)
+        self.changed.emit(change)
+
+
+def due_status_text(overdue: int, due_today: int) -> str:
+    """The status bar's count: 超时 N 件 / 今日到期 N 件."""
+    return _("Overdue: {overdue} / due today: {today}").format(overdue=overdue, today=due_today)
+
+
+def style_due_label(label: QLabel, overdue: int, due_today: int) -> None:
+    label.setText(due_status_text(overdue, due_today))
+    label.setStyleSheet("QLabel { color: #8b0000; font-weight: bold; }" if overdue else "")
+
+
+def show_startup_notice(parent: QWidget, page: RequestBoardPage, show_board: Callable[[], None]):
+    """A non-modal notice when the window opens with overdue requests; None when none are."""
+    from PySide6.QtWidgets import QMessageBox
+
+    counts = page.counts
+    if not counts.overdue:
+        return None
+    box = QMessageBox(parent)
+    box.setObjectName("overdueNotice")
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle(_("Overdue service requests"))
+    box.setText(
+        _("{overdue} service requests are overdue and {today} are due today.").format(
+            overdue=counts.overdue, today=counts.due_today
+        )
+    )
+    show = box.addButton(_("Show the overdue requests"), QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(_("Later"), QMessageBox.ButtonRole.RejectRole)
+
+    def clicked(button) -> None:
+        if button is show:
+            page.state.set_value("overdue")
+            show_board()
+
+    box.buttonClicked.connect(clicked)
+    box.setModal(False)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.show()
+    return box
