@@ -6,6 +6,7 @@ import argparse
 
 from kac_desktop.i18n import _
 
+from . import revenue
 from .common import ConsoleProgress, actor_from_args, add_db, add_user, open_db
 
 
@@ -35,6 +36,7 @@ def register(sub) -> list[str]:
         action="store_true",
         help=_("import the valid rows even when some rows are rejected"),
     )
+    revenue.register_import(imp_sub)  # import revenue: cli/revenue.py
     return ["demo", "import"]
 
 
@@ -43,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
         return _demo(args)
     if args.command == "import" and args.what == "customers":
         return _import_customers(args)
+    if args.command == "import" and args.what == "revenue":
+        return revenue.run_import(args)
     return 2
 
 

@@ -372,19 +372,19 @@ def header_key(text: object) -> str:
     return folded
 
 
-def _alias_index() -> dict[str, str]:
+def _alias_index(fields: Sequence[ImportField] = FIELDS) -> dict[str, str]:
     index: dict[str, str] = {}
-    for f in FIELDS:
+    for f in fields:
         names = (*f.aliases, f.label, gettext_in("zh_CN", f.label), _(f.label))
         for name in names:
             index.setdefault(header_key(name), f.key)
     return index
 
 
-def guess_mapping(headers: Sequence[str]) -> dict[str, int]:
+def guess_mapping(headers: Sequence[str], fields: Sequence[ImportField] = FIELDS) -> dict[str, int]:
     """Field key → column index for the headers that name a field (the first such column
-    wins; a column serves one field)."""
-    index = _alias_index()
+    wins; a column serves one field).  ``fields``: another import's fields (revenue)."""
+    index = _alias_index(fields)
     mapping: dict[str, int] = {}
     for column, header in enumerate(headers):
         key = index.get(header_key(header))
@@ -400,7 +400,9 @@ def mapping_by_header(headers: Sequence[str], mapping: Mapping[str, int]) -> dic
     return {header: by_column.get(column, "") for column, header in enumerate(headers) if header}
 
 
-def mapping_from_headers(headers: Sequence[str], saved: Mapping[str, str]) -> dict[str, int]:
+def mapping_from_headers(
+    headers: Sequence[str], saved: Mapping[str, str], fields: Sequence[ImportField] = FIELDS
+) -> dict[str, int]:
     """Apply a saved mapping (header text → field key, ``""`` for "ignore") to a sheet's
     headers, wherever those columns now stand; columns the saved mapping does not mention
     are guessed from their headers."""
@@ -413,9 +415,9 @@ def mapping_from_headers(headers: Sequence[str], saved: Mapping[str, str]) -> di
             continue
         decided.add(column)
         key = saved_keys[wanted]
-        if key in FIELDS_BY_KEY and key not in mapping:
+        if any(f.key == key for f in fields) and key not in mapping:
             mapping[key] = column
-    for key, column in guess_mapping(headers).items():
+    for key, column in guess_mapping(headers, fields).items():
         if key not in mapping and column not in decided:
             mapping[key] = column
     return mapping

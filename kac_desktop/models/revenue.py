@@ -50,6 +50,10 @@ class TierAssessment(Tracked, Base):
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
     year: Mapped[int] = mapped_column(Integer)
     points: Mapped[int] = mapped_column(Integer, default=0)
+    # kept with the points at every import, so lists read one row instead of the months
+    revenue: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"))
+    # 维护指标 for the year: last year's revenue by line × (1 + the line's growth rate)
+    target: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"))
     suggested_tier: Mapped[str] = mapped_column(String(20))
     confirmed_tier: Mapped[str | None] = mapped_column(String(20))
     confirmed_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))

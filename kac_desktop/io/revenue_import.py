@@ -1,0 +1,397 @@
+"""Revenue (用邮收入) from the finance system's Excel export: one row per customer, month and
+product line (DOMAIN.md §5).
+
+The machinery is the customer import's (``io.customer_import``): the same header
+recognition (``header_key``, ``guess_mapping``/``mapping_from_headers`` with this module's
+``FIELDS``), the same cell readers (``cell_text``, ``parse_amount``), the same ``Rejection``
+and the same rejected-rows workbook (``write_rejections``).  This module knows no
+database: the service passes a callback that finds the customer and the product lines'
+names.
+
+Cells are read the way finance exports write them:
+
+* the customer by unified social credit code, or by name when the name is unambiguous;
+* the month as ``202601``, ``2026-01``, ``2026/1``, ``2026年1月``, ``2026.01`` or an Excel
+  date (its month counts);
+* the product line by code, Chinese or English name (``速递物流``, ``express``);
+* the amount as a number or text with ``¥``, ``元`` and thousands separators.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
+
+from kac_desktop.i18n import N_, _
+from kac_desktop.progress import Progress, check
+from kac_desktop.rules.credit_code import normalise_credit_code
+from kac_desktop.rules.points import add_months, is_month
+
+from .customer_import import (
+    ImportField,
+    Rejection,
+    cell_text,
+    guess_mapping,
+    header_key,
+    load_mapping,
+    mapping_by_header,
+    mapping_from_headers,
+    parse_amount,
+    save_mapping,
+    write_rejections,
+)
+from .workbook import Table, WorkbookError, write_table
+
+__all__ = [
+    "FIELDS",
+    "ParsedRevenue",
+    "Rejection",
+    "RevenueRow",
+    "guess",
+    "load_mapping",
+    "mapping_by_header",
+    "remembered",
+    "parse",
+    "parse_month",
+    "save_mapping",
+    "write_rejections",
+    "write_template",
+]
+
+FIELDS: tuple[ImportField, ...] = (
+    ImportField(
+        "credit_code",
+        N_("Unified social credit code"),
+        "code",
+        ("统一社会信用代码", "信用代码", "社会信用代码", "客户编码", "Credit code", "USCC"),
+    ),
+    ImportField(
+        "name",
+        N_("Customer name"),
+        "text",
+        ("客户名称", "单位名称", "企业名称", "客户", "名称", "Customer name", "Customer", "Name"),
+    ),
+    ImportField(
+        "month",
+        N_("Month"),
+        "month",
+        ("月份", "收入月份", "账期", "结算月份", "期间", "年月", "Month", "Period"),
+        required=True,
+    ),
+    ImportField(
+        "product_line",
+        N_("Product line"),
+        "line",
+        ("业务种类", "产品线", "业务", "产品", "收入项目", "专业", "Product line", "Product"),
+        required=True,
+    ),
+    ImportField(
+        "amount",
+        N_("Revenue"),
+        "amount",
+        ("收入", "用邮收入", "收入金额", "金额", "收入(元)", "Revenue", "Amount"),
+        required=True,
+    ),
+)
+FIELDS_BY_KEY = {f.key: f for f in FIELDS}
+
+# credit code → customer id, given the cell texts; raises ValueError with the reason
+ResolveCustomer = Callable[[str, str], str]
+
+
+class RevenueRow(NamedTuple):  # a tuple: 120,000 of them are made in a second
+    row_number: int
+    customer_id: str
+    month: int  # YYYYMM
+    product_line: str  # code
+    amount: Decimal
+
+
+@dataclass
+class ParsedRevenue:
+    rows: list[RevenueRow]
+    rejections: list[Rejection]
+    total_rows: int = 0
+
+    @property
+    def rejected_rows(self) -> list[int]:
+        return sorted({r.row_number for r in self.rejections})
+
+
+def guess(headers: Sequence[str]) -> dict[str, int]:
+    return guess_mapping(headers, FIELDS)
+
+
+def remembered(headers: Sequence[str], saved: Mapping[str, str]) -> dict[str, int]:
+    return mapping_from_headers(headers, saved, FIELDS)
+
+
+def missing_required(mapping: Mapping[str, int]) -> list[ImportField]:
+    missing = [f for f in FIELDS if f.required and f.key not in mapping]
+    if "credit_code" not in mapping and "name" not in mapping:
+        missing.insert(0, FIELDS_BY_KEY["credit_code"])
+    return missing
+
+
+# ---------------------------------------------------------------- cells
+
+
+class CellProblem(Exception):
+    """A cell that cannot be read, with the reason for the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+_MONTH_TEXT = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:月(?:份)?)?(?:\s*[-/.]?\s*\d{1,2}\s*[日号]?)?"
+)
+_MONTH_COMPACT = re.compile(r"(\d{4})(\d{2})(?:\d{2})?")
+
+
+def parse_month(value: object, latest: int | None = None) -> int:
+    """A YYYYMM month from a cell (see the module text).  ``latest``: the last month that may
+    be imported (the current one); later months are refused."""
+
+    def bad() -> CellProblem:
+        return CellProblem(
+            _("“{value}” is not a month. Write months like 202601, 2026-01 or 2026年1月.").format(
+                value=cell_text(value)
+            )
+        )
+
+    if value is None:
+        raise CellProblem(_("The month is missing."))
+    month: int | None = None
+    if isinstance(value, (datetime, date)):
+        month = value.year * 100 + value.month
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if float(value).is_integer():
+            number = int(value)
+            if 200001 <= number <= 999912:
+                month = number
+            elif 20000101 <= number <= 99991231:
+                month = number // 100
+    else:
+        text = unicodedata.normalize("NFKC", str(value)).strip()
+        if match := _MONTH_COMPACT.fullmatch(text):
+            month = int(match[1]) * 100 + int(match[2])
+        elif match := _MONTH_TEXT.fullmatch(text):
+            month = int(match[1]) * 100 + int(match[2])
+    if month is None or not is_month(month):
+        raise bad()
+    if latest is not None and month > latest:
+        raise CellProblem(
+            _("The month {month} has not begun yet; revenue is imported for past months.").format(
+                month=f"{month // 100}-{month % 100:02d}"
+            )
+        )
+    return month
+
+
+def _amount(value: object) -> Decimal:
+    if value is None:
+        raise CellProblem(_("The amount is missing; write 0 for a month without revenue."))
+    if isinstance(value, float):
+        amount = Decimal(repr(value)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    else:
+        try:
+            amount = parse_amount(value)
+        except Exception as exc:  # the customer import's own problem, with its message
+            raise CellProblem(getattr(exc, "message", str(exc))) from None
+        if amount is None:
+            raise CellProblem(_("The amount is missing; write 0 for a month without revenue."))
+    if amount < 0:
+        raise CellProblem(
+            _(
+                "The amount {amount} is negative. Revenue is not negative; correct a month by "
+                "importing it again with the right figures."
+            ).format(amount=cell_text(value))
+        )
+    if amount >= Decimal("1000000000000"):
+        raise CellProblem(_("The amount {amount} is too large.").format(amount=cell_text(value)))
+    return amount
+
+
+def line_key(text: str) -> str:
+    return header_key(text)
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def parse(
+    table: Table,
+    mapping: Mapping[str, int],
+    *,
+    resolve_customer: ResolveCustomer,
+    lines: Mapping[str, str],
+    latest_month: int | None = None,
+    allowed_lines: str = "",
+    progress: Progress | None = None,
+) -> ParsedRevenue:
+    """Every non-blank row of ``table`` as a ``RevenueRow``, or its problems.
+
+    ``resolve_customer(credit_code, name)`` returns the customer's id or raises
+    ``ValueError`` with the reason.  ``lines`` maps ``line_key(text)`` of every accepted
+    spelling to a product line code.  A row repeating an earlier row's customer, month and
+    product line is rejected.  ``allowed_lines``: the names listed when a line is unknown.
+    Raises ``WorkbookError`` when a required column is missing.
+    """
+    missing = missing_required(mapping)
+    if missing:
+        raise WorkbookError(
+            _(
+                "No column of the sheet holds the {fields}. Name the column “{header}”, or "
+                "choose it in the column mapping. The columns found are: {headers}."
+            ).format(
+                fields="、".join(_(f.label) for f in missing),
+                header=missing[0].header,
+                headers="、".join(h for h in table.headers if h) or "-",
+            )
+        )
+    headers = table.headers
+    col = {key: column for key, column in mapping.items() if 0 <= column < len(headers)}
+    c_code, c_name = col.get("credit_code"), col.get("name")
+    c_month, c_line, c_amount = col["month"], col["product_line"], col["amount"]
+    used = [c for c in (c_code, c_name, c_month, c_line, c_amount) if c is not None]
+    customer_header = headers[c_code] if c_code is not None else headers[c_name or 0]
+
+    customers: dict[tuple[str, str], str | CellProblem] = {}
+    months: dict[object, int | CellProblem] = {}
+    line_codes: dict[object, str | CellProblem] = {}
+    rows: list[RevenueRow] = []
+    rejections: list[Rejection] = []
+    seen: dict[tuple[str, int, str], int] = {}
+    total = 0
+    count = len(table.rows)
+    first = table.header_row + 1
+    allowed_lines = allowed_lines or "、".join(sorted(set(lines.values())))
+    for index, cells in enumerate(table.rows):
+        if progress is not None and index % 5000 == 0:
+            check(
+                progress,
+                index / max(count, 1),
+                _("Checking row {row} of {count}").format(
+                    row=first + index, count=first + count - 1
+                ),
+            )
+        if all(cells[c] is None for c in used):
+            continue
+        total += 1
+        row_number = first + index
+        problems: list[Rejection] = []
+
+        code = cell_text(cells[c_code]) if c_code is not None else ""
+        name = cell_text(cells[c_name]) if c_name is not None else ""
+        key = (code, name)
+        customer = customers.get(key)
+        if customer is None:
+            try:
+                if (
+                    isinstance(cells[c_code] if c_code is not None else None, float)
+                    and abs(
+                        cells[c_code]  # type: ignore[arg-type]
+                    )
+                    >= 1e15
+                ):
+                    raise ValueError(
+                        _(
+                            "Excel has stored this credit code as a number and lost its last "
+                            "digits. Format the column as text and type the code again."
+                        )
+                    )
+                customer = resolve_customer(normalise_credit_code(code), name)
+            except ValueError as exc:
+                customer = CellProblem(str(exc))
+            customers[key] = customer
+        if isinstance(customer, CellProblem):
+            problems.append(Rejection(row_number, customer_header, customer.message))
+
+        raw_month = cells[c_month]
+        month = months.get(raw_month)
+        if month is None:
+            try:
+                month = parse_month(raw_month, latest_month)
+            except CellProblem as problem:
+                month = problem
+            if raw_month is not None:
+                months[raw_month] = month
+        if isinstance(month, CellProblem):
+            problems.append(Rejection(row_number, headers[c_month], month.message))
+
+        raw_line = cells[c_line]
+        line = line_codes.get(raw_line)
+        if line is None:
+            text = cell_text(raw_line)
+            found = lines.get(line_key(text)) if text else None
+            if found is not None:
+                line = found
+            elif not text:
+                line = CellProblem(_("The product line is missing."))
+            else:
+                line = CellProblem(
+                    _("“{value}” is not a product line. Known product lines: {allowed}.").format(
+                        value=text, allowed=allowed_lines
+                    )
+                )
+            if raw_line is not None:
+                line_codes[raw_line] = line
+        if isinstance(line, CellProblem):
+            problems.append(Rejection(row_number, headers[c_line], line.message))
+
+        try:
+            amount = _amount(cells[c_amount])
+        except CellProblem as problem:
+            problems.append(Rejection(row_number, headers[c_amount], problem.message))
+            amount = None
+
+        if problems:
+            rejections.extend(problems)
+            continue
+        assert isinstance(customer, str) and isinstance(month, int) and isinstance(line, str)
+        identity = (customer, month, line)
+        earlier = seen.get(identity)
+        if earlier is not None:
+            rejections.append(
+                Rejection(
+                    row_number,
+                    "",
+                    _(
+                        "The same customer, month and product line as row {row}. Keep one of the "
+                        "two rows (or add them up in one)."
+                    ).format(row=earlier),
+                )
+            )
+            continue
+        seen[identity] = row_number
+        rows.append(RevenueRow(row_number, customer, month, line, amount))  # type: ignore[arg-type]
+    return ParsedRevenue(rows, rejections, total)
+
+
+# ---------------------------------------------------------------- template
+
+
+def write_template(path: str, line_names: Sequence[str], latest_month: int) -> None:
+    """A blank revenue workbook with the recognised Chinese headers and example rows."""
+    previous = add_months(latest_month, -1)
+    examples = [
+        ["91350100M000100Y43", "福州示例贸易有限公司", previous, name, Decimal("1234.50")]
+        for name in line_names[:2]
+    ]
+    write_table(
+        path,
+        [f.header for f in FIELDS],
+        examples,
+        title=_("Revenue"),
+        number_formats={0: "@", 4: "#,##0.00"},
+    )
+
+
+__all__ += ["WorkbookError", "line_key", "missing_required"]

@@ -1,0 +1,102 @@
+"""Reading revenue rows (io/revenue_import.py): headers, months, amounts, lines, duplicates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal as D
+
+import pytest
+
+from kac_desktop.io import revenue_import as parsing
+from kac_desktop.io.revenue_import import CellProblem, parse_month
+from kac_desktop.io.workbook import Table, WorkbookError
+
+LINES = {parsing.line_key(t): c for t, c in (("函件", "letters"), ("速递物流", "express"))}
+
+
+def resolve(code: str, name: str) -> str:
+    if code == "C1" or name == "甲公司":
+        return "id-1"
+    if name == "同名公司":
+        raise ValueError("Several customer files are called 同名公司; give the credit code.")
+    raise ValueError(f"unknown {code or name}")
+
+
+def table(rows, headers=("信用代码", "客户名称", "月份", "业务", "金额")):
+    return Table("收入", list(headers), [list(r) for r in rows])
+
+
+def parse(rows, **kw):
+    t = table(rows)
+    return parsing.parse(t, parsing.guess(t.headers), resolve_customer=resolve, lines=LINES, **kw)
+
+
+@pytest.mark.parametrize(
+    ("cell", "month"),
+    [
+        (202601.0, 202601),
+        ("202601", 202601),
+        ("2026-01", 202601),
+        ("2026/1", 202601),
+        ("2026年1月", 202601),
+        ("２０２６年１月份", 202601),
+        (date(2026, 1, 15), 202601),
+        (datetime(2026, 1, 1), 202601),
+        (20260131.0, 202601),
+    ],
+)
+def test_months_as_finance_exports_write_them(cell, month):
+    assert parse_month(cell) == month
+
+
+@pytest.mark.parametrize("cell", ["2026-13", 202600.0, "一月", "abc", 12.5, 199912])
+def test_bad_months_are_refused(cell):
+    with pytest.raises(CellProblem) as raised:
+        parse_month(cell)
+    assert str(cell)[:4] in raised.value.message or "月" in raised.value.message
+
+
+def test_a_future_month_is_refused():
+    with pytest.raises(CellProblem):
+        parse_month(202612, latest=202611)
+
+
+def test_headers_are_recognised():
+    assert parsing.guess(["统一社会信用代码", "单位名称", "账期", "产品线", "收入(元)"]) == {
+        "credit_code": 0,
+        "name": 1,
+        "month": 2,
+        "product_line": 3,
+        "amount": 4,
+    }
+
+
+def test_rows_with_their_problems():
+    parsed = parse(
+        [
+            ["C1", "", 202601, "函件", 100.1],
+            ["", "甲公司", "2026-01", "速递物流", "¥1,000"],
+            ["", "同名公司", 202601, "函件", 1],
+            ["C1", "", 202601, "报刊x", 1],
+            ["C1", "", 202602, "函件", -1],
+            ["C1", "", "2026年1月", "函件", 3],  # same as the first row
+            [None, None, None, None, None],  # blank rows are skipped
+        ]
+    )
+    assert [(r.row_number, r.month, r.product_line, r.amount) for r in parsed.rows] == [
+        (2, 202601, "letters", D("100.10")),
+        (3, 202601, "express", D("1000.00")),
+    ]
+    assert parsed.rejected_rows == [4, 5, 6, 7]
+    assert parsed.total_rows == 6
+    by_row = {r.row_number: r for r in parsed.rejections}
+    assert "同名公司" in by_row[4].reason and by_row[4].column == "信用代码"
+    assert by_row[5].column == "业务" and by_row[6].column == "金额"
+    assert "2" in by_row[7].reason and by_row[7].column == ""
+
+
+def test_a_required_column_missing_is_an_error():
+    t = table([["C1", 202601, 1]], headers=("信用代码", "月份", "金额"))
+    with pytest.raises(WorkbookError) as raised:
+        parsing.parse(t, parsing.guess(t.headers), resolve_customer=resolve, lines=LINES)
+    assert "业务" in raised.value.message or "Product line" in raised.value.message

@@ -1,0 +1,82 @@
+"""`kac-desktop import revenue FILE.xlsx` (all or nothing, --skip-invalid) and
+`kac-desktop points`."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from kac_desktop.cli import main
+from kac_desktop.io.workbook import write_table
+from kac_desktop.models import Revenue
+from kac_desktop.services import customers as customer_service
+
+CODE = "91350100M000100Y43"
+HEADERS = ["统一社会信用代码", "客户名称", "月份", "业务种类", "收入金额"]
+
+
+@pytest.fixture(autouse=True)
+def _signed_in(monkeypatch):
+    monkeypatch.setenv("KAC_PASSWORD", "Test-Passw0rd")
+
+
+@pytest.fixture
+def customer(db, org, make_customer):
+    return customer_service.save_customer(
+        db, org.mgr_a1, make_customer(code=CODE, manager=org.mgr_a1)
+    ).ids[0]
+
+
+def book(tmp_path, rows):
+    path = tmp_path / "收入.xlsx"
+    write_table(path, HEADERS, rows, title="收入")
+    return str(path)
+
+
+def count(db) -> int:
+    with db.session() as session:
+        return session.scalar(select(func.count()).select_from(Revenue))
+
+
+def run(tmp_path, path, *extra):
+    return main(["import", "revenue", path, "--db", str(tmp_path / "test.db"), *extra])
+
+
+MIXED = [[CODE, "", 202601, "函件", 60000], [CODE, "", 202601, "彩票", 1]]
+
+
+def test_mixed_file_writes_nothing_and_exits_1(db, org, customer, tmp_path, capsys):
+    assert run(tmp_path, book(tmp_path, MIXED), "--user", "mgr_a1") == 1
+    out = capsys.readouterr().out
+    assert "第3行，列「业务种类」" in out and "彩票" in out and "--skip-invalid" in out
+    assert count(db) == 0
+
+
+def test_skip_invalid_imports_the_valid_rows_and_a_reimport_changes_nothing(
+    db, org, customer, tmp_path, capsys
+):
+    path = book(tmp_path, MIXED)
+    assert run(tmp_path, path, "--user", "mgr_a1", "--skip-invalid") == 0
+    assert "新增1条" in capsys.readouterr().out and count(db) == 1
+    assert run(tmp_path, path, "--user", "mgr_a1", "--skip-invalid") == 0
+    assert "新增0条，变更0条，未变1条，删除0条" in capsys.readouterr().out
+    assert count(db) == 1
+
+
+def test_unreadable_file_exits_2(db, org, tmp_path, capsys):
+    bogus = tmp_path / "x.xlsx"
+    bogus.write_text("not a workbook")
+    assert run(tmp_path, str(bogus), "--user", "mgr_a1") == 2
+    assert "x.xlsx" in capsys.readouterr().err
+
+
+def test_points_lists_points_level_and_suggestion(db, org, customer, tmp_path, capsys):
+    run(tmp_path, book(tmp_path, MIXED[:1]), "--user", "mgr_a1")
+    capsys.readouterr()
+    db_path = str(tmp_path / "test.db")
+    assert main(["points", "--db", db_path, "--year", "2026", "--user", "sup_a"]) == 0
+    out = capsys.readouterr().out
+    assert "60,000" in out and "贵宾" in out and "差90,000" not in out
+    assert "黄金 90,000" in out
+    assert main(["points", "--db", db_path, "--year", "2026", "--user", "sup_a", "--mismatch"]) == 0
+    assert "共1户客户" in capsys.readouterr().out
