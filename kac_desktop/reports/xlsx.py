@@ -1,0 +1,229 @@
+"""The monthly report as an Excel workbook: one sheet a section of DOMAIN.md §6.
+
+Written with openpyxl in write-only mode (FACTS.md: 1.9 s instead of 3.1 s for 10,000 rows
+and a third of the memory); write-only sheets still take frozen panes, an auto filter, column
+widths and per-cell number formats, which is all the report needs (no merged cells: the
+title simply runs across the empty cells beside it).  Every sheet: the title and the unit /
+month / time made in rows 1–2, the header of its first table frozen below them with a filter
+over that table, a totals row, money as ¥#,##0.00 and rates as 0.0%.
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from copy import copy
+from datetime import datetime
+from pathlib import Path
+
+from kac_desktop.i18n import _
+from kac_desktop.progress import NullProgress, Progress, check
+
+from . import ReportWriteError
+from .model import MonthlyReport
+from .tables import (
+    DATE,
+    DATETIME,
+    HOURS,
+    INT,
+    MONEY,
+    RATE,
+    SCORE,
+    Table,
+    heading,
+    local,
+    sections,
+    subheading,
+)
+
+FORMATS = {
+    MONEY: '"¥"#,##0.00',
+    RATE: "0.0%",
+    INT: "#,##0",
+    SCORE: "0.00",
+    HOURS: "0.0",
+    DATE: "yyyy-mm-dd",
+    DATETIME: "yyyy-mm-dd hh:mm",
+}
+MAX_WIDTH = 60
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a spreadsheet: wide (CJK) characters count 2."""
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _sheet_widths(tables: list[Table]) -> list[float]:
+    widths: list[float] = []
+    for table in tables:
+        for i, column in enumerate(table.columns):
+            need = max(column.width, display_width(column.title) + 4)
+            if i < len(widths):
+                widths[i] = max(widths[i], need)
+            else:
+                widths.append(need)
+    return [float(min(MAX_WIDTH, w)) for w in widths]
+
+
+def write_xlsx(
+    report: MonthlyReport, path: str | os.PathLike[str], progress: Progress | None = None
+) -> None:
+    """Write the workbook to ``path`` (replacing a file there; a failure leaves none)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    progress = progress or NullProgress()
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise ReportWriteError(
+            _("The file {name} cannot be written: the folder {folder} does not exist.").format(
+                name=path.name, folder=path.parent
+            )
+        )
+    workbook = Workbook(write_only=True)
+    title_font = Font(bold=True, size=14)
+    bold = Font(bold=True)
+    grey = Font(color="555555")
+    header_fill = PatternFill("solid", fgColor="DDEBF7")
+    total_fill = PatternFill("solid", fgColor="F2F2F2")
+    thin = Side(style="thin", color="999999")
+    top_border = Border(top=thin)
+    wrap = Alignment(vertical="center", wrap_text=True)
+    all_sections = sections(report)
+    big = max(1, sum(len(t.rows) for _n, tables in all_sections for t in tables))
+    written = 0
+
+    for sheet_name, tables in all_sections:
+        sheet = workbook.create_sheet(sheet_name[:31])
+        widths = _sheet_widths(tables)
+        for i, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = width
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.page_setup.orientation = "landscape" if len(widths) > 8 else "portrait"
+        sheet.page_setup.paperSize = "9"  # A4
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 0
+
+        protos: dict[str | None, WriteOnlyCell] = {}
+
+        def data_cell(value, fmt, sheet=sheet, protos=protos):
+            # one styled prototype a format: copying its style array is far cheaper than
+            # setting number_format on every one of 200,000 cells
+            if isinstance(value, datetime):
+                value = local(value).replace(tzinfo=None)
+            c = WriteOnlyCell(sheet, value)
+            if fmt is not None:
+                proto = protos.get(fmt)
+                if proto is None:
+                    proto = protos[fmt] = WriteOnlyCell(sheet, None)
+                    proto.number_format = fmt
+                c._style = copy(proto._style)
+            return c
+
+        def cell(value, *, font=None, fill=None, fmt=None, border=None, align=None, sheet=sheet):
+            if isinstance(value, datetime):
+                value = local(value).replace(tzinfo=None)
+            c = WriteOnlyCell(sheet, value)
+            if font is not None:
+                c.font = font
+            if fill is not None:
+                c.fill = fill
+            if fmt is not None:
+                c.number_format = fmt
+            if border is not None:
+                c.border = border
+            if align is not None:
+                c.alignment = align
+            return c
+
+        first = tables[0]
+        header_row = 3 + (1 if first.notice else 0)
+        frozen_columns = 1 if first.per_row_kinds is None and len(first.columns) > 8 else 0
+        sheet.freeze_panes = f"{get_column_letter(1 + frozen_columns)}{header_row + 1}"
+        sheet.append([cell(heading(report), font=title_font)])
+        sheet.append([cell(subheading(report), font=grey)])
+        row_no = 2
+        filter_ref = None
+        for t_index, table in enumerate(tables):
+            if t_index > 0:
+                sheet.append([])
+                sheet.append([cell(table.title, font=bold)])
+                row_no += 2
+            if table.notice:
+                sheet.append([cell(table.notice, font=grey)])
+                row_no += 1
+            if not table.rows and table.empty:
+                sheet.append([cell(table.empty)])
+                row_no += 1
+                continue
+            sheet.append(
+                [cell(c.title, font=bold, fill=header_fill, align=wrap) for c in table.columns]
+            )
+            row_no += 1
+            top = row_no
+            kinds = [c.kind for c in table.columns]
+            formats = [FORMATS.get(k) for k in kinds]
+            blank_zero = table.blank_zero
+            for r_index, row in enumerate(table.rows):
+                if table.per_row_kinds is not None:
+                    value_kind = table.per_row_kinds[r_index]
+                    out = [row[0], cell(row[1], fmt=FORMATS.get(value_kind)), row[2]]
+                    if row[1] is None:
+                        out[1] = "—"
+                else:
+                    out = [
+                        None
+                        if v is None or (blank_zero and i in blank_zero and v == 0)
+                        else (v if formats[i] is None else data_cell(v, formats[i]))
+                        for i, v in enumerate(row)
+                    ]
+                sheet.append(out)
+                written += 1
+                if written % 2000 == 0:
+                    check(progress, written / big, _("Writing the workbook…"))
+            row_no += len(table.rows)
+            if t_index == 0 and table.per_row_kinds is None:
+                filter_ref = f"A{top}:{get_column_letter(len(table.columns))}{row_no}"
+            if table.totals is not None:
+                sheet.append(
+                    [
+                        cell(
+                            v if v != "" else None,
+                            font=bold,
+                            fill=total_fill,
+                            border=top_border,
+                            fmt=FORMATS.get(kinds[i]),
+                        )
+                        for i, v in enumerate(table.totals)
+                    ]
+                )
+                row_no += 1
+            if table.notes:
+                sheet.append([])
+                sheet.append([cell(_("Definitions"), font=bold)])
+                for note in table.notes:
+                    sheet.append([cell(note, font=grey)])
+                row_no += 2 + len(table.notes)
+        if filter_ref:
+            sheet.auto_filter.ref = filter_ref
+        if sheet_name == all_sections[0][0]:
+            sheet.append([])
+            sheet.append([cell(_("Made by: ________    Checked by: ________    Date: ________"))])
+
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        workbook.save(temporary)
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise ReportWriteError(
+            _(
+                "The file {name} cannot be written: {error}. If it is open in another "
+                "program, close it and try again."
+            ).format(name=path.name, error=exc.strerror or exc)
+        ) from exc
+    progress.report(1.0)
