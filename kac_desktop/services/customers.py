@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, literal_column, or_, select, text
 from sqlalchemy import inspect as inspect_state
 from sqlalchemy.orm import Session, aliased
 
@@ -536,7 +536,66 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _ids_statement(session: Session, actor: Actor, q: CustomerQuery) -> Select:
+# The list at 100,000 customers (benchmarks/cases_customers.py, FACTS.md "Lists"):
+#
+# * the first page comes from one LIMIT query: in the default order (by pinyin name) an index
+#   walk of ix_customers_list_name that stops at the page's last match; the full ordered list
+#   of keys and the count are computed apart (``list_keys``, on a worker thread in the view);
+# * the keys are the customers' integer rowids, not the 36-character ids: a tenth of the
+#   memory and of the time to read 100,000 of them;
+# * a search of three or more characters uses the FTS5 trigram index of migration 0002 where
+#   it exists (SQLite), LIKE otherwise; one or two characters always use LIKE (a trigram index
+#   cannot answer them).
+
+FTS_TABLE = "customer_search_fts"
+FIRST_PAGE = 256
+# how many rows of the name order the first page walks before it decides the search term is
+# rare and looks the matches up instead (FTS or a LIKE scan of customer_search)
+_WALK_PROBE = 2048
+_fts_by_engine: dict[int, bool] = {}
+
+
+def search_index_available(session: Session) -> bool:
+    """Whether this database has the trigram index of migration 0002 (SQLite only)."""
+    bind = session.get_bind()
+    known = _fts_by_engine.get(id(bind))
+    if known is None:
+        known = bind.dialect.name == "sqlite" and bool(
+            session.execute(
+                text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
+                {"name": FTS_TABLE},
+            ).first()
+        )
+        _fts_by_engine[id(bind)] = known
+    return known
+
+
+def _search_condition(session: Session, needle: str, *, walking: bool = False):
+    """Customers whose search text holds ``needle`` (already folded)."""
+    if not walking and len(needle) >= 3 and search_index_available(session):
+        phrase = '"' + needle.replace('"', '""') + '"'
+        matched = text(
+            f"SELECT s.customer_id FROM {FTS_TABLE} f "
+            "JOIN customer_search s ON s.rowid = f.rowid "
+            f"WHERE {FTS_TABLE} MATCH :phrase"
+        ).bindparams(phrase=phrase)
+        return Customer.id.in_(matched.columns(CustomerSearch.customer_id))
+    like = CustomerSearch.text.like(_like_pattern(needle), escape="\\")
+    if walking:
+        # checked row by row while an index walk in the display order runs
+        return (
+            select(CustomerSearch.customer_id)
+            .where(CustomerSearch.customer_id == Customer.id, like)
+            .exists()
+        )
+    # one scan of the narrow search table, then only the matches are sorted
+    return Customer.id.in_(select(CustomerSearch.customer_id).where(like))
+
+
+def _list_statement(
+    session: Session, actor: Actor, q: CustomerQuery, *columns: Any, search: bool = True
+) -> Select:
+    """SELECT ``column`` for the customers ``q`` shows, in display order."""
     mapping = _class_mapping(session)
     vclass = _visit_class_expr(mapping)
     manager = aliased(User)
@@ -555,7 +614,7 @@ def _ids_statement(session: Session, actor: Actor, q: CustomerQuery) -> Select:
         "completeness": Customer.completeness,
         "updated_at": Customer.updated_at,
     }
-    stmt = select(Customer.id)
+    stmt = select(*columns).select_from(Customer)
     if q.sort == "branch":
         stmt = stmt.join(Branch, Branch.id == Customer.branch_id)
     elif q.sort == "manager":
@@ -564,7 +623,7 @@ def _ids_statement(session: Session, actor: Actor, q: CustomerQuery) -> Select:
     conditions = []
     if q.archived is not None:
         conditions.append(Customer.archived.is_(q.archived))
-    for column, value in (
+    for col, value in (
         (Customer.tier, q.tier),
         (Customer.kind, q.kind),
         (Customer.industry, q.industry),
@@ -573,24 +632,27 @@ def _ids_statement(session: Session, actor: Actor, q: CustomerQuery) -> Select:
         (Customer.manager_id, q.manager_id),
     ):
         if value:
-            conditions.append(column == value)
+            conditions.append(col == value)
     if q.visit_class:
         conditions.append(vclass == q.visit_class)
     needle = normalise_query(q.search)
-    if needle:
-        conditions.append(
-            Customer.id.in_(
-                select(CustomerSearch.customer_id).where(
-                    CustomerSearch.text.like(_like_pattern(needle), escape="\\")
-                )
-            )
-        )
+    if needle and search:
+        conditions.append(_search_condition(session, needle))
     if conditions:
         stmt = stmt.where(and_(*conditions))
-    key = sort_columns.get(q.sort, Customer.name_sort)
+    if q.sort == "name" or q.sort not in sort_columns:
+        # one key, so that SQLite walks ix_customers_list_name instead of sorting
+        if q.descending:
+            return stmt.order_by(Customer.name_sort.desc(), Customer.id.desc())
+        return stmt.order_by(Customer.name_sort.asc(), Customer.id.asc())
+    key = sort_columns[q.sort]
     order = key.desc() if q.descending else key.asc()
     tie = Customer.name_sort.desc() if q.descending else Customer.name_sort.asc()
     return stmt.order_by(order, tie, Customer.id)
+
+
+def _ids_statement(session: Session, actor: Actor, q: CustomerQuery) -> Select:
+    return _list_statement(session, actor, q, Customer.id)
 
 
 def query_ids(db: Database, actor: Actor, q: CustomerQuery) -> list[str]:
@@ -599,36 +661,128 @@ def query_ids(db: Database, actor: Actor, q: CustomerQuery) -> list[str]:
         return list(session.scalars(_ids_statement(session, actor, q)))
 
 
+_ROWID = literal_column("customers.rowid")
+
+
+def list_keys(db: Database, actor: Actor, q: CustomerQuery) -> list[int]:
+    """The list's keys (customer rowids) for ``q`` in display order: the whole list, for its
+    count and its scrolling.  The view runs it off the UI thread."""
+    with db.session() as session:
+        return list(session.scalars(_list_statement(session, actor, q, _ROWID)))
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """The first page of a list: its keys, its rows, and whether it is the whole list."""
+
+    keys: list[int]
+    rows: list[CustomerRow]
+    complete: bool
+
+
+def first_page(db: Database, actor: Actor, q: CustomerQuery, size: int = FIRST_PAGE) -> ListPage:
+    """The first ``size`` rows of the list, fast at any size: in the name order an index walk
+    that stops at the last row it needs; a search first walks ``_WALK_PROBE`` rows of that
+    order and, when they hold fewer than ``size`` matches, looks the matches up by the search
+    index (or a LIKE scan for one or two characters) and sorts only those."""
+    with db.session() as session:
+        needle = normalise_query(q.search)
+        keys: list[int] | None = None
+        if needle and q.sort == "name":
+            window = (
+                _list_statement(
+                    session,
+                    actor,
+                    q,
+                    _ROWID.label("k"),
+                    Customer.name_sort.label("ns"),
+                    Customer.id.label("cid"),
+                    search=False,
+                )
+                .limit(_WALK_PROBE)
+                .subquery()
+            )
+            # no ORDER BY outside: SQLite scans the materialised window in its order and
+            # stops at the page's last match; the order is checked below all the same
+            probe = (
+                select(window.c.k, window.c.ns, window.c.cid)
+                .select_from(window.join(Customer, _ROWID == window.c.k))
+                .where(_search_condition(session, needle, walking=True))
+                .limit(size + 1)
+            )
+            found = session.execute(probe).all()
+            order = [(r.ns, r.cid) for r in found]
+            keys = [r.k for r in found]
+            if order != sorted(order, reverse=q.descending):
+                keys = None
+            elif len(keys) <= size:
+                walked = session.scalar(select(func.count()).select_from(window))
+                if walked == _WALK_PROBE:
+                    keys = None  # a rare term: look its matches up instead
+        if keys is None:
+            keys = list(session.scalars(_list_statement(session, actor, q, _ROWID).limit(size + 1)))
+        complete = len(keys) <= size
+        keys = keys[:size]
+        rows = _rows_by_key(session, actor, keys)
+    return ListPage(keys, rows, complete)
+
+
+def _row_statement(session: Session, actor: Actor) -> Select:
+    mapping = _class_mapping(session)
+    manager = aliased(User)
+    stmt = (
+        select(
+            Customer.id,
+            Customer.name,
+            Customer.credit_code,
+            Customer.kind,
+            Customer.tier,
+            _visit_class_expr(mapping),
+            Customer.industry,
+            Customer.area,
+            Branch.name,
+            manager.display_name,
+            Customer.primary_contact,
+            Customer.primary_phone,
+            Customer.completeness,
+            Customer.archived,
+            Customer.updated_at,
+        )
+        .join(Branch, Branch.id == Customer.branch_id)
+        .join(manager, manager.id == Customer.manager_id)
+    )
+    return scope_customers(stmt, actor)
+
+
+def _rows_by_key(session: Session, actor: Actor, keys: list[int]) -> list[CustomerRow]:
+    if not keys:
+        return []
+    stmt = _row_statement(session, actor).add_columns(_ROWID).where(_ROWID.in_(keys))
+    by_key = {
+        row[-1]: CustomerRow(row[0], row[1], row[2] or "", *row[3:-1])
+        for row in session.execute(stmt)
+    }
+    return [by_key[k] for k in keys if k in by_key]
+
+
+def fetch_rows_by_key(db: Database, actor: Actor, keys: list[int]) -> list[CustomerRow]:
+    """The list rows for ``keys`` (from ``list_keys``/``first_page``), in that order."""
+    with db.session() as session:
+        return _rows_by_key(session, actor, keys)
+
+
+def key_of(db: Database, customer_id: str) -> int | None:
+    """The list key (rowid) of a customer id."""
+    with db.session() as session:
+        return session.scalar(select(_ROWID).where(Customer.id == customer_id))
+
+
 def fetch_rows(db: Database, actor: Actor, ids: list[str]) -> list[CustomerRow]:
     """The list rows for ``ids`` (a page of the list), in the order asked for."""
     if not ids:
         return []
     with db.session() as session:
-        mapping = _class_mapping(session)
-        manager = aliased(User)
-        stmt = (
-            select(
-                Customer.id,
-                Customer.name,
-                Customer.credit_code,
-                Customer.kind,
-                Customer.tier,
-                _visit_class_expr(mapping),
-                Customer.industry,
-                Customer.area,
-                Branch.name,
-                manager.display_name,
-                Customer.primary_contact,
-                Customer.primary_phone,
-                Customer.completeness,
-                Customer.archived,
-                Customer.updated_at,
-            )
-            .join(Branch, Branch.id == Customer.branch_id)
-            .join(manager, manager.id == Customer.manager_id)
-            .where(Customer.id.in_(ids))
-        )
-        stmt = scope_customers(stmt, actor)
+        stmt = _row_statement(session, actor).where(Customer.id.in_(ids))
         by_id = {
             row[0]: CustomerRow(row[0], row[1], row[2] or "", *row[3:])
             for row in session.execute(stmt)

@@ -3,10 +3,22 @@ page around it (search, filters, count, export)."""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QEventLoop,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -70,90 +82,250 @@ _TIER_COLOURS = {
 
 
 def display_value(row: CustomerRow, key: str) -> str:
-    if key == "kind":
-        return vocab.label(vocab.KINDS, row.kind)
-    if key == "tier":
-        return vocab.label(vocab.TIERS, row.tier)
-    if key == "visit_class":
-        return vocab.label(vocab.VISIT_CLASSES, row.visit_class)
-    if key == "industry":
-        return vocab.label(vocab.INDUSTRIES, row.industry)
-    if key == "area":
-        return vocab.label(vocab.AREAS, row.area)
+    """A cell as the list shows it: the export's labels, completeness as a percentage."""
     if key == "completeness":
         return f"{row.completeness}%"
-    value = getattr(row, key)
+    value = customer_service.export_value(row, key)
     return "" if value is None else str(value)
 
 
+class _ListSource:
+    """How the model reads the list.  Built from ``query_ids``/``fetch_rows`` alone (the
+    tests' recorders) it reads the whole id list at once, as before; ``SqlListSource`` adds
+    the fast first page and the whole list on a worker thread."""
+
+    keys_are_ids = True
+    background = False
+
+    def __init__(self, query_ids, fetch_rows) -> None:
+        self.query_ids = query_ids
+        self.fetch_rows = fetch_rows
+
+    def first_page(self, query: CustomerQuery):
+        return self.query_ids(query), None, True
+
+    def all_keys(self, query: CustomerQuery) -> list:
+        return self.query_ids(query)
+
+    def rows(self, keys: list) -> list[CustomerRow]:
+        return self.fetch_rows(keys)
+
+    def key_of(self, customer_id: str):
+        return customer_id
+
+
+class SqlListSource(_ListSource):
+    """The customer service's fast list path (services/customers.py "the list")."""
+
+    keys_are_ids = False
+    background = True
+
+    def __init__(self, db: Database, actor: Actor) -> None:
+        self.db, self.actor = db, actor
+
+    def first_page(self, query: CustomerQuery):
+        page = customer_service.first_page(self.db, self.actor, query, PAGE_SIZE)
+        return page.keys, page.rows, page.complete
+
+    def all_keys(self, query: CustomerQuery) -> list:
+        return customer_service.list_keys(self.db, self.actor, query)
+
+    def rows(self, keys: list) -> list[CustomerRow]:
+        return customer_service.fetch_rows_by_key(self.db, self.actor, keys)
+
+    def key_of(self, customer_id: str):
+        return customer_service.key_of(self.db, customer_id)
+
+
+class _Results(QObject):
+    """Delivers a worker thread's result to the UI thread (a queued signal)."""
+
+    arrived = Signal(int, object)
+
+
 class CustomerTableModel(QAbstractTableModel):
-    """Holds the ordered ids of the current query; rows are fetched a page at a time
-    when the view first asks for them, so 100,000 matches cost one id list."""
+    """Holds the ordered keys of the current query; rows are fetched a page at a time
+    when the view first asks for them.
+
+    With a ``SqlListSource`` a new query shows its first page at once (one LIMIT query) and
+    the whole ordered key list, hence the count, comes from a worker thread; a newer query
+    supersedes an older one's result (a generation number).  Until it arrives the model has
+    the first page's rows (search) or the known count with blank rows beyond the first page
+    (sort).  The worker opens its own database session."""
 
     countChanged = Signal(int)
 
     def __init__(
         self,
-        query_ids: Callable[[CustomerQuery], list[str]],
-        fetch_rows: Callable[[list[str]], list[CustomerRow]],
+        query_ids: Callable[[CustomerQuery], list[str]] | None = None,
+        fetch_rows: Callable[[list[str]], list[CustomerRow]] | None = None,
         parent=None,
+        *,
+        source: _ListSource | None = None,
     ) -> None:
         super().__init__(parent)
-        self._query_ids = query_ids
-        self._fetch_rows = fetch_rows
+        self._source = source or _ListSource(query_ids, fetch_rows)
         self._query = CustomerQuery()
-        self._ids: list[str] = []
+        self._keys: list = []  # None for a row whose key is not known yet
         self._rows: dict[int, CustomerRow] = {}
+        self._complete = True
+        self._generation = 0
+        self._executor: ThreadPoolExecutor | None = None
+        self._results = _Results(self)
+        self._results.arrived.connect(self._whole_list_arrived)
 
     # -- the query
     @property
     def query(self) -> CustomerQuery:
         return self._query
 
+    @property
+    def complete(self) -> bool:
+        """Whether the whole list (and so the count) is known."""
+        return self._complete
+
     def set_query(self, query: CustomerQuery) -> None:
+        self._generation += 1
         self.beginResetModel()
         self._query = query
-        self._ids = self._query_ids(query)
-        self._rows.clear()
+        keys, rows, complete = self._source.first_page(query)
+        self._install(keys, rows, complete)
         self.endResetModel()
-        self.countChanged.emit(len(self._ids))
+        self._after_first_page()
+
+    def _install(self, keys: list, rows: list[CustomerRow] | None, complete: bool) -> None:
+        self._keys = list(keys)
+        self._rows = dict(enumerate(rows)) if rows is not None else {}
+        if rows is not None and len(rows) != len(keys):  # a row vanished meanwhile
+            self._rows = {}
+        self._complete = complete
+
+    def _after_first_page(self) -> None:
+        if self._complete:
+            self.countChanged.emit(len(self._keys))
+        else:
+            self._start_whole_list()
+
+    def _start_whole_list(self) -> None:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="customer-list")
+        generation, query, results = self._generation, self._query, self._results
+        source = self._source
+        current = lambda: self._generation  # noqa: E731 - read at run time
+
+        def work() -> None:
+            if current() != generation:
+                return  # superseded while it waited
+            try:
+                keys = source.all_keys(query)
+            except Exception as exc:  # handed to the UI thread, shown as an empty list
+                keys = exc
+            results.arrived.emit(generation, keys)
+
+        self._executor.submit(work)
+
+    def _whole_list_arrived(self, generation: int, keys) -> None:
+        if generation != self._generation:
+            return
+        if isinstance(keys, Exception):
+            # the first page stays on screen; the count is what is known
+            logging.getLogger(__name__).warning("customer list: whole list failed: %s", keys)
+            self._keys = [k for k in self._keys if k is not None]
+            self._complete = True
+            self.countChanged.emit(len(self._keys))
+            return
+        known = len(self._keys)
+        prefix = [k for k in self._keys if k is not None]
+        if keys[: len(prefix)] != prefix:
+            # the data changed between the two queries: start over with the whole list
+            self.beginResetModel()
+            self._keys, self._rows, self._complete = list(keys), {}, True
+            self.endResetModel()
+        elif len(keys) == known:
+            self._keys, self._complete = list(keys), True
+            if known:
+                self.dataChanged.emit(
+                    self.index(len(prefix), 0), self.index(known - 1, len(COLUMNS) - 1)
+                )
+        elif len(keys) > known:
+            self.beginInsertRows(QModelIndex(), known, len(keys) - 1)
+            self._keys, self._complete = list(keys), True
+            self.endInsertRows()
+        else:
+            self.beginResetModel()
+            self._keys, self._rows, self._complete = list(keys), {}, True
+            self.endResetModel()
+        self.countChanged.emit(len(self._keys))
+
+    def wait_until_complete(self, timeout: float = 30.0) -> bool:
+        """Process events until the whole list is known (tests and benchmarks)."""
+        deadline = time.monotonic() + timeout
+        while not self._complete and time.monotonic() < deadline:
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+            if not self._complete:
+                time.sleep(0.001)
+        return self._complete
 
     def reload(self) -> None:
-        self.set_query(self._query)
+        """The whole list now (after a change: the selection must find its row)."""
+        self._generation += 1
+        self.beginResetModel()
+        keys = self._source.all_keys(self._query)
+        self._install(keys, None, True)
+        self.endResetModel()
+        self.countChanged.emit(len(self._keys))
 
     def apply_change(self, change: Change) -> None:
         """Refresh after one user action: re-run the query when rows may enter or leave,
         otherwise refetch only the changed rows."""
         if change.kind != "customer":
             return
-        self.set_query(self._query)
+        self.reload()
 
     def id_at(self, row: int) -> str | None:
-        return self._ids[row] if 0 <= row < len(self._ids) else None
+        if not 0 <= row < len(self._keys):
+            return None
+        if self._source.keys_are_ids:
+            return self._keys[row]
+        data = self.row_data(row)
+        return data.id if data else None
 
     def row_of(self, customer_id: str) -> int:
+        key = self._source.key_of(customer_id)
         try:
-            return self._ids.index(customer_id)
+            return self._keys.index(key) if key is not None else -1
         except ValueError:
             return -1
 
     def row_data(self, row: int) -> CustomerRow | None:
-        if not 0 <= row < len(self._ids):
+        if not 0 <= row < len(self._keys):
             return None
         cached = self._rows.get(row)
-        if cached is None:
+        if cached is None and self._keys[row] is not None:
             start = row - row % PAGE_SIZE
-            page_ids = self._ids[start : start + PAGE_SIZE]
-            fetched = {r.id: r for r in self._fetch_rows(page_ids)}
-            for offset, cid in enumerate(page_ids):
-                if cid in fetched:
-                    self._rows[start + offset] = fetched[cid]
+            page = [
+                (start + offset, key)
+                for offset, key in enumerate(self._keys[start : start + PAGE_SIZE])
+                if key is not None and (start + offset) not in self._rows
+            ]
+            fetched = self._source.rows([key for _row, key in page])
+            by_key = {(r.id if self._source.keys_are_ids else None): r for r in fetched}
+            if self._source.keys_are_ids:
+                for position, key in page:
+                    if key in by_key:
+                        self._rows[position] = by_key[key]
+            else:
+                # rows come back in the order asked for, less any that vanished
+                wanted = [key for _row, key in page]
+                if len(fetched) == len(wanted):
+                    for (position, _key), data in zip(page, fetched, strict=True):
+                        self._rows[position] = data
             cached = self._rows.get(row)
         return cached
 
     # -- Qt
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._ids)
+        return 0 if parent.isValid() else len(self._keys)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
@@ -200,13 +372,30 @@ class CustomerTableModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(COLUMNS):
             return
-        self.layoutAboutToBeChanged.emit()
-        self._query = replace(
+        query = replace(
             self._query, sort=COLUMNS[column].key, descending=order == Qt.SortOrder.DescendingOrder
         )
-        self._ids = self._query_ids(self._query)
-        self._rows.clear()
+        if not self._complete:  # the count is not known yet: a new query
+            self.set_query(query)
+            return
+        self._generation += 1
+        count = len(self._keys)
+        self.layoutAboutToBeChanged.emit()
+        self._query = query
+        keys, rows, complete = self._source.first_page(query)
+        if complete or len(keys) >= count:
+            self._install(keys, rows, True)
+        else:
+            # the same rows in a new order: the first page now, the rest from the worker
+            self._install(list(keys) + [None] * (count - len(keys)), None, False)
+            self._rows = dict(enumerate(rows)) if rows is not None else {}
         self.layoutChanged.emit()
+        if len(self._keys) != count:  # the data changed meanwhile
+            self.beginResetModel()
+            self.endResetModel()
+            self.countChanged.emit(len(self._keys))
+        if not self._complete:
+            self._start_whole_list()
 
 
 class _Filter(QComboBox):
@@ -233,11 +422,7 @@ class CustomerListPage(QWidget):
         super().__init__(parent)
         self.db = db
         self.actor = actor
-        self.model = CustomerTableModel(
-            lambda q: customer_service.query_ids(db, actor, q),
-            lambda ids: customer_service.fetch_rows(db, actor, ids),
-            self,
-        )
+        self.model = CustomerTableModel(source=SqlListSource(db, actor), parent=self)
 
         self.search = QLineEdit()
         self.search.setPlaceholderText(
@@ -348,8 +533,11 @@ class CustomerListPage(QWidget):
 
     def _query_changed(self, *_args) -> None:
         self.model.set_query(self.current_query())
+        # the count of a long list comes from a worker a moment later: the old one greys
+        self.count.setEnabled(self.model.complete)
 
     def _show_count(self, n: int) -> None:
+        self.count.setEnabled(True)
         self.count.setText(_("{count} customers").format(count=f"{n:,}"))
         self.countChanged.emit(n)
 

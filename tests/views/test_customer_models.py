@@ -317,3 +317,47 @@ def test_contacts_model_shows_and_returns_the_contacts():
     # the model keeps copies: editing what it returned does not change it
     model.contacts()[0].name = "改了"
     assert model.contact(0).name == "李明"
+
+
+# ---------------------------------------------------------------------- the fast path
+
+
+def test_the_sql_source_shows_a_first_page_then_the_whole_list(qtbot, qtmodeltester, big):
+    """A long list shows its first page at once; the whole ordered list and the count come
+    from a worker thread and match the service's query."""
+    from kac_desktop.views.customer_list import SqlListSource
+
+    model = CustomerTableModel(source=SqlListSource(big.db, big.actor))
+    with qtbot.waitSignal(model.countChanged, timeout=10_000) as signal:
+        model.set_query(CustomerQuery())
+        assert model.rowCount() in (PAGE_SIZE, N)
+    assert signal.args == [N]
+    assert model.rowCount() == N and model.complete
+    ids = cs.query_ids(big.db, big.actor, CustomerQuery())
+    assert [model.id_at(r) for r in range(N)] == ids
+    qtmodeltester.check(model)
+
+    column = COLUMNS.index(next(c for c in COLUMNS if c.key == "completeness"))
+    model.sort(column, Qt.SortOrder.DescendingOrder)
+    assert model.rowCount() == N
+    assert model.wait_until_complete(10)
+    expected = cs.query_ids(big.db, big.actor, CustomerQuery(sort="completeness", descending=True))
+    assert [model.id_at(r) for r in range(N)] == expected
+    assert model.row_of(expected[-1]) == N - 1
+
+    model.set_query(CustomerQuery(search="厦门"))  # 50 matches: one page, no worker
+    assert model.complete and model.rowCount() == sum(1 for i in range(N) if i % 12 == 1)
+
+
+def test_a_newer_query_supersedes_an_older_result(qtbot, big):
+    from kac_desktop.views.customer_list import SqlListSource
+
+    model = CustomerTableModel(source=SqlListSource(big.db, big.actor))
+    counts: list[int] = []
+    model.countChanged.connect(counts.append)
+    model.set_query(CustomerQuery())
+    model.set_query(CustomerQuery(search="有限"))  # every one: a full first page again
+    assert model.wait_until_complete(10)
+    qtbot.wait(200)  # the first query's result, if any, arrives and is dropped
+    assert counts == [N]
+    assert model.rowCount() == N
