@@ -20,8 +20,16 @@ DEFAULTS: dict[str, object] = {
     "deadline.special_days": 3,
     "deadline.complaint_first_response_hours": 24,
     "deadline.working_days": False,
+    # §4 warning colours: attention at 50 % of the allowed time left, urgent at 10 % or 1 h
+    "warning.attention_fraction": 0.5,
+    "warning.urgent_fraction": 0.1,
+    "warning.urgent_hours": 1,
     # §2 key customer threshold (yuan a year)
     "key_customer.min_annual_revenue": 10000,
+    # §7 sign-in and backups
+    "signin.max_failures": 5,
+    "signin.lock_minutes": 15,
+    "backup.keep_days": 14,
 }
 
 # §5 product lines: code, Chinese name, points factor, earns points, maintenance growth rate

@@ -56,15 +56,18 @@ from kac_desktop.rules.credit_code import ALPHABET, make_credit_code
 from kac_desktop.rules.customer import ContactData, CustomerData
 from kac_desktop.rules.names import normalise_name
 
-from . import audit
+from . import audit, auth, demo_revenue, demo_visits
 from . import demo_names as words
 from .context import Actor
 from .customers import derived_columns, search_row_text
+from .demo_requests import build_requests, demo_anchor
 from .errors import ServiceError
 from .users import ensure_reference_data
 
 LOCAL = timezone(timedelta(hours=8), "CST")
 CUSTOMERS_PER_MANAGER = 250
+# every demonstration user signs in with this password (letters and digits, as the rule asks)
+DEMO_PASSWORD = "Demo-2026"
 MAX_CUSTOMERS = 1_000_000
 CHUNK = 1000  # customers generated, derived and reported at a time
 PARALLEL_FROM = 4000
@@ -148,7 +151,9 @@ class DemoSummary:
                 )
             )
         lines += [
-            _("Logins (no passwords are set):"),
+            _("Logins (every demonstration user has the password {password}):").format(
+                password=DEMO_PASSWORD
+            ),
             "  " + _("City-center administrator: {login}").format(login=self.admin_login),
             "  "
             + _("Branch supervisors: {logins}").format(logins=", ".join(self.supervisor_logins)),
@@ -212,6 +217,11 @@ def build_demo(
     )
     # later phases (visits, service requests, revenue) slot in here, each with its own
     # random.Random(f"{seed}/<phase>") and rows of its own, inserted below.
+    visits = demo_visits.build_visits(
+        random.Random(f"{seed}/visits"), org, rows.customers, rows.contacts, today, summary
+    )
+    requests = build_requests(random.Random(f"{seed}/requests"), rows.customers, demo_anchor(today))
+    summary.service_requests = len(requests.requests)
     check(progress, 0.8, _("Writing the database…"))
     with db.session() as session, session.begin():
         _refuse_unless_empty(session)
@@ -223,7 +233,7 @@ def build_demo(
             cache_size = connection.exec_driver_sql("PRAGMA cache_size").scalar()
             connection.exec_driver_sql(f"PRAGMA cache_size=-{256 * 1024}")
         try:
-            for table, table_rows in (*org.rows(), *rows.tables()):
+            for table, table_rows in (*org.rows(), *rows.tables(), *requests.tables()):
                 for start in range(0, len(table_rows), 20_000):
                     connection.execute(table.insert(), table_rows[start : start + 20_000])
                     check(
@@ -231,10 +241,14 @@ def build_demo(
                         0.8 + 0.19 * min(1.0, start / max(1, len(table_rows))),
                         _("Writing the database…"),
                     )
+            demo_visits.insert_visits(connection, visits)
         finally:
             if sqlite:
                 connection.exec_driver_sql(f"PRAGMA cache_size={int(cache_size)}")
         ensure_reference_data(session)
+        demo_revenue.add_revenue(
+            session, random.Random(f"{seed}/revenue"), rows.customers, today, summary
+        )
         audit.record(
             session,
             org.admin_actor,
@@ -387,6 +401,8 @@ def _organisation(rng: random.Random, customers: int, today: date, summary: Demo
 
     user_rows: list[dict[str, Any]] = []
     used_names: set[str] = set()
+    # one Argon2 hash for all demo users: hashing each would take seconds
+    password_hash = auth.hash_password(DEMO_PASSWORD)
 
     def user(login: str, role: str, branch_id: str, display_name: str = "") -> str:
         while not display_name or display_name in used_names:
@@ -399,7 +415,7 @@ def _organisation(rng: random.Random, customers: int, today: date, summary: Demo
             "role": role,
             "branch_id": branch_id,
             "phone": _mobile(rng),
-            "password_hash": None,
+            "password_hash": password_hash,
             "active": True,
             "failed_logins": 0,
             "locked_until": None,

@@ -138,6 +138,12 @@ class CustomerEditor(QDialog):
         self.tabs.addTab(self._business_tab(), _("Business"))
         self.tabs.addTab(self._credit_tab(), _("Preferences and credit"))
         self.tabs.addTab(self._contacts_tab(), _("Contacts"))
+        if self.customer_id:  # 收入与积分, once the file is saved
+            from .revenue_tab import RevenueTab
+
+            self.tabs.addTab(
+                RevenueTab(self.db, self.actor, self.customer_id), _("Revenue and points")
+            )
 
         self.save_button = QPushButton(_("Save"))
         self.save_button.setDefault(True)
@@ -148,9 +154,13 @@ class CustomerEditor(QDialog):
         self.save_button.clicked.connect(self.save)
         self.cancel_button.clicked.connect(self.reject)
         self.archive_button.clicked.connect(self._toggle_archive)
+        self.visit_button = QPushButton(_("Log a visit…"))
+        self.visit_button.setObjectName("logVisit")
+        self.visit_button.clicked.connect(self.log_visit)
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
         buttons = QHBoxLayout()
         buttons.addWidget(self.archive_button)
+        buttons.addWidget(self.visit_button)
         buttons.addStretch()
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.cancel_button)
@@ -567,6 +577,19 @@ class CustomerEditor(QDialog):
             return
         self.reload()
         self.saved.emit(change)
+
+    def log_visit(self):
+        """记录走访…: a visit to this customer (the file must have been saved)."""
+        from .visit_dialog import open_visit_dialog
+
+        if self.customer_id is None:
+            QMessageBox.information(
+                self, _("Log a visit"), _("Save the new file first, then log visits to it.")
+            )
+            return None
+        return open_visit_dialog(
+            self, self.db, self.actor, self.saved.emit, customer_id=self.customer_id
+        )
 
     def reject(self) -> None:
         if self._dirty:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -18,9 +18,14 @@ from kac_desktop.i18n import _
 from kac_desktop.rules import vocab
 from kac_desktop.services.context import Actor, Change
 
+from .admin_pages import AdminPages
 from .customer_editor import CustomerEditor
 from .customer_list import CustomerListPage
+from .report_page import ReportPage
+from .request_board import RequestBoardPage, show_startup_notice, style_due_label
+from .revenue_page import RevenuePage
 from .settings_page import SettingsPage
+from .visits_page import VisitsPage
 
 
 class MainWindow(QMainWindow):
@@ -47,9 +52,22 @@ class MainWindow(QMainWindow):
         self.customers.newCustomer.connect(self.new_customer)
         self.customers.importRequested.connect(self.import_customers)
         self.settings_page = SettingsPage(db, actor)
+        self.requests = RequestBoardPage(db, actor)
+        self.visits = VisitsPage(db, actor)
+        self.visits.openCustomer.connect(self.open_customer)
+        self.visits.changed.connect(self.customers.apply_change)
         # Only pages that work are listed; visits, service, revenue and reports join as
         # their features land.
         self._add_page(_("Customer files"), self.customers)
+        self._add_page(_("Visits"), self.visits)
+        self._add_page(_("Time-limited service"), self.requests)
+        self.revenue = RevenuePage(db, actor)  # 收入与积分
+        self.revenue.open_customer = self.open_customer
+        self.revenue.changed.connect(self.customers.apply_change)
+        self._add_page(_("Revenue and points"), self.revenue)
+        self.report_page = ReportPage(db, actor)
+        self._add_page(_("Reports"), self.report_page)
+        self.admin = AdminPages(self)  # users, audit log, backups: by role
         self._add_page(_("Settings"), self.settings_page)
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.nav.setCurrentRow(0)
@@ -72,11 +90,27 @@ class MainWindow(QMainWindow):
         self.db_label = QLabel(_("Database: {path}").format(path=where))
         self.db_label.setToolTip(where)
         self.count_label = QLabel()
-        for label in (self.user_label, self.branch_label, self.count_label):
+        self.due_label = QLabel()
+        self.due_label.setObjectName("dueCount")
+        self.follow_up_label = QLabel()
+        self.follow_up_label.setObjectName("followUpCount")
+        for label in (
+            self.user_label,
+            self.branch_label,
+            self.count_label,
+            self.due_label,
+            self.follow_up_label,
+        ):
             bar.addWidget(label)
+        self.visits.followUpsChanged.connect(self._show_follow_ups)
+        self._show_follow_ups(self.visits.follow_model.rowCount())
         bar.addPermanentWidget(self.db_label)
         self.customers.countChanged.connect(self._show_count)
         self._show_count(self.customers.model.rowCount())
+        self.requests.countsChanged.connect(lambda *n: style_due_label(self.due_label, *n))
+        counts = self.requests.counts
+        style_due_label(self.due_label, counts.overdue, counts.due_today)
+        QTimer.singleShot(0, self, self.show_due_notice)
         self._restore_state()
 
     def _add_page(self, title: str, widget) -> None:
@@ -84,6 +118,10 @@ class MainWindow(QMainWindow):
         item = QListWidgetItem(title)
         item.setSizeHint(QSize(150, 42))
         self.nav.addItem(item)
+
+    def _show_follow_ups(self, n: int) -> None:
+        self.follow_up_label.setText(_("Follow-ups due {count}").format(count=n))
+        self.follow_up_label.setStyleSheet("color: #c62828; font-weight: bold;" if n else "")
 
     def _show_count(self, n: int) -> None:
         self.count_label.setText(_("Customers shown: {count}").format(count=f"{n:,}"))
@@ -109,6 +147,15 @@ class MainWindow(QMainWindow):
     def apply_change(self, change: Change) -> None:
         """Every open view refreshes from what one action changed."""
         self.customers.apply_change(change)
+        self.requests.apply_change(change)
+        self.visits.apply_change(change)
+        self.revenue.apply_change(change)
+
+    def show_due_notice(self):
+        """The start-up notice: overdue and due-today requests, non-modal."""
+        return show_startup_notice(
+            self, self.requests, lambda: self.nav.setCurrentRow(self.pages.indexOf(self.requests))
+        )
 
     # ------------------------------------------------------------------ window state
     def _restore_state(self) -> None:

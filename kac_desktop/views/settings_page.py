@@ -43,6 +43,9 @@ class SettingsPage(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addWidget(general)
+        from .product_lines import ProductLinesBox  # 收入与积分: factors and growth rates
+
+        layout.addWidget(ProductLinesBox(db, actor))
         layout.addWidget(about)
         layout.addStretch()
 

@@ -172,6 +172,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_customers_branch_id"), ["branch_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_customers_credit_code"), ["credit_code"], unique=False)
         batch_op.create_index(
+            "ix_customers_list_name", ["archived", "name_sort", "id"], unique=False
+        )
+        batch_op.create_index(
             "ix_customers_manager_archived", ["manager_id", "archived"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_customers_manager_id"), ["manager_id"], unique=False)
@@ -329,6 +332,8 @@ def upgrade() -> None:
         sa.Column("customer_id", sa.String(length=36), nullable=False),
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("points", sa.Integer(), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=14, scale=2), nullable=False),
+        sa.Column("target", sa.Numeric(precision=14, scale=2), nullable=False),
         sa.Column("suggested_tier", sa.String(length=20), nullable=False),
         sa.Column("confirmed_tier", sa.String(length=20), nullable=True),
         sa.Column("confirmed_by", sa.String(length=36), nullable=True),
@@ -468,6 +473,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_customers_name_key"))
         batch_op.drop_index(batch_op.f("ix_customers_manager_id"))
         batch_op.drop_index("ix_customers_manager_archived")
+        batch_op.drop_index("ix_customers_list_name")
         batch_op.drop_index(batch_op.f("ix_customers_credit_code"))
         batch_op.drop_index(batch_op.f("ix_customers_branch_id"))
         batch_op.drop_index(batch_op.f("ix_customers_archived"))
