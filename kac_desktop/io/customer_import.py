@@ -757,6 +757,34 @@ def missing_required(mapping: Mapping[str, int]) -> list[ImportField]:
     return [f for f in FIELDS if f.required and f.key not in mapping]
 
 
+def missing_columns(missing: Sequence[ImportField], headers: Sequence[str]) -> WorkbookError:
+    """The error for a sheet in which no column holds the ``missing`` fields: which header
+    to write, and the columns there are (another import's fields too: revenue)."""
+    return WorkbookError(
+        _(
+            "No column of the sheet holds the {fields}. Name the column “{header}”, or "
+            "choose it in the column mapping. The columns found are: {headers}."
+        ).format(
+            fields="、".join(_(f.label) for f in missing),
+            header=missing[0].header,
+            headers="、".join(h for h in headers if h) or "-",
+        )
+    )
+
+
+def report_row(progress: Progress, table: Table, index: int) -> None:
+    """Tell ``progress`` that row ``index`` of ``table`` is being checked (another import's
+    rows too: revenue); raises ``Cancelled`` when the user cancelled."""
+    count = len(table.rows)
+    check(
+        progress,
+        index / max(count, 1),
+        _("Checking row {row} of {count}").format(
+            row=table.row_number(index), count=table.row_number(count - 1)
+        ),
+    )
+
+
 def _column_of(field_name: str) -> str:
     """The FIELDS key behind a ``FieldError.field`` ("" when it is not a column)."""
     if field_name.startswith("contacts["):
@@ -790,16 +818,7 @@ def parse(
     """
     missing = missing_required(mapping)
     if missing:
-        raise WorkbookError(
-            _(
-                "No column of the sheet holds the {fields}. Name the column “{header}”, or "
-                "choose it in the column mapping. The columns found are: {headers}."
-            ).format(
-                fields="、".join(_(f.label) for f in missing),
-                header=missing[0].header,
-                headers="、".join(h for h in table.headers if h) or "-",
-            )
-        )
+        raise missing_columns(missing, table.headers)
     headers = table.headers
     mapped = [
         (FIELDS_BY_KEY[key], column)
@@ -821,16 +840,9 @@ def parse(
     by_code: dict[str, int] = {}
     by_name: dict[str, int] = {}
     total = 0
-    count = len(table.rows)
     for index, cells in enumerate(table.rows):
         if progress is not None and index % 500 == 0:
-            check(
-                progress,
-                index / max(count, 1),
-                _("Checking row {row} of {count}").format(
-                    row=table.row_number(index), count=table.row_number(count - 1)
-                ),
-            )
+            report_row(progress, table, index)
         values = [(f, cells[column]) for f, column in mapped]
         if all(value is None for _f, value in values):
             continue

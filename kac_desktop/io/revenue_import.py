@@ -3,10 +3,11 @@ product line (DOMAIN.md §5).
 
 The machinery is the customer import's (``io.customer_import``): the same header
 recognition (``header_key``, ``guess_mapping``/``mapping_from_headers`` with this module's
-``FIELDS``), the same cell readers (``cell_text``, ``parse_amount``), the same ``Rejection``
-and the same rejected-rows workbook (``write_rejections``).  This module knows no
-database: the service passes a callback that finds the customer and the product lines'
-names.
+``FIELDS``), the same cell readers (``cell_text``, ``parse_amount``), the same ``Rejection``,
+the same message for a missing column (``missing_columns``), the same progress report
+(``report_row``) and the same rejected-rows workbook (``write_rejections``).  This module
+knows no database: the service passes a callback that finds the customer and the product
+lines' names.
 
 Cells are read the way finance exports write them:
 
@@ -28,7 +29,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from kac_desktop.i18n import N_, _
-from kac_desktop.progress import Progress, check
+from kac_desktop.progress import Progress
 from kac_desktop.rules.credit_code import normalise_credit_code
 from kac_desktop.rules.points import add_months, is_month
 
@@ -41,7 +42,9 @@ from .customer_import import (
     load_mapping,
     mapping_by_header,
     mapping_from_headers,
+    missing_columns,
     parse_amount,
+    report_row,
     save_mapping,
     write_rejections,
 )
@@ -246,16 +249,7 @@ def parse(
     """
     missing = missing_required(mapping)
     if missing:
-        raise WorkbookError(
-            _(
-                "No column of the sheet holds the {fields}. Name the column “{header}”, or "
-                "choose it in the column mapping. The columns found are: {headers}."
-            ).format(
-                fields="、".join(_(f.label) for f in missing),
-                header=missing[0].header,
-                headers="、".join(h for h in table.headers if h) or "-",
-            )
-        )
+        raise missing_columns(missing, table.headers)
     headers = table.headers
     col = {key: column for key, column in mapping.items() if 0 <= column < len(headers)}
     c_code, c_name = col.get("credit_code"), col.get("name")
@@ -270,18 +264,11 @@ def parse(
     rejections: list[Rejection] = []
     seen: dict[tuple[str, int, str], int] = {}
     total = 0
-    count = len(table.rows)
     first = table.header_row + 1
     allowed_lines = allowed_lines or "、".join(sorted(set(lines.values())))
     for index, cells in enumerate(table.rows):
         if progress is not None and index % 5000 == 0:
-            check(
-                progress,
-                index / max(count, 1),
-                _("Checking row {row} of {count}").format(
-                    row=first + index, count=first + count - 1
-                ),
-            )
+            report_row(progress, table, index)
         if all(cells[c] is None for c in used):
             continue
         total += 1

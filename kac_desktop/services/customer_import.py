@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import gc
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -394,6 +396,19 @@ class _Abort(Exception):
     pass
 
 
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """For an import's transaction: tens of thousands of new objects and no garbage cycles,
+    which the cyclic collector would rescan again and again (about 10 % of the time)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def run_import(
     db: Database,
     actor: Actor,
@@ -431,12 +446,8 @@ def run_import(
     ids: list[str] = []
     message = _("Importing customers: {done} of {total}")
     check(progress, 0.0, message.format(done=0, total=total))
-    collecting = gc.isenabled()
-    # tens of thousands of new ORM objects: the cyclic collector would rescan them all again
-    # and again (about 10 % of the time); nothing here makes garbage cycles
-    gc.disable()
     try:
-        with db.session() as session, session.begin():
+        with cyclic_gc_paused(), db.session() as session, session.begin():
             known = _known_customers(session)
             # held here so that the session's identity map keeps them: one query, not one
             # per row
@@ -496,9 +507,6 @@ def run_import(
         return ImportResult(
             0, rejected, len(existing), False, (), existing, total - len(late), name
         )
-    finally:
-        if collecting:
-            gc.enable()
     rejected = sorted(rejected + late, key=lambda r: r.row_number)
     existing.sort(key=lambda e: e.row_number)
     return ImportResult(

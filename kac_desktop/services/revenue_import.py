@@ -16,7 +16,6 @@ then recomputed in SQL for the customers in the file.
 
 from __future__ import annotations
 
-import gc
 import os
 import unicodedata
 from contextlib import contextmanager
@@ -42,7 +41,7 @@ from kac_desktop.rules.names import normalise_name
 from . import audit
 from . import revenue as revenue_service
 from .context import Actor, Change
-from .customer_import import describe_rejection
+from .customer_import import cyclic_gc_paused, describe_rejection
 from .errors import ServiceError
 
 __all__ = ["RevenueImportResult", "RevenuePreview", "describe_rejection", "preview_import"]
@@ -438,9 +437,7 @@ def run_import(
     message = _("Importing revenue: {done} of {total}")
     total = len(rows)
     check(progress, 0.0, message.format(done=0, total=total))
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with cyclic_gc_paused():
         with db.session() as session, session.begin(), _big_cache(session.connection()):
             connection = session.connection()
             diff = _diff(rows, _stored(session, rows))
@@ -518,9 +515,6 @@ def run_import(
                     "skip_invalid": skip_invalid,
                 },
             )
-    finally:
-        if collecting:
-            gc.enable()
     progress.report(1.0)
     return RevenueImportResult(
         True,
