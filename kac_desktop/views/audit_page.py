@@ -6,16 +6,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -28,6 +26,7 @@ from kac_desktop.services.audit import AuditQuery, AuditRow
 from kac_desktop.services.context import Actor
 from kac_desktop.services.errors import ServiceError
 
+from .table_models import ColumnTableModel, house_table
 from .widgets import OptionalDateEdit
 from .workers import run_with_progress
 
@@ -51,9 +50,11 @@ def describe_details(details: object) -> str:
     return json.dumps(details, ensure_ascii=False, default=str)
 
 
-class AuditTableModel(QAbstractTableModel):
+class AuditTableModel(ColumnTableModel):
     """Holds the sequence numbers of the query (newest first); records are fetched a page at
     a time as the view shows them."""
+
+    number_rows = False
 
     def __init__(
         self,
@@ -61,7 +62,7 @@ class AuditTableModel(QAbstractTableModel):
         fetch: Callable[[list[int]], list[AuditRow]],
         parent=None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(COLUMNS, parent)
         self._query_seqs = query_seqs
         self._fetch = fetch
         self._query = AuditQuery()
@@ -93,18 +94,8 @@ class AuditTableModel(QAbstractTableModel):
                     self._rows[start + offset] = fetched[seq]
         return self._rows.get(row)
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._seqs)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ):
-        if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
-            return None
-        return _(COLUMNS[section]) if 0 <= section < len(COLUMNS) else None
+    def row_total(self) -> int:
+        return len(self._seqs)
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
@@ -196,18 +187,12 @@ class AuditPage(QWidget):
         status.addWidget(self.count)
         status.addWidget(verify)
 
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setAlternatingRowColors(True)
+        self.table = house_table(
+            self.model,
+            selection=QAbstractItemView.SelectionMode.ExtendedSelection,
+            widths=(70, 150, 90, 110, 260),
+        )
         self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        for column, width in enumerate((70, 150, 90, 110, 260)):
-            self.table.setColumnWidth(column, width)
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         note = QLabel(
             _(
                 "Audit records cannot be changed in the application; each carries a hash of the "

@@ -5,11 +5,9 @@ per manager and for the branch."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     QRect,
@@ -31,7 +29,6 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyledItemDelegate,
     QStyleOptionProgressBar,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -46,17 +43,12 @@ from kac_desktop.services import visits as visit_service
 from kac_desktop.services.context import Actor, Change
 from kac_desktop.services.visits import QuotaReport, QuotaRow
 
+from .table_models import Column, ColumnTableModel, house_table
+
 IdRole = Qt.ItemDataRole.UserRole + 1
 StateRole = Qt.ItemDataRole.UserRole + 2
 FractionRole = Qt.ItemDataRole.UserRole + 3
 SortKeyRole = Qt.ItemDataRole.UserRole + 4
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    title: str
-    width: int
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -72,12 +64,12 @@ COLUMN_INDEX = {c.key: i for i, c in enumerate(COLUMNS)}
 _STATE_ORDER = {rules.BEHIND: 0, rules.ON_TRACK: 1, rules.MET: 2}
 
 
-class QuotaTableModel(QAbstractTableModel):
+class QuotaTableModel(ColumnTableModel):
     """The rows of one QuotaReport (at most one per customer of the branch, computed by
     the service in two grouped queries), filtered and sorted here."""
 
     def __init__(self, parent=None) -> None:
-        super().__init__(parent)
+        super().__init__([c.title for c in COLUMNS], parent)
         self._all: list[QuotaRow] = []
         self._rows: list[QuotaRow] = []
         self._behind_only = False
@@ -117,21 +109,8 @@ class QuotaTableModel(QAbstractTableModel):
         return -1
 
     # -- Qt
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ):
-        if role == Qt.ItemDataRole.DisplayRole:
-            if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-                return _(COLUMNS[section].title)
-            if orientation == Qt.Orientation.Vertical:
-                return str(section + 1)
-        return None
+    def row_total(self) -> int:
+        return len(self._rows)
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
@@ -234,7 +213,7 @@ class ProgressDelegate(QStyledItemDelegate):
         style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)
 
 
-class ManagerComplianceModel(QAbstractTableModel):
+class ManagerComplianceModel(ColumnTableModel):
     """Compliance per manager, then per branch when there are several (DOMAIN §3 "rolled up
     per branch"), and the total as the last row."""
 
@@ -246,8 +225,10 @@ class ManagerComplianceModel(QAbstractTableModel):
         N_("Compliance rate"),
     )
 
+    number_rows = False
+
     def __init__(self, parent=None) -> None:
-        super().__init__(parent)
+        super().__init__(self.HEADERS, parent)
         # (kind, label, compliance, manager id): kind "manager", "branch" or "total"
         self._rows: list[tuple[str, str, rules.Compliance, str | None]] = []
 
@@ -272,22 +253,8 @@ class ManagerComplianceModel(QAbstractTableModel):
     def manager_at(self, row: int) -> str | None:
         return self._rows[row][3] if 0 <= row < len(self._rows) else None
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ):
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(self.HEADERS)
-        ):
-            return _(self.HEADERS[section])
-        return None
+    def row_total(self) -> int:
+        return len(self._rows)
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
@@ -368,35 +335,29 @@ class QuotaPage(QWidget):
         self.rule_note.setWordWrap(True)
 
         self.model = QuotaTableModel(self)
-        self.table = QTableView()
-        self.table.setObjectName("quotaTable")
-        self.table.setModel(self.model)
+        self.table = house_table(
+            self.model,
+            "quotaTable",
+            widths=[c.width for c in COLUMNS],
+            row_height=26,
+            alternating=False,
+        )
         # behind first (the service's order), then by what is missing
         self.table.horizontalHeader().setSortIndicator(
             COLUMN_INDEX["state"], Qt.SortOrder.AscendingOrder
         )
         self.table.setSortingEnabled(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(26)
         self.table.setItemDelegateForColumn(COLUMN_INDEX["progress"], ProgressDelegate(self.table))
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
-        for i, c in enumerate(COLUMNS):
-            self.table.setColumnWidth(i, c.width)
         self.table.doubleClicked.connect(self._open_index)
 
         self.managers_model = ManagerComplianceModel(self)
-        self.managers_table = QTableView()
-        self.managers_table.setModel(self.managers_model)
-        self.managers_table.verticalHeader().setVisible(False)
-        self.managers_table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents
+        self.managers_table = house_table(
+            self.managers_model,
+            selection=QAbstractItemView.SelectionMode.ExtendedSelection,
+            alternating=False,
+            resize_mode=QHeaderView.ResizeMode.ResizeToContents,
+            stretch_last=False,
         )
-        self.managers_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.managers_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.managers_table.clicked.connect(self._pick_manager_row)
 
         top = QHBoxLayout()

@@ -11,11 +11,10 @@ injectable, so a test advances a fake one and watches the states change.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -24,14 +23,11 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -54,19 +50,14 @@ from kac_desktop.services import users as user_service
 from kac_desktop.services.context import Actor, Change
 from kac_desktop.services.requests import DueCounts, RequestQuery, RequestRow, RequestTiming
 
+from .table_models import Column, ColumnTableModel, house_table
+
 PAGE_SIZE = 256
 TICK_MS = 30_000
 IdRole = Qt.ItemDataRole.UserRole + 1
 StateRole = Qt.ItemDataRole.UserRole + 2
 
 Clock = Callable[[], datetime]
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    title: str  # N_ marked
-    width: int
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -90,7 +81,7 @@ def local_text(moment: datetime | None) -> str:
     return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-class RequestBoardModel(QAbstractTableModel):
+class RequestBoardModel(ColumnTableModel):
     """Rows: the requests of the query, filtered by warning state and sorted by urgency when
     the query runs; their states are recomputed at every ``tick``."""
 
@@ -104,7 +95,7 @@ class RequestBoardModel(QAbstractTableModel):
         thresholds: Thresholds | None = None,
         parent=None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__([c.title for c in COLUMNS], parent)
         self._query_timings = query_timings
         self._fetch_rows = fetch_rows
         self._clock = clock
@@ -208,21 +199,8 @@ class RequestBoardModel(QAbstractTableModel):
         return cached
 
     # -- Qt
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._timings)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ):
-        if role == Qt.ItemDataRole.DisplayRole:
-            if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-                return _(COLUMNS[section].title)
-            if orientation == Qt.Orientation.Vertical:
-                return str(section + 1)
-        return None
+    def row_total(self) -> int:
+        return len(self._timings)
 
     def _text(self, key: str, t: RequestTiming, row: RequestRow, state: str) -> str:
         if key == "state":
@@ -395,20 +373,9 @@ class RequestBoardPage(QWidget):
         self.new_button.clicked.connect(lambda: self.register_request())
         self.open_button.clicked.connect(self._open_current)
 
-        self.table = QTableView()
-        self.table.setObjectName("requestBoard")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for i, column in enumerate(COLUMNS):
-            self.table.setColumnWidth(i, column.width)
+        self.table = house_table(
+            self.model, "requestBoard", widths=[c.width for c in COLUMNS], row_height=26
+        )
         self.table.doubleClicked.connect(
             lambda index: self.open_request(self.model.id_at(index.row()))
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,7 +33,7 @@ from kac_desktop.services.errors import ServiceError
 from kac_desktop.services.revenue import PointsQuery, PointsRow
 
 from .revenue_tab import money, month_text, percent
-from .table_models import TextTableModel
+from .table_models import ColumnTableModel, TextTableModel, house_table
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 PAGE = 200
@@ -84,11 +84,13 @@ def cell(row: PointsRow, key: str) -> str:
     return str(getattr(row, key))
 
 
-class PointsModel(QAbstractTableModel):
+class PointsModel(ColumnTableModel):
     """The ordered ids of the query, rows fetched a page at a time when shown."""
 
+    number_rows = False
+
     def __init__(self, db: Database, actor: Actor, parent=None) -> None:
-        super().__init__(parent)
+        super().__init__([column[1] for column in COLUMNS], parent)
         self.db = db
         self.actor = actor
         self.query = PointsQuery(year=date.today().year)
@@ -116,16 +118,8 @@ class PointsModel(QAbstractTableModel):
                 self.rows[r.customer_id] = r
         return self.rows.get(cid)
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.ids)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
-            return None
-        return _(COLUMNS[section][1]) if 0 <= section < len(COLUMNS) else None
+    def row_total(self) -> int:
+        return len(self.ids)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -208,21 +202,15 @@ class RevenuePage(QWidget):
         top.addWidget(self.import_button)
 
         self.model = PointsModel(db, actor, self)
-        self.table = QTableView()
-        self.table.setObjectName("pointsTable")
-        self.table.setModel(self.model)
+        self.table = house_table(
+            self.model,
+            "pointsTable",
+            selection=QAbstractItemView.SelectionMode.ExtendedSelection,
+            widths={0: 260, 1: 80, 4: 150, 5: 80, 6: 70, 7: 150},
+            row_height=24,
+        )
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSortIndicator(2, Qt.SortOrder.DescendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in ((0, 260), (1, 80), (4, 150), (5, 80), (6, 70), (7, 150)):
-            header.resizeSection(column, width)
-        header.setStretchLastSection(True)
         self.table.doubleClicked.connect(self._open)
         points_box = QWidget()
         points_layout = QVBoxLayout(points_box)

@@ -1,10 +1,22 @@
-"""A read-only table model over rows of text, for small previews (import rows, rejections)."""
+"""Table models and views shared by the pages: a read-only table model over rows of text, for
+small previews (import rows, rejections); a column description and a base for models with
+named columns; and a table view set up the house way."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+
+from kac_desktop.i18n import _
 
 
 class TextTableModel(QAbstractTableModel):
@@ -47,3 +59,78 @@ class TextTableModel(QAbstractTableModel):
         row = self._rows[index.row()]
         value = row[index.column()] if index.column() < len(row) else ""
         return "" if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a table page: ``key`` names what it shows (for a lazy list also the sort
+    key the service understands), ``title`` is the N_-marked title, ``width`` in pixels."""
+
+    key: str
+    title: str
+    width: int
+
+
+class ColumnTableModel(QAbstractTableModel):
+    """A flat table with named columns: ``titles`` are the untranslated column titles
+    (msgids, marked with ``N_``), translated when the header is shown.  A subclass says how
+    many rows it holds (``row_total``) and gives ``data``; rowCount, columnCount and
+    headerData follow.  With ``number_rows`` the vertical header numbers the rows from 1."""
+
+    number_rows = True
+
+    def __init__(self, titles: Sequence[str], parent=None) -> None:
+        super().__init__(parent)
+        self._titles = tuple(titles)
+
+    def row_total(self) -> int:
+        raise NotImplementedError
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else self.row_total()
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._titles)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ):
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return _(self._titles[section]) if 0 <= section < len(self._titles) else None
+        return str(section + 1) if self.number_rows else None
+
+
+def house_table(
+    model: QAbstractItemModel,
+    name: str = "",
+    *,
+    selection: QAbstractItemView.SelectionMode = QAbstractItemView.SelectionMode.SingleSelection,
+    widths: Sequence[int] | Mapping[int, int] = (),
+    row_height: int | None = None,
+    alternating: bool = True,
+    resize_mode: QHeaderView.ResizeMode = QHeaderView.ResizeMode.Interactive,
+    stretch_last: bool = True,
+) -> QTableView:
+    """A read-only table over ``model`` the house way: whole rows selected, no editing, no
+    vertical header, alternating row colours; ``widths`` are the column widths in pixels (in
+    column order, or by column number), ``row_height`` the height of a row."""
+    table = QTableView()
+    if name:
+        table.setObjectName(name)
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(selection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(alternating)
+    table.verticalHeader().setVisible(False)
+    if row_height is not None:
+        table.verticalHeader().setDefaultSectionSize(row_height)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(resize_mode)
+    header.setStretchLastSection(stretch_last)
+    pairs = widths.items() if isinstance(widths, Mapping) else enumerate(widths)
+    for column, width in pairs:
+        table.setColumnWidth(column, width)
+    return table

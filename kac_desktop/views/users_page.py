@@ -3,10 +3,9 @@ supervisor sees his branch's users read-only."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QFormLayout,
@@ -17,7 +16,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +32,7 @@ from kac_desktop.services.users import UserAdminRow
 
 from .password_dialog import NewPasswordDialog, password_field
 from .sign_in import dialog_buttons, error_label
+from .table_models import ColumnTableModel, house_table
 
 IdRole = Qt.ItemDataRole.UserRole + 1
 COLUMNS = (
@@ -56,11 +55,11 @@ def state_text(row: UserAdminRow) -> str:
     return _("Active")
 
 
-class UserTableModel(QAbstractTableModel):
+class UserTableModel(ColumnTableModel):
     """The users the actor may see (a few hundred at most: one query)."""
 
     def __init__(self, db: Database, actor: Actor, parent=None) -> None:
-        super().__init__(parent)
+        super().__init__(COLUMNS, parent)
         self.db = db
         self.actor = actor
         self._rows: list[UserAdminRow] = []
@@ -73,20 +72,8 @@ class UserTableModel(QAbstractTableModel):
     def row_at(self, row: int) -> UserAdminRow | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ):
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal:
-            return _(COLUMNS[section]) if 0 <= section < len(COLUMNS) else None
-        return str(section + 1)
+    def row_total(self) -> int:
+        return len(self._rows)
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
@@ -190,14 +177,9 @@ class UsersPage(QWidget):
         self.actor = actor
         self.may_manage = user_service.may_manage_users(actor)
         self.model = UserTableModel(db, actor, self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.table.setAlternatingRowColors(True)
+        self.table = house_table(
+            self.model, resize_mode=QHeaderView.ResizeMode.Stretch, stretch_last=False
+        )
 
         title = QLabel(_("Users"))
         title.setStyleSheet("font-size: 16px; font-weight: bold;")

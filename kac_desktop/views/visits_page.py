@@ -5,21 +5,19 @@ above them."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -36,6 +34,7 @@ from kac_desktop.services.errors import ServiceError
 from kac_desktop.services.visits import FollowUp, InactiveRow, VisitQuery, VisitRow
 
 from .quota_page import QuotaPage
+from .table_models import Column, ColumnTableModel, house_table
 from .visit_calendar import VisitCalendarPage
 from .visit_dialog import open_visit_dialog
 
@@ -43,13 +42,6 @@ PAGE_SIZE = 256
 IdRole = Qt.ItemDataRole.UserRole + 1
 
 # ------------------------------------------------------------------ the visit list
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    title: str
-    width: int
 
 
 VISIT_COLUMNS: tuple[Column, ...] = (
@@ -83,7 +75,7 @@ def visit_cell(row: VisitRow, key: str) -> str:
     return str(getattr(row, key) or "")
 
 
-class VisitTableModel(QAbstractTableModel):
+class VisitTableModel(ColumnTableModel):
     """The ordered ids of the current visit query; rows fetched a page at a time."""
 
     countChanged = Signal(int)
@@ -94,7 +86,7 @@ class VisitTableModel(QAbstractTableModel):
         fetch_rows: Callable[[list[str]], list[VisitRow]],
         parent=None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__([c.title for c in VISIT_COLUMNS], parent)
         self._query_ids = query_ids
         self._fetch_rows = fetch_rows
         self.query = VisitQuery()
@@ -126,21 +118,8 @@ class VisitTableModel(QAbstractTableModel):
             cached = self._rows.get(row)
         return cached
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._ids)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(VISIT_COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ):
-        if role == Qt.ItemDataRole.DisplayRole:
-            if orientation == Qt.Orientation.Horizontal and 0 <= section < len(VISIT_COLUMNS):
-                return _(VISIT_COLUMNS[section].title)
-            if orientation == Qt.Orientation.Vertical:
-                return str(section + 1)
-        return None
+    def row_total(self) -> int:
+        return len(self._ids)
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
@@ -173,9 +152,11 @@ class VisitTableModel(QAbstractTableModel):
 # ------------------------------------------------------------------ small lists
 
 
-class RowsModel(QAbstractTableModel):
+class RowsModel(ColumnTableModel):
     """A read-only table over a short list of dataclass rows (follow-ups, inactive
     customers): ``columns`` are (title, cell function, colour function or None)."""
+
+    number_rows = False
 
     def __init__(
         self,
@@ -183,7 +164,7 @@ class RowsModel(QAbstractTableModel):
         id_of: Callable[[Any], str],
         parent=None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__([title for title, _cell, _colour in columns], parent)
         self._columns = list(columns)
         self._id_of = id_of
         self._rows: list[Any] = []
@@ -196,22 +177,8 @@ class RowsModel(QAbstractTableModel):
     def row_at(self, row: int) -> Any:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._columns)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ):
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(self._columns)
-        ):
-            return _(self._columns[section][0])
-        return None
+    def row_total(self) -> int:
+        return len(self._rows)
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
@@ -271,20 +238,6 @@ INACTIVE_COLUMNS = (
         lambda r: "#c62828" if r.days is None or r.days >= 60 else "#b35c00",
     ),
 )
-
-
-def _table(model: QAbstractTableModel, name: str) -> QTableView:
-    table = QTableView()
-    table.setObjectName(name)
-    table.setModel(model)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.verticalHeader().setVisible(False)
-    table.verticalHeader().setDefaultSectionSize(26)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
 
 
 # ------------------------------------------------------------------ the page
@@ -361,11 +314,11 @@ class VisitsPage(QWidget):
         new_button.clicked.connect(lambda: self.log_visit())
         edit_button.clicked.connect(self._open_current)
         file_button.clicked.connect(self._open_current_customer)
-        self.visit_table = _table(self.model, "visitTable")
+        self.visit_table = house_table(
+            self.model, "visitTable", widths=[c.width for c in VISIT_COLUMNS], row_height=26
+        )
         self.visit_table.setSortingEnabled(True)
         self.visit_table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
-        for i, c in enumerate(VISIT_COLUMNS):
-            self.visit_table.setColumnWidth(i, c.width)
         self.visit_table.doubleClicked.connect(lambda _i: self._open_current())
         top = QHBoxLayout()
         for w in (self.search, self.manager, self.mode, self.count):
@@ -410,9 +363,9 @@ class VisitsPage(QWidget):
     def _follow_ups(self) -> QWidget:
         page = QWidget()
         self.follow_model = RowsModel(FOLLOW_UP_COLUMNS, lambda f: f.visit_id, self)
-        self.follow_table = _table(self.follow_model, "followUpTable")
-        for i, width in enumerate((90, 110, 260, 320)):
-            self.follow_table.setColumnWidth(i, width)
+        self.follow_table = house_table(
+            self.follow_model, "followUpTable", widths=(90, 110, 260, 320), row_height=26
+        )
         self.follow_table.doubleClicked.connect(lambda _i: self._open_follow_up())
         self.follow_count = QLabel()
         done = QPushButton(_("Mark done"))
@@ -473,9 +426,9 @@ class VisitsPage(QWidget):
     def _inactive(self) -> QWidget:
         page = QWidget()
         self.inactive_model = RowsModel(INACTIVE_COLUMNS, lambda r: r.customer_id, self)
-        self.inactive_table = _table(self.inactive_model, "inactiveTable")
-        for i, width in enumerate((280, 60, 90, 100, 120)):
-            self.inactive_table.setColumnWidth(i, width)
+        self.inactive_table = house_table(
+            self.inactive_model, "inactiveTable", widths=(280, 60, 90, 100, 120), row_height=26
+        )
         self.inactive_table.doubleClicked.connect(lambda _i: self._open_inactive_customer())
         self.inactive_count = QLabel()
         log = QPushButton(_("Log a visit…"))
