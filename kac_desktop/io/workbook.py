@@ -9,7 +9,6 @@ Chinese text, and dates shown as dates.
 from __future__ import annotations
 
 import os
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -17,10 +16,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from kac_desktop.i18n import _
+from kac_desktop.sheets import MAX_WIDTH, display_width, write_replacing
 
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
-MAX_WIDTH = 60
 MIN_WIDTH = 6
 LIST_SEPARATOR = "、"
 
@@ -160,13 +159,6 @@ class SheetSpec:
     rows: Iterable[Sequence[object]]
     number_formats: Mapping[int, str] | None = None
     widths: Sequence[float | None] | Mapping[int, float] | None = None
-
-
-def display_width(text: str) -> int:
-    """Columns ``text`` takes in a spreadsheet: wide (CJK, full-width) characters count 2."""
-    if text.isascii():
-        return len(text)
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
 def _shown(value: object, number_format: str | None) -> str:
@@ -323,18 +315,16 @@ def write_workbook(path: str | os.PathLike[str], sheets: Sequence[SheetSpec]) ->
             last = get_column_letter(len(headers))
             sheet.auto_filter.ref = f"A1:{last}{count + 1}"
 
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        workbook.save(temporary)
-        os.replace(temporary, path)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise WorkbookError(
+    write_replacing(
+        path,
+        workbook.save,
+        lambda exc: WorkbookError(
             _(
                 "The workbook {name} cannot be written: {error}. If it is open in Excel or "
                 "WPS, close it and try again."
             ).format(name=path.name, error=exc.strerror or exc)
-        ) from exc
+        ),
+    )
 
 
 def write_table(

@@ -3,6 +3,13 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from kac_desktop.i18n import _
+from kac_desktop.sheets import write_replacing
+
 from .model import MonthlyReport
 
 
@@ -12,6 +19,33 @@ class ReportWriteError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+def target_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` for a report file; ReportWriteError when its folder does not exist."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise ReportWriteError(
+            _("The file {name} cannot be written: the folder {folder} does not exist.").format(
+                name=path.name, folder=path.parent
+            )
+        )
+    return path
+
+
+def save_replacing(path: Path, write: Callable[[Path], None]) -> None:
+    """Have ``write`` write the file beside ``path`` and move it into place (replacing a file
+    there; a failure leaves none and raises ReportWriteError)."""
+    write_replacing(
+        path,
+        write,
+        lambda exc: ReportWriteError(
+            _(
+                "The file {name} cannot be written: {error}. If it is open in another "
+                "program, close it and try again."
+            ).format(name=path.name, error=exc.strerror or exc)
+        ),
+    )
 
 
 def write_xlsx(report: MonthlyReport, path, progress=None) -> None:

@@ -48,7 +48,7 @@ from kac_desktop.i18n import _
 from kac_desktop.progress import NullProgress, Progress, check
 from kac_desktop.rules import vocab
 
-from . import ReportWriteError
+from . import save_replacing, target_path
 from .model import MonthlyReport
 from .tables import (
     MONEY,
@@ -642,39 +642,26 @@ def write_pdf(
 ) -> None:
     """Write the PDF to ``path`` (replacing a file there; a failure leaves none)."""
     progress = progress or NullProgress()
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise ReportWriteError(
-            _("The file {name} cannot be written: the folder {folder} does not exist.").format(
-                name=path.name, folder=path.parent
-            )
-        )
+    path = target_path(path)
     register_font()
     on_page = _header(report)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    doc = BaseDocTemplate(
-        str(temporary),
-        pagesize=A4,
-        title=f"{heading(report)} {report.title_branch} {report.month}",
-        author=report.made_by,
-        subject=heading(report),
-        creator="kac_desktop",
-    )
-    doc.addPageTemplates(
-        [_template("portrait", A4, on_page), _template("landscape", landscape(A4), on_page)]
-    )
     story = build_story(report, progress)
-    try:
+
+    def build(temporary: Path) -> None:
+        doc = BaseDocTemplate(
+            str(temporary),
+            pagesize=A4,
+            title=f"{heading(report)} {report.title_branch} {report.month}",
+            author=report.made_by,
+            subject=heading(report),
+            creator="kac_desktop",
+        )
+        doc.addPageTemplates(
+            [_template("portrait", A4, on_page), _template("landscape", landscape(A4), on_page)]
+        )
         doc.build(story, canvasmaker=_NumberedCanvas)
-        os.replace(temporary, path)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise ReportWriteError(
-            _(
-                "The file {name} cannot be written: {error}. If it is open in another "
-                "program, close it and try again."
-            ).format(name=path.name, error=exc.strerror or exc)
-        ) from exc
+
+    save_replacing(path, build)
     progress.report(1.0)
 
 

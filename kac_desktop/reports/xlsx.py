@@ -11,15 +11,14 @@ over that table, a totals row, money as ¥#,##0.00 and rates as 0.0%.
 from __future__ import annotations
 
 import os
-import unicodedata
 from copy import copy
 from datetime import datetime
-from pathlib import Path
 
 from kac_desktop.i18n import _
 from kac_desktop.progress import NullProgress, Progress, check
+from kac_desktop.sheets import MAX_WIDTH, display_width
 
-from . import ReportWriteError
+from . import save_replacing, target_path
 from .model import MonthlyReport
 from .tables import (
     DATE,
@@ -45,14 +44,6 @@ FORMATS = {
     DATE: "yyyy-mm-dd",
     DATETIME: "yyyy-mm-dd hh:mm",
 }
-MAX_WIDTH = 60
-
-
-def display_width(text: str) -> int:
-    """Columns ``text`` takes in a spreadsheet: wide (CJK) characters count 2."""
-    if text.isascii():
-        return len(text)
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _sheet_widths(tables: list[Table]) -> list[float]:
@@ -77,13 +68,7 @@ def write_xlsx(
     from openpyxl.utils import get_column_letter
 
     progress = progress or NullProgress()
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise ReportWriteError(
-            _("The file {name} cannot be written: the folder {folder} does not exist.").format(
-                name=path.name, folder=path.parent
-            )
-        )
+    path = target_path(path)
     workbook = Workbook(write_only=True)
     title_font = Font(bold=True, size=14)
     bold = Font(bold=True)
@@ -214,16 +199,5 @@ def write_xlsx(
             sheet.append([])
             sheet.append([cell(_("Made by: ________    Checked by: ________    Date: ________"))])
 
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        workbook.save(temporary)
-        os.replace(temporary, path)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise ReportWriteError(
-            _(
-                "The file {name} cannot be written: {error}. If it is open in another "
-                "program, close it and try again."
-            ).format(name=path.name, error=exc.strerror or exc)
-        ) from exc
+    save_replacing(path, workbook.save)
     progress.report(1.0)

@@ -96,6 +96,23 @@ def local_time(at: datetime) -> str:
     return at.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
+def _record_failure(
+    session: Session, user_id: str | None, summary: str, details: dict[str, object]
+) -> None:
+    """The audit record of a failed sign-in (no actor: nobody is signed in)."""
+    audit.record(session, None, "signin.failed", "user", user_id, summary, details)
+
+
+def _locked(login: str, max_failures: int, until: datetime) -> AccountLocked:
+    return AccountLocked(
+        _(
+            "After {count} wrong passwords the account {login} is locked until "
+            "{time}. Try again then, or ask your administrator to reset the password."
+        ).format(count=max_failures, login=login, time=local_time(until)),
+        until,
+    )
+
+
 def sign_in(db: Database, login: str, password: str, *, now: datetime | None = None) -> Actor:
     """The actor for ``login`` when ``password`` is right.
 
@@ -111,22 +128,16 @@ def sign_in(db: Database, login: str, password: str, *, now: datetime | None = N
         user = session.scalar(select(User).where(User.login == login)) if login else None
         if user is None:
             _verify(_dummy_hash(), password)  # as slow as a real check: no login probing
-            audit.record(
+            _record_failure(
                 session,
-                None,
-                "signin.failed",
-                "user",
                 None,
                 _("Failed sign-in as {login}: unknown login name").format(login=login),
                 {"login": login, "reason": "unknown"},
             )
             error: SignInFailed = SignInFailed(_("The login name or the password is wrong."))
         elif not user.active:
-            audit.record(
+            _record_failure(
                 session,
-                None,
-                "signin.failed",
-                "user",
                 user.id,
                 _("Failed sign-in as {login}: account disabled").format(login=login),
                 {"login": login, "reason": "disabled"},
@@ -137,28 +148,16 @@ def sign_in(db: Database, login: str, password: str, *, now: datetime | None = N
                 )
             )
         elif user.locked_until is not None and user.locked_until > now:
-            audit.record(
+            _record_failure(
                 session,
-                None,
-                "signin.failed",
-                "user",
                 user.id,
                 _("Failed sign-in as {login}: account locked").format(login=login),
                 {"login": login, "reason": "locked"},
             )
-            error = AccountLocked(
-                _(
-                    "After {count} wrong passwords the account {login} is locked until "
-                    "{time}. Try again then, or ask your administrator to reset the password."
-                ).format(count=max_failures, login=login, time=local_time(user.locked_until)),
-                user.locked_until,
-            )
+            error = _locked(login, max_failures, user.locked_until)
         elif not user.password_hash:
-            audit.record(
+            _record_failure(
                 session,
-                None,
-                "signin.failed",
-                "user",
                 user.id,
                 _("Failed sign-in as {login}: no password set").format(login=login),
                 {"login": login, "reason": "no_password"},
@@ -175,14 +174,7 @@ def sign_in(db: Database, login: str, password: str, *, now: datetime | None = N
                 user.locked_until = now + timedelta(minutes=lock_minutes)
                 user.failed_logins = 0
                 details["locked_until"] = user.locked_until.isoformat()
-                error = AccountLocked(
-                    _(
-                        "After {count} wrong passwords the account {login} is locked until "
-                        "{time}. Try again then, or ask your administrator to reset the "
-                        "password."
-                    ).format(count=max_failures, login=login, time=local_time(user.locked_until)),
-                    user.locked_until,
-                )
+                error = _locked(login, max_failures, user.locked_until)
             else:
                 left = max_failures - user.failed_logins
                 error = SignInFailed(
@@ -191,11 +183,8 @@ def sign_in(db: Database, login: str, password: str, *, now: datetime | None = N
                         "attempts lock the account for {minutes} minutes."
                     ).format(count=left, minutes=lock_minutes)
                 )
-            audit.record(
+            _record_failure(
                 session,
-                None,
-                "signin.failed",
-                "user",
                 user.id,
                 _("Failed sign-in as {login}: wrong password").format(login=login),
                 details,

@@ -47,13 +47,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Select, String, case, cast, func, or_, select, type_coerce
+from sqlalchemy import BigInteger, String, case, cast, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from kac_desktop.db import Database
 from kac_desktop.i18n import _
 from kac_desktop.models import (
-    AuditRecord,
     Branch,
     Customer,
     ProductLine,
@@ -89,13 +88,14 @@ from kac_desktop.rules.points import (
     monthly_points,
     revenue_change,
 )
-from kac_desktop.rules.quota import ClassChange, Month, QuotaSettings, QuotaStatus
+from kac_desktop.rules.quota import Month, QuotaSettings, QuotaStatus
 from kac_desktop.rules.tiers import club_level
 
 from . import audit
 from . import settings as settings_service
 from .context import Actor
 from .errors import NotFound, PermissionDenied, ServiceError
+from .visits import class_changes
 
 KEY = "key"
 # points_from_fen: Σ(fen × factor units) // (100 × FACTOR_SCALE), done in SQL per month
@@ -412,7 +412,7 @@ def build_report(
                 .group_by(Visit.customer_id)
             ).all()
         )
-        changes = _class_changes(session, scoped_ids, end) if end <= now else {}
+        changes = class_changes(session, scoped_ids, end) if end <= now else {}
 
         check(progress, 0.5, _("Reading service requests…"))
         request_rows = session.execute(
@@ -467,27 +467,6 @@ def build_report(
         inactivity_days=inactivity_days,
         drop_threshold=drop_threshold,
     )
-
-
-def _class_changes(
-    session: Session, customer_ids: Select, since: datetime
-) -> dict[str, list[ClassChange]]:
-    """Tier and override changes made at or after ``since`` (the audit records), so that a
-    closed month keeps the class that was in force at its end (rules.quota)."""
-    found: dict[str, list[ClassChange]] = defaultdict(list)
-    stmt = select(AuditRecord.entity_id, AuditRecord.at, AuditRecord.details).where(
-        AuditRecord.action == "customer.update",
-        AuditRecord.at >= since,
-        AuditRecord.entity_id.in_(customer_ids),
-    )
-    for entity_id, at, details in session.execute(stmt):
-        if not isinstance(details, dict):
-            continue
-        for name in ("tier", "visit_class_override"):
-            pair = details.get(name)
-            if isinstance(pair, list) and len(pair) == 2:
-                found[entity_id].append(ClassChange(at, name, pair[0]))
-    return found
 
 
 def _aware(moment: datetime | None) -> datetime | None:

@@ -144,7 +144,9 @@ def _user_name(session: Session, user_id: str | None) -> str:
 
 def _check_input(
     session: Session, actor: Actor, data: RequestInput, now: datetime
-) -> tuple[Customer, datetime, list[FieldError]]:
+) -> tuple[Customer, datetime]:
+    """The customer and the time received of a request to register; raises ValidationFailed
+    (with every problem) or PermissionDenied."""
     errors: list[FieldError] = []
     customer = session.get(Customer, data.customer_id) if data.customer_id else None
     if customer is None:
@@ -185,7 +187,9 @@ def _check_input(
             errors.append(
                 FieldError("confirmed_at", _("The confirming phone call cannot be in the future."))
             )
-    return customer, received, errors  # type: ignore[return-value]
+    if errors:
+        raise ValidationFailed(errors)
+    return customer, received  # type: ignore[return-value]
 
 
 def _deadline(
@@ -221,9 +225,7 @@ def preview_deadline(
     Raises ValidationFailed (with every problem) like ``register_request``."""
     now = now or utcnow()
     with db.session() as session:
-        customer, received, errors = _check_input(session, actor, data, now)
-        if errors:
-            raise ValidationFailed(errors)
+        customer, received = _check_input(session, actor, data, now)
         return _deadline(session, customer, data, received, calendar)
 
 
@@ -239,9 +241,7 @@ def register_request(
     PermissionDenied or ServiceError and then writes nothing."""
     now = now or utcnow()
     with db.session() as session, session.begin():
-        customer, received, errors = _check_input(session, actor, data, now)
-        if errors:
-            raise ValidationFailed(errors)
+        customer, received = _check_input(session, actor, data, now)
         deadline = _deadline(session, customer, data, received, calendar)
         request = ServiceRequest(
             id=new_id(),

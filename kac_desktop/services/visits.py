@@ -596,10 +596,12 @@ class QuotaReport:
     per_class: dict[int, int]
 
 
-def _class_changes(
+def class_changes(
     session: Session, customer_ids: Select, since: datetime
 ) -> dict[str, list[ClassChange]]:
-    """Tier and override changes made at or after ``since``, from the audit records."""
+    """Tier and override changes made at or after ``since``, from the audit records, so that
+    a closed month keeps the class that was in force at its end (rules.quota).  The quota
+    report and the monthly report both read them here."""
     found: dict[str, list[ClassChange]] = defaultdict(list)
     stmt = select(AuditRecord.entity_id, AuditRecord.at, AuditRecord.details).where(
         AuditRecord.action == "customer.update",
@@ -671,7 +673,7 @@ def quota_report(
             .group_by(Visit.customer_id)
         )
         done = dict(session.execute(counts_stmt).all())
-        changes = _class_changes(session, scoped_ids, end) if end <= (now or utcnow()) else {}
+        changes = class_changes(session, scoped_ids, end) if end <= (now or utcnow()) else {}
         rows: list[QuotaRow] = []
         managers: dict[str, tuple[str, str]] = {}
         statuses: dict[tuple[int, int], QuotaStatus] = {}  # a handful of distinct pairs
