@@ -16,9 +16,7 @@ from .common import actor_from_args, add_db, add_user, open_db
 
 
 def register(sub) -> list[str]:
-    quota = sub.add_parser(
-        "quota", help=_("print the visit-quota compliance of a month")
-    )
+    quota = sub.add_parser("quota", help=_("print the visit-quota compliance of a month"))
     add_db(quota)
     add_user(quota)
     quota.add_argument(

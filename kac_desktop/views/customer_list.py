@@ -7,10 +7,9 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QCoreApplication,
     QEventLoop,
     QModelIndex,
@@ -21,16 +20,13 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -45,16 +41,22 @@ from kac_desktop.services.context import Actor, Change
 from kac_desktop.services.customers import CustomerQuery, CustomerRow
 from kac_desktop.services.errors import ServiceError
 
+from .table_models import Column, ColumnTableModel, house_table
+
 PAGE_SIZE = 256
 IdRole = Qt.ItemDataRole.UserRole + 1
 SortKeyRole = Qt.ItemDataRole.UserRole + 2
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str  # the sort key the service understands, and the CustomerRow attribute
-    title: str  # N_ marked
-    width: int
+_ROLES = frozenset(
+    int(r)
+    for r in (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.ToolTipRole,
+        IdRole,
+        SortKeyRole,
+    )
+)
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -79,6 +81,14 @@ _TIER_COLOURS = {
     "gold": "#a97800",
     "vip": "#b0413e",
 }
+_TIER_BRUSHES = {tier: QBrush(QColor(colour)) for tier, colour in _TIER_COLOURS.items()}
+_GREY = QBrush(QColor("#8a8a8a"))
+_WARN = QBrush(QColor("#b35c00"))
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 
 
 def display_value(row: CustomerRow, key: str) -> str:
@@ -143,7 +153,7 @@ class _Results(QObject):
     arrived = Signal(int, object)
 
 
-class CustomerTableModel(QAbstractTableModel):
+class CustomerTableModel(ColumnTableModel):
     """Holds the ordered keys of the current query; rows are fetched a page at a time
     when the view first asks for them.
 
@@ -163,11 +173,12 @@ class CustomerTableModel(QAbstractTableModel):
         *,
         source: _ListSource | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__([c.title for c in COLUMNS], parent)
         self._source = source or _ListSource(query_ids, fetch_rows)
         self._query = CustomerQuery()
         self._keys: list = []  # None for a row whose key is not known yet
         self._rows: dict[int, CustomerRow] = {}
+        self._texts: dict[int, tuple[CustomerRow, list[str]]] = {}
         self._complete = True
         self._generation = 0
         self._executor: ThreadPoolExecutor | None = None
@@ -324,48 +335,46 @@ class CustomerTableModel(QAbstractTableModel):
         return cached
 
     # -- Qt
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._keys)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ):
-        if role == Qt.ItemDataRole.DisplayRole:
-            if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-                return _(COLUMNS[section].title)
-            if orientation == Qt.Orientation.Vertical:
-                return str(section + 1)
-        return None
+    def row_total(self) -> int:
+        return len(self._keys)
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ):
-        if not index.isValid():
+        # A view asks for a dozen roles of every visible cell on every paint: answer the
+        # roles this model has nothing for before any lookup, and keep each row's texts.
+        if role not in _ROLES or not index.isValid():
             return None
-        row = self.row_data(index.row())
+        position = index.row()
+        row = self.row_data(position)
         if row is None:
             return None
-        key = COLUMNS[index.column()].key
-        if role == Qt.ItemDataRole.DisplayRole:
-            return display_value(row, key)
+        column = index.column()
+        key = COLUMNS[column].key
+        if role == _DISPLAY:
+            texts = self._texts.get(position)
+            if texts is None or texts[0] is not row:  # a row object is replaced on refetch
+                if len(self._texts) > 4096:
+                    self._texts.clear()
+                texts = (row, [display_value(row, c.key) for c in COLUMNS])
+                self._texts[position] = texts
+            return texts[1][column]
         if role == IdRole:
             return row.id
         if role == SortKeyRole:
             value = getattr(row, key)
             return value if isinstance(value, (int, str)) else str(value)
-        if role == Qt.ItemDataRole.ForegroundRole:
+        if role == _FOREGROUND:
             if row.archived:
-                return QBrush(QColor("#8a8a8a"))
-            if key == "tier" and row.tier in _TIER_COLOURS:
-                return QBrush(QColor(_TIER_COLOURS[row.tier]))
+                return _GREY
+            if key == "tier" and row.tier in _TIER_BRUSHES:
+                return _TIER_BRUSHES[row.tier]
             if key == "completeness" and row.completeness < 60:
-                return QBrush(QColor("#b35c00"))
-        if role == Qt.ItemDataRole.TextAlignmentRole and key == "completeness":
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and key == "name" and row.archived:
+                return _WARN
+            return None
+        if role == _ALIGNMENT:
+            return _RIGHT if key == "completeness" else None
+        if role == _TOOLTIP and key == "name" and row.archived:
             return _("Archived")
         return None
 
@@ -464,21 +473,9 @@ class CustomerListPage(QWidget):
         import_button.clicked.connect(self.importRequested)
         export_button.clicked.connect(self.export)
 
-        self.table = QTableView()
-        self.table.setModel(self.model)
+        self.table = house_table(self.model, widths=[c.width for c in COLUMNS], row_height=26)
         self.table.setSortingEnabled(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
-        for i, column in enumerate(COLUMNS):
-            self.table.setColumnWidth(i, column.width)
+        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         self.table.doubleClicked.connect(self._open_index)
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             shortcut = QShortcut(QKeySequence(key), self.table)
