@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import (
 from kac_desktop.db import Database
 from kac_desktop.i18n import _
 from kac_desktop.rules import vocab
+from kac_desktop.services import visits as visit_service
 from kac_desktop.services.context import Actor, Change
 
 from .admin_pages import AdminPages
@@ -53,23 +56,19 @@ class MainWindow(QMainWindow):
         self.customers.importRequested.connect(self.import_customers)
         self.settings_page = SettingsPage(db, actor)
         self.requests = RequestBoardPage(db, actor)
-        self.visits = VisitsPage(db, actor)
-        self.visits.openCustomer.connect(self.open_customer)
-        self.visits.changed.connect(self.customers.apply_change)
-        # Only pages that work are listed; visits, service, revenue and reports join as
-        # their features land.
+        # Pages over big tables (a million visits, years of revenue) are built when first
+        # shown, so the window opens on the customer list without waiting for them.
+        self._lazy: dict[str, tuple[int, Callable[[], QWidget]]] = {}
+        self._built: dict[str, QWidget] = {}
         self._add_page(_("Customer files"), self.customers)
-        self._add_page(_("Visits"), self.visits)
+        self._add_lazy_page(_("Visits"), "visits", self._make_visits)
         self._add_page(_("Time-limited service"), self.requests)
-        self.revenue = RevenuePage(db, actor)  # 收入与积分
-        self.revenue.open_customer = self.open_customer
-        self.revenue.changed.connect(self.customers.apply_change)
-        self._add_page(_("Revenue and points"), self.revenue)
+        self._add_lazy_page(_("Revenue and points"), "revenue", self._make_revenue)
         self.report_page = ReportPage(db, actor)
         self._add_page(_("Reports"), self.report_page)
         self.admin = AdminPages(self)  # users, audit log, backups: by role
         self._add_page(_("Settings"), self.settings_page)
-        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.nav.currentRowChanged.connect(self._show_page)
         self.nav.setCurrentRow(0)
 
         central = QWidget()
@@ -102,8 +101,7 @@ class MainWindow(QMainWindow):
             self.follow_up_label,
         ):
             bar.addWidget(label)
-        self.visits.followUpsChanged.connect(self._show_follow_ups)
-        self._show_follow_ups(self.visits.follow_model.rowCount())
+        self._show_follow_ups(visit_service.count_follow_ups(db, actor))
         bar.addPermanentWidget(self.db_label)
         self.customers.countChanged.connect(self._show_count)
         self._show_count(self.customers.model.rowCount())
@@ -112,6 +110,49 @@ class MainWindow(QMainWindow):
         style_due_label(self.due_label, counts.overdue, counts.due_today)
         QTimer.singleShot(0, self, self.show_due_notice)
         self._restore_state()
+
+    visits = property(lambda self: self._page("visits"))
+    revenue = property(lambda self: self._page("revenue"))
+
+    def _make_visits(self) -> QWidget:
+        page = VisitsPage(self.db, self.actor)
+        page.openCustomer.connect(self.open_customer)
+        page.changed.connect(self.customers.apply_change)
+        page.followUpsChanged.connect(self._show_follow_ups)
+        self._show_follow_ups(page.follow_model.rowCount())
+        return page
+
+    def _make_revenue(self) -> QWidget:
+        page = RevenuePage(self.db, self.actor)  # 收入与积分
+        page.open_customer = self.open_customer
+        page.changed.connect(self.customers.apply_change)
+        return page
+
+    def _add_lazy_page(self, title: str, name: str, make: Callable[[], QWidget]) -> None:
+        self._lazy[name] = (self.pages.count(), make)
+        self._add_page(title, QWidget())
+
+    def _page(self, name: str) -> QWidget:
+        """The page ``name``, built (in place of its placeholder) on first use."""
+        page = self._built.get(name)
+        if page is None:
+            index, make = self._lazy[name]
+            page = make()
+            placeholder = self.pages.widget(index)
+            was_current = self.pages.currentIndex() == index
+            self.pages.insertWidget(index, page)
+            self.pages.removeWidget(placeholder)
+            placeholder.deleteLater()
+            if was_current:
+                self.pages.setCurrentIndex(index)
+            self._built[name] = page
+        return page
+
+    def _show_page(self, index: int) -> None:
+        for name, (position, _make) in self._lazy.items():
+            if position == index:
+                self._page(name)
+        self.pages.setCurrentIndex(index)
 
     def _add_page(self, title: str, widget) -> None:
         self.pages.addWidget(widget)
@@ -148,8 +189,10 @@ class MainWindow(QMainWindow):
         """Every open view refreshes from what one action changed."""
         self.customers.apply_change(change)
         self.requests.apply_change(change)
-        self.visits.apply_change(change)
-        self.revenue.apply_change(change)
+        for page in self._built.values():
+            page.apply_change(change)
+        if "visits" not in self._built and change.kind == "visit":
+            self._show_follow_ups(visit_service.count_follow_ups(self.db, self.actor))
 
     def show_due_notice(self):
         """The start-up notice: overdue and due-today requests, non-modal."""
