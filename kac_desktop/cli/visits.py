@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import unicodedata
 
 from kac_desktop.i18n import _
 from kac_desktop.rules import quota as rules
 from kac_desktop.rules import vocab
 from kac_desktop.rules.quota import Month
 from kac_desktop.services.errors import NotFound, ServiceError
+from kac_desktop.sheets import display_width
 
 from .common import actor_from_args, add_db, add_user, open_db
 
@@ -35,8 +35,7 @@ def run(args: argparse.Namespace) -> int:
     return 2
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+_width = display_width  # columns a text takes on a terminal: CJK counts 2
 
 
 def _pad(text: str, width: int) -> str:

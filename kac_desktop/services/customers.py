@@ -531,7 +531,9 @@ def _visit_class_expr(mapping: dict[str, int]):
     return func.coalesce(Customer.visit_class_override, by_tier)
 
 
-def _like_pattern(text: str) -> str:
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, with % _ and \\ taken literally
+    (use with ``escape="\\"``)."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
@@ -580,7 +582,7 @@ def _search_condition(session: Session, needle: str, *, walking: bool = False):
             f"WHERE {FTS_TABLE} MATCH :phrase"
         ).bindparams(phrase=phrase)
         return Customer.id.in_(matched.columns(CustomerSearch.customer_id))
-    like = CustomerSearch.text.like(_like_pattern(needle), escape="\\")
+    like = CustomerSearch.text.like(like_pattern(needle), escape="\\")
     if walking:
         # checked row by row while an index walk in the display order runs
         return (

@@ -57,7 +57,7 @@ from kac_desktop.rules.service_states import (
 from . import audit
 from . import settings as settings_service
 from .context import Actor, Change
-from .customers import _like_pattern, may_touch
+from .customers import like_pattern, may_touch
 from .errors import NotFound, PermissionDenied, ServiceError, StaleRecord, ValidationFailed
 
 # a clock a few minutes fast on another PC must not refuse "now"
@@ -518,7 +518,7 @@ def _timing_statement(actor: Actor, q: RequestQuery) -> Select:
         conditions.append(
             ServiceRequest.customer_id.in_(
                 select(CustomerSearch.customer_id).where(
-                    CustomerSearch.text.like(_like_pattern(needle), escape="\\")
+                    CustomerSearch.text.like(like_pattern(needle), escape="\\")
                 )
             )
         )

@@ -47,7 +47,7 @@ from kac_desktop.rules.visits import MEETING, VisitData, clean_visit, validate_v
 from . import audit
 from . import settings as settings_service
 from .context import Actor, Change
-from .customers import scope_customers
+from .customers import like_pattern, scope_customers
 from .errors import NotFound, PermissionDenied, ServiceError, StaleRecord, ValidationFailed
 
 KIND = "visit"
@@ -374,11 +374,6 @@ class ContactChoice:
     role: str
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def customer_choices(
     db: Database, actor: Actor, search: str = "", limit: int = 50
 ) -> list[CustomerChoice]:
@@ -398,7 +393,7 @@ def customer_choices(
             stmt = stmt.where(
                 Customer.id.in_(
                     select(CustomerSearch.customer_id).where(
-                        CustomerSearch.text.like(_like(needle), escape="\\")
+                        CustomerSearch.text.like(like_pattern(needle), escape="\\")
                     )
                 )
             )
@@ -503,10 +498,10 @@ def _visit_ids_statement(actor: Actor, q: VisitQuery) -> Select:
             or_(
                 Visit.customer_id.in_(
                     select(CustomerSearch.customer_id).where(
-                        CustomerSearch.text.like(_like(needle), escape="\\")
+                        CustomerSearch.text.like(like_pattern(needle), escape="\\")
                     )
                 ),
-                Visit.summary.like(_like(q.search.strip()), escape="\\"),
+                Visit.summary.like(like_pattern(q.search.strip()), escape="\\"),
             )
         )
     order = Visit.visited_at.desc() if q.descending else Visit.visited_at.asc()
