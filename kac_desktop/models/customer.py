@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Tracked, UTCDateTime
@@ -94,7 +94,47 @@ class CustomerSearch(Base):
     text: Mapped[str] = mapped_column(Text, default="")
 
 
-Index("ix_customers_manager_archived", Customer.manager_id, Customer.archived)
+# the list's other orders (migration 0003): the first page of any of them is an index walk
+for _column in (
+    Customer.credit_code,
+    Customer.kind,
+    Customer.industry,
+    Customer.area,
+    Customer.primary_contact,
+    Customer.primary_phone,
+    Customer.completeness,
+):
+    Index(
+        f"ix_customers_list_{_column.key}",
+        Customer.archived,
+        _column,
+        Customer.name_sort,
+        Customer.id,
+    )
+Index(
+    "ix_customers_list_tier",
+    Customer.archived,
+    text(
+        "CASE tier WHEN 'diamond' THEN 1 WHEN 'platinum' THEN 2 WHEN 'gold' THEN 3 "
+        "WHEN 'vip' THEN 4 WHEN 'ordinary' THEN 5 ELSE 9 END"
+    ),
+    Customer.name_sort,
+    Customer.id,
+)
+Index(
+    "ix_customers_list_manager_id",
+    Customer.manager_id,
+    Customer.archived,
+    Customer.name_sort,
+    Customer.id,
+)
+Index(
+    "ix_customers_list_branch_id",
+    Customer.branch_id,
+    Customer.archived,
+    Customer.name_sort,
+    Customer.id,
+)
 # the customer list's default order (archived = 0, by pinyin name): its first page is an
 # index walk with LIMIT instead of a sort of the whole table (benchmarks/cases_customers.py)
 Index("ix_customers_list_name", Customer.archived, Customer.name_sort, Customer.id)

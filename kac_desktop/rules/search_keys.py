@@ -12,7 +12,7 @@ The service stores ``search_text(...)`` in a column and filters with
   a normalised query never contains the LIKE wildcards ``%`` and ``_`` (punctuation), nor the
   part separator.
 
-The parts of the search text (name, pinyin, initials, each extra) are joined with
+The parts of the search text (name, pinyin, initials, each extra) each end with
 ``SEPARATOR`` (U+001F, a control character a folded query cannot contain), so a query never
 matches across two parts (the end of a name and the start of a phone number).
 
@@ -25,8 +25,6 @@ initials (``中国邮政EMS`` → ``zhongguoyouzhengems`` / ``zgyzems``).
 from __future__ import annotations
 
 import unicodedata
-
-from pypinyin import Style, lazy_pinyin
 
 SEPARATOR = "\x1f"
 _DROPPED_CATEGORIES = ("P", "Z", "Cc", "Cf")
@@ -59,6 +57,10 @@ _NOT_HANZI = "\x00"
 def _pinyin_and_initials(folded: str) -> tuple[str, str]:
     """Full pinyin and initials from one pypinyin pass (it is the slow part of a save).
     Runs that are not Chinese (latin, digits) come back marked and stay whole in both."""
+    # imported here: loading pypinyin's dictionaries costs ~0.3 s, which a start of the
+    # window (reading, not saving) does not need
+    from pypinyin import Style, lazy_pinyin
+
     items = lazy_pinyin(folded, style=Style.NORMAL, errors=lambda text: [_NOT_HANZI + text])
     full: list[str] = []
     initials: list[str] = []
@@ -75,11 +77,12 @@ def _pinyin_and_initials(folded: str) -> tuple[str, str]:
 def search_text(name: str, *extra: str) -> str:
     """The lower-case text searched with LIKE: the folded name, its pinyin, its pinyin
     initials and the folded ``extra`` strings (credit code, contact names, phone numbers…),
-    joined by ``SEPARATOR``.  Empty extras are left out."""
+    each followed by ``SEPARATOR``.  Empty extras are left out.  The separator after the last
+    part too makes every two characters of a part the start of a trigram (migration 0003)."""
     folded = _fold(name or "")
     parts = [folded, *_pinyin_and_initials(folded)]
     parts.extend(_fold(text or "") for text in extra)
-    return SEPARATOR.join(part for part in parts if part)
+    return "".join(part + SEPARATOR for part in parts if part)
 
 
 def name_sort_key(name: str) -> str:
@@ -91,5 +94,7 @@ def name_sort_key(name: str) -> str:
     text = "".join(
         " " if unicodedata.category(char).startswith(("P", "Cc", "Cf")) else char for char in text
     )
+    from pypinyin import Style, lazy_pinyin
+
     syllables = lazy_pinyin(text, style=Style.NORMAL)
     return " ".join(" ".join(syllables).split())

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, literal_column, or_, select, text
+from sqlalchemy import Select, and_, bindparam, case, func, literal_column, or_, select, text
 from sqlalchemy import inspect as inspect_state
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
 from kac_desktop.db import Database
@@ -27,7 +30,7 @@ from kac_desktop.models import (
     new_id,
     utcnow,
 )
-from kac_desktop.progress import NullProgress, Progress, check
+from kac_desktop.progress import Cancelled, NullProgress, Progress, check
 from kac_desktop.rules import vocab
 from kac_desktop.rules.completeness import Completeness, completeness
 from kac_desktop.rules.credit_code import normalise_credit_code
@@ -523,7 +526,13 @@ class CustomerRow:
     updated_at: datetime
 
 
-_TIER_RANK = {"diamond": 1, "platinum": 2, "gold": 3, "vip": 4, "ordinary": 5}
+# the tier's rank as the list sorts it, written out so that it is the very expression of the
+# index ix_customers_list_tier (migration 0003): SQLite uses an expression index only for the
+# same expression, and bound parameters would make it another one
+TIER_RANK_SQL = (
+    "CASE customers.tier WHEN 'diamond' THEN 1 WHEN 'platinum' THEN 2 WHEN 'gold' THEN 3 "
+    "WHEN 'vip' THEN 4 WHEN 'ordinary' THEN 5 ELSE 9 END"
+)
 
 
 def _visit_class_expr(mapping: dict[str, int]):
@@ -540,48 +549,111 @@ def like_pattern(text: str) -> str:
 
 # The list at 100,000 customers (benchmarks/cases_customers.py, FACTS.md "Lists"):
 #
-# * the first page comes from one LIMIT query: in the default order (by pinyin name) an index
-#   walk of ix_customers_list_name that stops at the page's last match; the full ordered list
-#   of keys and the count are computed apart (``list_keys``, on a worker thread in the view);
+# * the first page comes from one LIMIT query, the full ordered list of keys (and the count)
+#   apart (``list_keys``, on a worker thread in the view) — unless the first query already
+#   found every match;
 # * the keys are the customers' integer rowids, not the 36-character ids: a tenth of the
 #   memory and of the time to read 100,000 of them;
-# * a search of three or more characters uses the FTS5 trigram index of migration 0002 where
-#   it exists (SQLite), LIKE otherwise; one or two characters always use LIKE (a trigram index
-#   cannot answer them).
+# * every sortable column has an index ``(archived, column, name_sort, id)`` (migrations
+#   0001, 0003): the first page of a sorted list is an index walk that stops after the page.
+#   The branch and manager columns sort by a name in another table: their first page walks
+#   the branches (managers) in name order and each one's customers by index;
+# * a search asks the trigram index's vocabulary (migration 0003) how many customers the term
+#   can match at most.  Few: the matches are looked up by the index (FTS5 MATCH; a
+#   two-character term matches the trigrams that start with it) and only they are sorted —
+#   every key at once, so the count too.  Many: the list is walked in display order, each
+#   row checked, until the page is full: a common term fills it within a few hundred rows.
+#   Without the index (not SQLite, or older than 3.34) LIKE scans the search table.
 
 FTS_TABLE = "customer_search_fts"
-FIRST_PAGE = 256
-# how many rows of the name order the first page walks before it decides the search term is
-# rare and looks the matches up instead (FTS or a LIKE scan of customer_search)
-_WALK_PROBE = 2048
-_fts_by_engine: dict[int, bool] = {}
+VOCAB_TABLE = "customer_search_vocab"
+FIRST_PAGE = 100
+# at most this many possible matches are looked up and sorted rather than walked to
+LOOKUP_LIMIT = 4_000
+# a walk that has not filled the page after this many rows looks the matches up instead
+_WALK_LIMIT = 20_000
+_tables_by_engine: dict[tuple[int, str], bool] = {}
 
 
-def search_index_available(session: Session) -> bool:
-    """Whether this database has the trigram index of migration 0002 (SQLite only)."""
+def _has_table(session: Session, name: str) -> bool:
     bind = session.get_bind()
-    known = _fts_by_engine.get(id(bind))
+    known = _tables_by_engine.get((id(bind), name))
     if known is None:
         known = bind.dialect.name == "sqlite" and bool(
             session.execute(
                 text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
-                {"name": FTS_TABLE},
+                {"name": name},
             ).first()
         )
-        _fts_by_engine[id(bind)] = known
+        _tables_by_engine[(id(bind), name)] = known
     return known
+
+
+def search_index_available(session: Session) -> bool:
+    """Whether this database has the trigram index of migration 0002 (SQLite only)."""
+    return _has_table(session, FTS_TABLE)
+
+
+def _fts_phrase(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _after(prefix: str) -> str:
+    """The smallest string greater than every string starting with ``prefix``."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    """How the trigram index finds a term: the FTS5 query, and at most how many customers
+    it can match (``None``: the index cannot answer it)."""
+
+    match: str | None
+    bound: int | None
+
+
+def _lookup(session: Session, needle: str) -> _Lookup:
+    if len(needle) < 2 or not _has_table(session, VOCAB_TABLE):
+        return _Lookup(None, None)
+    if len(needle) == 2:
+        # every occurrence starts a trigram (search texts end with the separator)
+        rows = session.execute(
+            text(f"SELECT term, doc FROM {VOCAB_TABLE} WHERE term >= :lo AND term < :hi"),
+            {"lo": needle, "hi": _after(needle)},
+        ).all()
+        if not rows:
+            return _Lookup(None, 0)
+        return _Lookup(" OR ".join(_fts_phrase(r.term) for r in rows), sum(r.doc for r in rows))
+    grams = {needle[i : i + 3] for i in range(len(needle) - 2)}
+    docs = dict(
+        session.execute(
+            text(f"SELECT term, doc FROM {VOCAB_TABLE} WHERE term IN :terms").bindparams(
+                bindparam("terms", expanding=True)
+            ),
+            {"terms": sorted(grams)},
+        ).all()
+    )
+    if len(docs) < len(grams):
+        return _Lookup(None, 0)  # a trigram no customer has
+    return _Lookup(_fts_phrase(needle), min(docs.values()))
 
 
 def _search_condition(session: Session, needle: str, *, walking: bool = False):
     """Customers whose search text holds ``needle`` (already folded)."""
-    if not walking and len(needle) >= 3 and search_index_available(session):
-        phrase = '"' + needle.replace('"', '""') + '"'
-        matched = text(
-            f"SELECT s.customer_id FROM {FTS_TABLE} f "
-            "JOIN customer_search s ON s.rowid = f.rowid "
-            f"WHERE {FTS_TABLE} MATCH :phrase"
-        ).bindparams(phrase=phrase)
-        return Customer.id.in_(matched.columns(CustomerSearch.customer_id))
+    if not walking:
+        found = _lookup(session, needle)
+        if found.bound == 0:
+            return literal_column("0") == 1
+        match = found.match
+        if match is None and len(needle) >= 3 and search_index_available(session):
+            match = _fts_phrase(needle)
+        if match is not None:
+            matched = text(
+                f"SELECT s.customer_id FROM {FTS_TABLE} f "
+                "JOIN customer_search s ON s.rowid = f.rowid "
+                f"WHERE {FTS_TABLE} MATCH :phrase"
+            ).bindparams(phrase=match)
+            return Customer.id.in_(matched.columns(CustomerSearch.customer_id))
     like = CustomerSearch.text.like(like_pattern(needle), escape="\\")
     if walking:
         # checked row by row while an index walk in the display order runs
@@ -594,8 +666,20 @@ def _search_condition(session: Session, needle: str, *, walking: bool = False):
     return Customer.id.in_(select(CustomerSearch.customer_id).where(like))
 
 
+# sorts by a name kept in another table: (that table, the customer's key to it, the name)
+_GROUPED_SORTS = {
+    "branch": (Branch, "branch_id", "name"),
+    "manager": (User, "manager_id", "display_name"),
+}
+
+
 def _list_statement(
-    session: Session, actor: Actor, q: CustomerQuery, *columns: Any, search: bool = True
+    session: Session,
+    actor: Actor,
+    q: CustomerQuery,
+    *columns: Any,
+    search: bool = True,
+    walking: bool = False,
 ) -> Select:
     """SELECT ``column`` for the customers ``q`` shows, in display order."""
     mapping = _class_mapping(session)
@@ -605,7 +689,7 @@ def _list_statement(
         "name": Customer.name_sort,
         "credit_code": Customer.credit_code,
         "kind": Customer.kind,
-        "tier": case(_TIER_RANK, value=Customer.tier, else_=9),
+        "tier": literal_column(TIER_RANK_SQL),
         "visit_class": vclass,
         "industry": Customer.industry,
         "area": Customer.area,
@@ -639,18 +723,19 @@ def _list_statement(
         conditions.append(vclass == q.visit_class)
     needle = normalise_query(q.search)
     if needle and search:
-        conditions.append(_search_condition(session, needle))
+        conditions.append(_search_condition(session, needle, walking=walking))
     if conditions:
         stmt = stmt.where(and_(*conditions))
+    # the last keys follow the direction too, so that one index serves both
+    tie = (
+        (Customer.name_sort.desc(), Customer.id.desc())
+        if q.descending
+        else (Customer.name_sort.asc(), Customer.id.asc())
+    )
     if q.sort == "name" or q.sort not in sort_columns:
-        # one key, so that SQLite walks ix_customers_list_name instead of sorting
-        if q.descending:
-            return stmt.order_by(Customer.name_sort.desc(), Customer.id.desc())
-        return stmt.order_by(Customer.name_sort.asc(), Customer.id.asc())
+        return stmt.order_by(*tie)
     key = sort_columns[q.sort]
-    order = key.desc() if q.descending else key.asc()
-    tie = Customer.name_sort.desc() if q.descending else Customer.name_sort.asc()
-    return stmt.order_by(order, tie, Customer.id)
+    return stmt.order_by(key.desc() if q.descending else key.asc(), *tie)
 
 
 def _ids_statement(session: Session, actor: Actor, q: CustomerQuery) -> Select:
@@ -666,16 +751,55 @@ def query_ids(db: Database, actor: Actor, q: CustomerQuery) -> list[str]:
 _ROWID = literal_column("customers.rowid")
 
 
-def list_keys(db: Database, actor: Actor, q: CustomerQuery) -> list[int]:
+def list_keys(
+    db: Database, actor: Actor, q: CustomerQuery, cancelled: Callable[[], bool] | None = None
+) -> list[int]:
     """The list's keys (customer rowids) for ``q`` in display order: the whole list, for its
-    count and its scrolling.  The view runs it off the UI thread."""
+    count and its scrolling.  The view runs it off the UI thread; ``cancelled`` (checked
+    while SQLite works) ends it early with ``Cancelled`` once a newer query supersedes it."""
     with db.session() as session:
-        return list(session.scalars(_list_statement(session, actor, q, _ROWID)))
+        stmt = _list_statement(session, actor, q, _ROWID)
+        if cancelled is None:
+            return list(session.scalars(stmt))
+        with _interruptible(session, cancelled):
+            return list(session.scalars(stmt))
+
+
+def search_texts_statement(session: Session, actor: Actor) -> Select:
+    """(key, search text) of each customer of ``actor``'s default list, in its order
+    (services/list_cache.py)."""
+    return _list_statement(session, actor, CustomerQuery(), _ROWID, CustomerSearch.text).join(
+        CustomerSearch, CustomerSearch.customer_id == Customer.id
+    )
+
+
+PROGRESS_STEPS = 20_000  # SQLite steps between two looks at ``cancelled`` (well under 1 ms)
+
+
+@contextmanager
+def _interruptible(session: Session, cancelled: Callable[[], bool]):
+    if cancelled():
+        raise Cancelled()
+    raw = session.connection().connection.driver_connection
+    handler = getattr(raw, "set_progress_handler", None)
+    if handler is None:  # not sqlite3: runs to the end
+        yield
+        return
+    handler(lambda: 1 if cancelled() else 0, PROGRESS_STEPS)
+    try:
+        yield
+    except OperationalError as exc:
+        if cancelled():
+            raise Cancelled() from exc
+        raise
+    finally:
+        handler(None, 0)
 
 
 @dataclass(frozen=True)
 class ListPage:
-    """The first page of a list: its keys, its rows, and whether it is the whole list."""
+    """The start of a list: its keys (every key when ``complete``), and the rows of the
+    first of them, in that order."""
 
     keys: list[int]
     rows: list[CustomerRow]
@@ -683,50 +807,85 @@ class ListPage:
 
 
 def first_page(db: Database, actor: Actor, q: CustomerQuery, size: int = FIRST_PAGE) -> ListPage:
-    """The first ``size`` rows of the list, fast at any size: in the name order an index walk
-    that stops at the last row it needs; a search first walks ``_WALK_PROBE`` rows of that
-    order and, when they hold fewer than ``size`` matches, looks the matches up by the search
-    index (or a LIKE scan for one or two characters) and sorts only those."""
+    """The first ``size`` rows of the list, fast at any size (see "the list" above)."""
     with db.session() as session:
         needle = normalise_query(q.search)
         keys: list[int] | None = None
-        if needle and q.sort == "name":
-            window = (
-                _list_statement(
-                    session,
-                    actor,
-                    q,
-                    _ROWID.label("k"),
-                    Customer.name_sort.label("ns"),
-                    Customer.id.label("cid"),
-                    search=False,
+        complete = False
+        if needle:
+            found = _lookup(session, needle)
+            if found.bound is not None and found.bound <= LOOKUP_LIMIT:
+                keys, complete = (
+                    list(session.scalars(_list_statement(session, actor, q, _ROWID))),
+                    True,
                 )
-                .limit(_WALK_PROBE)
-                .subquery()
-            )
-            # no ORDER BY outside: SQLite scans the materialised window in its order and
-            # stops at the page's last match; the order is checked below all the same
-            probe = (
-                select(window.c.k, window.c.ns, window.c.cid)
-                .select_from(window.join(Customer, _ROWID == window.c.k))
-                .where(_search_condition(session, needle, walking=True))
-                .limit(size + 1)
-            )
-            found = session.execute(probe).all()
-            order = [(r.ns, r.cid) for r in found]
-            keys = [r.k for r in found]
-            if order != sorted(order, reverse=q.descending):
-                keys = None
-            elif len(keys) <= size:
-                walked = session.scalar(select(func.count()).select_from(window))
-                if walked == _WALK_PROBE:
-                    keys = None  # a rare term: look its matches up instead
+            elif q.sort not in _GROUPED_SORTS:
+                keys = _walk(session, actor, q, size)
+        elif q.sort in _GROUPED_SORTS:
+            keys = _grouped_first(session, actor, q, size)
         if keys is None:
             keys = list(session.scalars(_list_statement(session, actor, q, _ROWID).limit(size + 1)))
-        complete = len(keys) <= size
-        keys = keys[:size]
-        rows = _rows_by_key(session, actor, keys)
+        if not complete:
+            complete = len(keys) <= size
+            keys = keys[:size]
+        shown = keys[:size]
+        rows = _rows_by_key(session, actor, shown)
+        if len(rows) != len(shown):  # one vanished meanwhile: fetched again when shown
+            rows = []
     return ListPage(keys, rows, complete)
+
+
+def _walk(session: Session, actor: Actor, q: CustomerQuery, size: int) -> list[int] | None:
+    """The first ``size + 1`` matches of a common term, by walking the list in display order
+    (an index walk checking each row); None when ``_WALK_LIMIT`` rows did not fill it."""
+    window = (
+        _list_statement(
+            session, actor, q, _ROWID.label("k"), Customer.id.label("cid"), search=False
+        )
+        .limit(_WALK_LIMIT)
+        .subquery()
+    )
+    like = CustomerSearch.text.like(like_pattern(normalise_query(q.search)), escape="\\")
+    # no ORDER BY outside: SQLite runs the window as a co-routine in its order and stops at
+    # the page's last match (the tests check the order against the plain query)
+    probe = (
+        select(window.c.k)
+        .where(
+            select(CustomerSearch.customer_id)
+            .where(CustomerSearch.customer_id == window.c.cid, like)
+            .exists()
+        )
+        .limit(size + 1)
+    )
+    keys = list(session.scalars(probe))
+    return keys if len(keys) > size else None
+
+
+def _grouped_first(session: Session, actor: Actor, q: CustomerQuery, size: int) -> list[int]:
+    """The first ``size + 1`` keys of a list sorted by branch or manager name: the branches
+    (managers) in name order, each one's customers by name through its index."""
+    table, key, label = _GROUPED_SORTS[q.sort]
+    names = session.execute(
+        select(table.id, getattr(table, label)).order_by(getattr(table, label), table.id)
+    ).all()
+    groups: dict[str, list[str]] = {}
+    for row_id, name in names:
+        groups.setdefault(name or "", []).append(row_id)
+    ordered = list(groups.values())
+    if q.descending:
+        ordered.reverse()
+    by_name = dataclasses.replace(q, sort="name")
+    keys: list[int] = []
+    for ids in ordered:
+        stmt = (
+            _list_statement(session, actor, by_name, _ROWID)
+            .where(getattr(Customer, key).in_(ids))
+            .limit(size + 1 - len(keys))
+        )
+        keys.extend(session.scalars(stmt))
+        if len(keys) > size:
+            break
+    return keys
 
 
 def _row_statement(session: Session, actor: Actor) -> Select:
@@ -756,13 +915,34 @@ def _row_statement(session: Session, actor: Actor) -> Select:
     return scope_customers(stmt, actor)
 
 
+# built once per actor and visit-class mapping: building the statement cost more than
+# running it (a page of the list is fetched on every keystroke)
+_row_statements: dict[tuple, Select] = {}
+
+
+def _rows_statement(session: Session, actor: Actor) -> Select:
+    mapping = _class_mapping(session)
+    key = (actor, tuple(sorted(mapping.items())))
+    stmt = _row_statements.get(key)
+    if stmt is None:
+        if len(_row_statements) > 64:
+            _row_statements.clear()
+        stmt = (
+            _row_statement(session, actor)
+            .add_columns(_ROWID)
+            .where(_ROWID.in_(bindparam("keys", expanding=True)))
+        )
+        _row_statements[key] = stmt
+    return stmt
+
+
 def _rows_by_key(session: Session, actor: Actor, keys: list[int]) -> list[CustomerRow]:
     if not keys:
         return []
-    stmt = _row_statement(session, actor).add_columns(_ROWID).where(_ROWID.in_(keys))
+    stmt = _rows_statement(session, actor)
     by_key = {
         row[-1]: CustomerRow(row[0], row[1], row[2] or "", *row[3:-1])
-        for row in session.execute(stmt)
+        for row in session.execute(stmt, {"keys": list(keys)})
     }
     return [by_key[k] for k in keys if k in by_key]
 

@@ -29,7 +29,7 @@ def _matches(query: str, text: str) -> bool:
 
 def test_pinyin_and_initials() -> None:
     text = search_text("中国邮政")
-    assert text.split(SEPARATOR) == ["中国邮政", "zhongguoyouzheng", "zgyz"]
+    assert text.split(SEPARATOR) == ["中国邮政", "zhongguoyouzheng", "zgyz", ""]
 
 
 def test_queries_that_find_china_post() -> None:
@@ -126,7 +126,8 @@ hanzi = st.text(
 def test_search_text_contains_name_pinyin_and_initials(name: str) -> None:
     """Invariant: a Chinese name is found by itself, its pinyin and its initials."""
     text = search_text(name)
-    name_part, full, initials = text.split(SEPARATOR)
+    name_part, full, initials, end = text.split(SEPARATOR)
+    assert end == ""  # every part ends with the separator
     assert name_part == name
     assert len(initials) == len(name)
     assert full.startswith(initials[0])
