@@ -4,6 +4,7 @@ page around it (search, filters, count, export)."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -11,14 +12,25 @@ from dataclasses import replace
 
 from PySide6.QtCore import (
     QCoreApplication,
+    QEvent,
     QEventLoop,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QPointF,
     Qt,
+    QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QColor,
+    QFontMetricsF,
+    QKeySequence,
+    QPainter,
+    QShortcut,
+    QStaticText,
+    QTransform,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -27,6 +39,9 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -40,10 +55,13 @@ from kac_desktop.services import users as user_service
 from kac_desktop.services.context import Actor, Change
 from kac_desktop.services.customers import CustomerQuery, CustomerRow
 from kac_desktop.services.errors import ServiceError
+from kac_desktop.services.list_cache import ListCache
 
 from .table_models import Column, ColumnTableModel, house_table
 
-PAGE_SIZE = 256
+PAGE_SIZE = 256  # rows fetched at a time while scrolling
+FIRST_PAGE = 48  # rows of a new query fetched at once: more than a screen shows
+WHOLE_LIST_DELAY_MS = 120  # the whole list and its count: after a pause in the typing
 IdRole = Qt.ItemDataRole.UserRole + 1
 SortKeyRole = Qt.ItemDataRole.UserRole + 2
 _ROLES = frozenset(
@@ -74,6 +92,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("completeness", N_("File completeness"), 80),
 )
 COLUMN_INDEX = {c.key: i for i, c in enumerate(COLUMNS)}
+_COMPLETENESS = COLUMN_INDEX["completeness"]  # right-aligned
 
 _TIER_COLOURS = {
     "diamond": "#5b3fb5",
@@ -81,14 +100,106 @@ _TIER_COLOURS = {
     "gold": "#a97800",
     "vip": "#b0413e",
 }
-_TIER_BRUSHES = {tier: QBrush(QColor(colour)) for tier, colour in _TIER_COLOURS.items()}
-_GREY = QBrush(QColor("#8a8a8a"))
-_WARN = QBrush(QColor("#b35c00"))
+_TIER_BRUSHES = {tier: QColor(colour) for tier, colour in _TIER_COLOURS.items()}
+_GREY = QColor("#8a8a8a")
+_WARN = QColor("#b35c00")
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+
+
+def _foreground(row: CustomerRow, key: str) -> QColor | None:
+    if row.archived:
+        return _GREY
+    if key == "tier":
+        return _TIER_BRUSHES.get(row.tier)
+    if key == "completeness" and row.completeness < 60:
+        return _WARN
+    return None
+
+
+class CustomerCellDelegate(QStyledItemDelegate):
+    """Paints the customer list's cells from the model's row texts.
+
+    Why: the default delegate asks the model for about seven roles of every visible cell on
+    every paint — a call from C++ into Python each, some 2,300 a paint of a full window —
+    and lays the text out anew each time.  This one makes one call a cell (``paint_row``) and
+    draws each distinct text from a laid-out QStaticText (elided once for its width), so a
+    keystroke's repaint costs about half.  Its texts follow the view's font and palette as
+    they were when first drawn (``restyle`` after a change: the page calls it).  What it draws follows the model's roles
+    (foreground, alignment of the completeness column), and the view's own background,
+    alternate rows and grid are unchanged."""
+
+    _MARGIN = 4
+
+    def __init__(self, model: CustomerTableModel, view: QTableView) -> None:
+        super().__init__(view)
+        self._model = model
+        self._view = view
+        self._statics: dict[tuple[str, int], tuple[QStaticText, float, float]] = {}
+        self._selected: set[int] = set()
+        self._colours()
+        view.selectionModel().selectionChanged.connect(self._selection_changed)
+        model.modelReset.connect(self._selection_changed)
+
+    def _colours(self) -> None:
+        palette = self._view.palette()
+        self._text = palette.text().color()
+        self._highlight = palette.highlight()
+        self._highlighted_text = palette.highlightedText().color()
+
+    def restyle(self) -> None:
+        """The view's font or palette changed: lay the texts out again."""
+        self._statics.clear()
+        self._colours()
+
+    def _selection_changed(self, *_args) -> None:
+        # the selected rows as a set: testing option.state costs more than the rest of a cell
+        self._selected = {i.row() for i in self._view.selectionModel().selectedRows()}
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        # about 300 cells a paint: every call here is counted
+        position = index.row()
+        cells = self._model.paint_row(position)
+        if cells is None:
+            return
+        column = index.column()
+        text, colour = cells[column]
+        x, y, width, height = option.rect.getRect()  # type: ignore[attr-defined]
+        if position in self._selected:
+            painter.fillRect(x, y, width, height, self._highlight)
+            painter.setPen(self._highlighted_text)
+        else:
+            painter.setPen(self._text if colour is None else colour)
+        if not text:
+            return
+        width -= 2 * self._MARGIN
+        found = self._statics.get((text, width))
+        if found is None:
+            found = self._static(text, width, painter)
+        static, text_width, text_height = found
+        x += self._MARGIN
+        if column == _COMPLETENESS and text_width < width:
+            x += width - text_width
+        painter.drawStaticText(QPointF(x, y + (height - text_height) / 2), static)
+
+    def _static(self, text: str, width: int, painter: QPainter):
+        if len(self._statics) > 20_000:
+            self._statics.clear()
+        font = painter.font()
+        metrics = QFontMetricsF(font)
+        shown = text
+        if metrics.horizontalAdvance(text) > width:
+            shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+        static = QStaticText(shown)
+        static.setTextFormat(Qt.TextFormat.PlainText)
+        static.prepare(QTransform(), font)
+        size = static.size()
+        found = (static, size.width(), size.height())
+        self._statics[(text, width)] = found
+        return found
 
 
 def display_value(row: CustomerRow, key: str) -> str:
@@ -114,7 +225,7 @@ class _ListSource:
     def first_page(self, query: CustomerQuery):
         return self.query_ids(query), None, True
 
-    def all_keys(self, query: CustomerQuery) -> list:
+    def all_keys(self, query: CustomerQuery, cancelled=None) -> list:
         return self.query_ids(query)
 
     def rows(self, keys: list) -> list[CustomerRow]:
@@ -125,20 +236,48 @@ class _ListSource:
 
 
 class SqlListSource(_ListSource):
-    """The customer service's fast list path (services/customers.py "the list")."""
+    """The customer service's fast list path (services/customers.py "the list"), with the
+    search of the default list answered from memory (services/list_cache.py) once its cache
+    is built — on a thread of its own, again whenever the database changed."""
 
     keys_are_ids = False
     background = True
 
     def __init__(self, db: Database, actor: Actor) -> None:
         self.db, self.actor = db, actor
+        self.cache = ListCache(db, actor)
+        self._building: threading.Thread | None = None
+
+    def warm(self) -> None:
+        """Build the search cache off the UI thread unless it is fresh or being built."""
+        if (self._building is not None and self._building.is_alive()) or self.cache.ready():
+            return
+
+        def build() -> None:
+            try:
+                self.cache.build()
+            except Exception as exc:  # the SQL path keeps answering
+                logging.getLogger(__name__).warning("customer list: search cache: %s", exc)
+
+        self._building = threading.Thread(target=build, name="customer-search-cache", daemon=True)
+        self._building.start()
 
     def first_page(self, query: CustomerQuery):
-        page = customer_service.first_page(self.db, self.actor, query, PAGE_SIZE)
-        return page.keys, page.rows, page.complete
+        found = self.cache.first(query, FIRST_PAGE)
+        if found is not None:
+            shown = found.keys[:FIRST_PAGE]
+            rows = customer_service.fetch_rows_by_key(self.db, self.actor, shown)
+            return found.keys, rows if len(rows) == len(shown) else None, found.complete
+        if ListCache.serves(query):
+            self.warm()
+        page = customer_service.first_page(self.db, self.actor, query, FIRST_PAGE)
+        return page.keys, page.rows or None, page.complete
 
-    def all_keys(self, query: CustomerQuery) -> list:
-        return customer_service.list_keys(self.db, self.actor, query)
+    def all_keys(self, query: CustomerQuery, cancelled=None) -> list:
+        found = self.cache.all(query, cancelled)
+        if found is not None:
+            return found
+        return customer_service.list_keys(self.db, self.actor, query, cancelled)
 
     def rows(self, keys: list) -> list[CustomerRow]:
         return customer_service.fetch_rows_by_key(self.db, self.actor, keys)
@@ -178,12 +317,16 @@ class CustomerTableModel(ColumnTableModel):
         self._query = CustomerQuery()
         self._keys: list = []  # None for a row whose key is not known yet
         self._rows: dict[int, CustomerRow] = {}
-        self._texts: dict[int, tuple[CustomerRow, list[str]]] = {}
+        self._texts: dict[int, tuple[CustomerRow, list[tuple[str, QColor | None]]]] = {}
         self._complete = True
         self._generation = 0
         self._executor: ThreadPoolExecutor | None = None
         self._results = _Results(self)
         self._results.arrived.connect(self._whole_list_arrived)
+        self._whole_list_timer = QTimer(self)
+        self._whole_list_timer.setSingleShot(True)
+        self._whole_list_timer.setInterval(WHOLE_LIST_DELAY_MS)
+        self._whole_list_timer.timeout.connect(self._submit_whole_list)
 
     # -- the query
     @property
@@ -205,10 +348,10 @@ class CustomerTableModel(ColumnTableModel):
         self._after_first_page()
 
     def _install(self, keys: list, rows: list[CustomerRow] | None, complete: bool) -> None:
+        # ``rows`` are those of the first keys (None: fetched when shown)
         self._keys = list(keys)
         self._rows = dict(enumerate(rows)) if rows is not None else {}
-        if rows is not None and len(rows) != len(keys):  # a row vanished meanwhile
-            self._rows = {}
+        self._texts = {}
         self._complete = complete
 
     def _after_first_page(self) -> None:
@@ -218,6 +361,14 @@ class CustomerTableModel(ColumnTableModel):
             self._start_whole_list()
 
     def _start_whole_list(self) -> None:
+        # while the user types, each keystroke supersedes the last: the whole list (a second
+        # core's work, but it competes for the interpreter with the painting) waits for a
+        # pause in the typing
+        self._whole_list_timer.start()
+
+    def _submit_whole_list(self) -> None:
+        if self._complete:
+            return
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="customer-list")
         generation, query, results = self._generation, self._query, self._results
@@ -228,7 +379,9 @@ class CustomerTableModel(ColumnTableModel):
             if current() != generation:
                 return  # superseded while it waited
             try:
-                keys = source.all_keys(query)
+                keys = source.all_keys(query, lambda: current() != generation)
+            except Cancelled:
+                return  # a newer query superseded it while SQLite worked
             except Exception as exc:  # handed to the UI thread, shown as an empty list
                 keys = exc
             results.arrived.emit(generation, keys)
@@ -267,6 +420,12 @@ class CustomerTableModel(ColumnTableModel):
             self._keys, self._rows, self._complete = list(keys), {}, True
             self.endResetModel()
         self.countChanged.emit(len(self._keys))
+
+    def warm(self) -> None:
+        """Prepare what makes the next searches fast (the source's search cache)."""
+        warm = getattr(self._source, "warm", None)
+        if warm is not None:
+            warm()
 
     def wait_until_complete(self, timeout: float = 30.0) -> bool:
         """Process events until the whole list is known (tests and benchmarks)."""
@@ -334,6 +493,24 @@ class CustomerTableModel(ColumnTableModel):
             cached = self._rows.get(row)
         return cached
 
+    def _row_texts(self, position: int, row: CustomerRow) -> list[tuple[str, QColor | None]]:
+        cached = self._texts.get(position)
+        if cached is None or cached[0] is not row:  # a row object is replaced on refetch
+            if len(self._texts) > 4096:
+                self._texts.clear()
+            cells = [(display_value(row, c.key), _foreground(row, c.key)) for c in COLUMNS]
+            cached = (row, cells)
+            self._texts[position] = cached
+        return cached[1]
+
+    def paint_row(self, position: int) -> list[tuple[str, QColor | None]] | None:
+        """What the list's delegate paints in each cell of a row: its text and its colour
+        (None: the palette's) — the display and foreground roles of a row in one call."""
+        row = self.row_data(position)
+        if row is None:
+            return None
+        return self._row_texts(position, row)
+
     # -- Qt
     def row_total(self) -> int:
         return len(self._keys)
@@ -352,26 +529,14 @@ class CustomerTableModel(ColumnTableModel):
         column = index.column()
         key = COLUMNS[column].key
         if role == _DISPLAY:
-            texts = self._texts.get(position)
-            if texts is None or texts[0] is not row:  # a row object is replaced on refetch
-                if len(self._texts) > 4096:
-                    self._texts.clear()
-                texts = (row, [display_value(row, c.key) for c in COLUMNS])
-                self._texts[position] = texts
-            return texts[1][column]
+            return self._row_texts(position, row)[column][0]
         if role == IdRole:
             return row.id
         if role == SortKeyRole:
             value = getattr(row, key)
             return value if isinstance(value, (int, str)) else str(value)
         if role == _FOREGROUND:
-            if row.archived:
-                return _GREY
-            if key == "tier" and row.tier in _TIER_BRUSHES:
-                return _TIER_BRUSHES[row.tier]
-            if key == "completeness" and row.completeness < 60:
-                return _WARN
-            return None
+            return _foreground(row, key)
         if role == _ALIGNMENT:
             return _RIGHT if key == "completeness" else None
         if role == _TOOLTIP and key == "name" and row.archived:
@@ -474,6 +639,8 @@ class CustomerListPage(QWidget):
         export_button.clicked.connect(self.export)
 
         self.table = house_table(self.model, widths=[c.width for c in COLUMNS], row_height=26)
+        self.delegate = CustomerCellDelegate(self.model, self.table)
+        self.table.setItemDelegate(self.delegate)
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         self.table.doubleClicked.connect(self._open_index)
@@ -512,6 +679,13 @@ class CustomerListPage(QWidget):
         self.search.textChanged.connect(self._query_changed)
         self.model.countChanged.connect(self._show_count)
         self._query_changed()
+        # after the first paint: the search cache takes a second at 100,000 customers
+        QTimer.singleShot(500, self.model.warm)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.PaletteChange):
+            self.delegate.restyle()
+        super().changeEvent(event)
 
     def current_query(self) -> CustomerQuery:
         return CustomerQuery(

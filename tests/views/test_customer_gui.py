@@ -309,3 +309,44 @@ def test_the_list_speaks_chinese(qtbot, window):
 
     set_language("en")
     assert model.headerData(0, Qt.Orientation.Horizontal) == "Customer name"
+
+
+def test_the_delegate_paints_what_the_roles_say(qtbot, window):
+    """The list's delegate draws each cell from ``paint_row``: the same text and colour as
+    the display and foreground roles, the selected row in the palette's highlight."""
+    page = window.customers
+    model = page.model
+    for row in range(model.rowCount()):
+        cells = model.paint_row(row)
+        for column, (shown, colour) in enumerate(cells):
+            index = model.index(row, column)
+            assert shown == model.data(index)
+            assert colour == model.data(index, Qt.ItemDataRole.ForegroundRole)
+    page.table.selectRow(1)
+    assert page.delegate._selected == {1}
+    image = page.table.viewport().grab().toImage()
+    rect = page.table.visualRect(model.index(1, 2))
+    assert (
+        image.pixelColor(rect.right() - 2, rect.center().y())
+        == page.table.palette().highlight().color()
+    )
+    page.table.clearSelection()
+    assert page.delegate._selected == set()
+
+
+def test_searches_come_from_memory_once_the_cache_is_built(qtbot, window):
+    """The default list's searches are answered by the search cache (services/list_cache.py)
+    once built, with the same rows as the SQL path, and a saved change makes it stale."""
+    page = window.customers
+    source = page.model._source
+    source.warm()
+    qtbot.waitUntil(source.cache.ready, timeout=5_000)
+    calls = []
+    first = source.cache.first
+    source.cache.first = lambda q, size: calls.append(q.search) or first(q, size)
+    qtbot.keyClicks(page.search, "fz")
+    assert calls and source.cache.first(page.current_query(), 48) is not None
+    assert sorted(shown_names(page)) == sorted(
+        ["福州华闽贸易有限公司", "阿里巴巴福州分公司", "中国邮政集团福州市分公司"]
+    )
+    assert page.count.text() == count_text(3)
