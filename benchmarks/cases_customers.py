@@ -49,6 +49,7 @@ def _window(ctx: Context):
         window.resize(1360, 820)
         window.show()
         _settle(page)
+        page.model.warm(wait=True)  # as half a second after the first paint
         return db, actor, window, page
 
     return ctx.once("customer window", make)
@@ -289,6 +290,7 @@ from kac_desktop.views.main_window import MainWindow
 w = MainWindow(db, actor_for(db, "admin")); w.show()
 page = w.customers
 page.model.wait_until_complete()
+page.model.warm(wait=True)  # the search cache, built half a second after the first paint
 bar = page.table.verticalScrollBar()
 app.processEvents()
 steps = 100

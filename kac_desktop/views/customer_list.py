@@ -248,9 +248,14 @@ class SqlListSource(_ListSource):
         self.cache = ListCache(db, actor)
         self._building: threading.Thread | None = None
 
-    def warm(self) -> None:
-        """Build the search cache off the UI thread unless it is fresh or being built."""
-        if (self._building is not None and self._building.is_alive()) or self.cache.ready():
+    def warm(self, wait: bool = False) -> None:
+        """Build the search cache off the UI thread unless it is fresh or being built;
+        ``wait``: until it is built (benchmarks, tests)."""
+        if self._building is not None and self._building.is_alive():
+            if wait:
+                self._building.join()
+            return
+        if self.cache.ready():
             return
 
         def build() -> None:
@@ -261,6 +266,8 @@ class SqlListSource(_ListSource):
 
         self._building = threading.Thread(target=build, name="customer-search-cache", daemon=True)
         self._building.start()
+        if wait:
+            self._building.join()
 
     def first_page(self, query: CustomerQuery):
         found = self.cache.first(query, FIRST_PAGE)
@@ -421,11 +428,11 @@ class CustomerTableModel(ColumnTableModel):
             self.endResetModel()
         self.countChanged.emit(len(self._keys))
 
-    def warm(self) -> None:
+    def warm(self, wait: bool = False) -> None:
         """Prepare what makes the next searches fast (the source's search cache)."""
         warm = getattr(self._source, "warm", None)
         if warm is not None:
-            warm()
+            warm(wait)
 
     def wait_until_complete(self, timeout: float = 30.0) -> bool:
         """Process events until the whole list is known (tests and benchmarks)."""
