@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, and_, bindparam, case, func, literal_column, or_, select, text
 from sqlalchemy import inspect as inspect_state
@@ -116,7 +116,8 @@ def _to_data(customer: Customer) -> CustomerData:
 
 
 def _class_mapping(session: Session) -> dict[str, int]:
-    mapping = settings_service.load(session).get("visit_class.by_tier")
+    # the one setting, not all of them: the list reads it for every page
+    mapping = settings_service.value(session, "visit_class.by_tier")
     return dict(mapping) if isinstance(mapping, dict) else dict(DEFAULT_CLASS_FOR_TIER)
 
 
@@ -507,8 +508,10 @@ class CustomerQuery:
     descending: bool = False
 
 
-@dataclass(frozen=True)
-class CustomerRow:
+class CustomerRow(NamedTuple):
+    """A row of the customer list (a tuple: a page of them is made on every keystroke, and
+    a frozen dataclass takes five times as long to make)."""
+
     id: str
     name: str
     credit_code: str
@@ -636,6 +639,28 @@ def _lookup(session: Session, needle: str) -> _Lookup:
     if len(docs) < len(grams):
         return _Lookup(None, 0)  # a trigram no customer has
     return _Lookup(_fts_phrase(needle), min(docs.values()))
+
+
+def indexed_matches(session: Session, needle: str, limit: int) -> list[int] | None:
+    """The list keys of every customer (any scope, archived too) whose search text holds
+    ``needle``, found by the trigram index — or None when the index cannot answer it or it
+    may match more than ``limit`` customers (services/list_cache.py)."""
+    found = _lookup(session, needle)
+    if found.bound is None or found.bound > limit:
+        return None
+    if found.match is None:
+        return []
+    return list(
+        session.scalars(
+            text(
+                f"SELECT c.rowid FROM {FTS_TABLE} f "
+                "JOIN customer_search s ON s.rowid = f.rowid "
+                "JOIN customers c ON c.id = s.customer_id "
+                f"WHERE {FTS_TABLE} MATCH :phrase"
+            ),
+            {"phrase": found.match},
+        )
+    )
 
 
 def _search_condition(session: Session, needle: str, *, walking: bool = False):

@@ -1,14 +1,17 @@
 """The customer list's search, in memory: the default list (customers in use, by name, in
-the actor's scope) with each one's search text, so that a keystroke filters strings in
-memory instead of asking SQLite.
+the actor's scope) with each one's search text, so that a keystroke filters text in memory
+instead of asking SQLite.
 
 Why: at 100,000 customers a keystroke must show its first matches within a frame.  SQLite
 walks the name order at about 1.5 µs a row (an index step and a lookup of the search text);
-Python's substring test over texts already in that order costs about 0.1 µs a row, so a term
-clustered far down the order (福州: no match before the names under "fu…") or a rare one
-(no index answers one or two characters) is found in milliseconds, and the whole list of
-matches — hence the count — with it.  Memory: the texts, about 34 MB at 100,000 customers
-(as UTF-8 bytes they would take 22 MB, but the substring test on them is twice as slow).
+``str.find`` over the texts laid end to end in that order passes a row in about 0.1 µs, so a
+term clustered far down the order (福州: no match before the names under "fu…") still shows
+its first page at once.  A term that the first fifth of the list does not fill a page for is
+rare or absent: the trigram index (migration 0003) then names its customers outright when
+it can match only a few, and the cache scans on otherwise.
+
+Memory: the texts as one string (about 26 MB at 100,000 customers), where each row starts,
+and each key's position.
 
 Only the list as a manager types into it uses the cache: the default filters, sorted by name
 (either way).  Any other query takes the SQL path of services/customers.py, and so does every
@@ -21,7 +24,9 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Sequence
+from array import array
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kac_desktop.db import Database
@@ -29,7 +34,12 @@ from kac_desktop.progress import Cancelled
 from kac_desktop.rules.search_keys import normalise_query
 
 from .context import Actor
-from .customers import CustomerQuery, search_texts_statement
+from .customers import CustomerQuery, indexed_matches, search_texts_statement
+
+_END = "\n"  # after each row's text; a normalised query never holds it
+SCAN_FIRST = 0.2  # the share of the list scanned for a first page before asking the index
+INDEX_LIMIT = 3_000  # the index names the matches when there can be at most this many
+_SLICE = 4096  # matches a worker collects before it lets the UI thread run
 
 
 @dataclass(frozen=True)
@@ -45,10 +55,24 @@ class Matches:
 class _Snapshot:
     version: int
     keys: list[int]  # in name order
-    texts: list[str]  # the search text of each
+    hay: str  # every search text in that order, each followed by _END
+    starts: array  # where each row starts in ``hay``, and len(hay) last
+    position: dict[int, int]  # key -> its row
+
+    def row_at(self, offset: int) -> int:
+        return bisect_right(self.starts, offset) - 1
+
+    def holds(self, row: int, needle: str) -> bool:
+        return self.hay.find(needle, self.starts[row], self.starts[row + 1]) >= 0
 
 
-_SLICE = 8192  # rows a worker checks before it lets the UI thread run
+@dataclass(frozen=True)
+class _Result:
+    """The last whole search: its term and its rows, ascending."""
+
+    needle: str
+    snapshot: _Snapshot
+    rows: list[int]
 
 
 class ListCache:
@@ -59,7 +83,7 @@ class ListCache:
         self._path = db.path
         self._snapshot: _Snapshot | None = None
         self._local = threading.local()  # one version connection per thread
-        self._last: _Result | None = None  # the last whole search
+        self._last: _Result | None = None
 
     # -- freshness
     def _version(self) -> int | None:
@@ -90,14 +114,21 @@ class ListCache:
         version = self._version()
         if version is None:
             return False
+        keys: list[int] = []
+        texts: list[str] = []
         with self.db.session() as session:
-            stmt = search_texts_statement(session, self.actor)
-            keys: list[int] = []
-            texts: list[str] = []
-            for key, text in session.execute(stmt):
+            for key, text in session.execute(search_texts_statement(session, self.actor)):
                 keys.append(key)
                 texts.append(text or "")
-        self._snapshot = _Snapshot(version, keys, texts)
+        starts = array("q", [0])
+        offset = 0
+        for text in texts:
+            offset += len(text) + 1
+            starts.append(offset)
+        hay = _END.join(texts) + _END
+        del texts
+        position = {key: row for row, key in enumerate(keys)}
+        self._snapshot = _Snapshot(version, keys, hay, starts, position)
         self._last = None
         return True
 
@@ -121,14 +152,13 @@ class ListCache:
             return None
         return snapshot
 
-    def _candidates(self, needle: str, snapshot: _Snapshot) -> Sequence[int] | None:
-        """Where the matches of ``needle`` can be: the last search's matches when it was
-        a part of ``needle`` (the user typed on), else everywhere; None: that search was
-        ``needle`` itself (its matches are ``_last.positions``)."""
+    def _earlier(self, needle: str, snapshot: _Snapshot) -> _Result | None:
+        """The last whole search when ``needle`` holds its term (the user typed on): the
+        matches are among its rows."""
         last = self._last
-        if last is None or last.snapshot is not snapshot or last.needle not in needle:
-            return range(len(snapshot.texts))
-        return None if last.needle == needle else last.positions
+        if last is not None and last.snapshot is snapshot and last.needle in needle:
+            return last
+        return None
 
     def first(self, q: CustomerQuery, size: int) -> Matches | None:
         """The first ``size`` matches of ``q`` (every match when there are no more), or
@@ -137,20 +167,43 @@ class ListCache:
         if snapshot is None:
             return None
         needle = normalise_query(q.search)
-        candidates = self._candidates(needle, snapshot)
-        if candidates is None:
-            return Matches(self._keys(snapshot, q, self._last.positions), True)  # type: ignore[union-attr]
-        texts = snapshot.texts
-        found: list[int] = []
-        for position in reversed(candidates) if q.descending else candidates:
-            if needle in texts[position]:
-                found.append(position)
-                if len(found) > size:
-                    return Matches([snapshot.keys[p] for p in found[:size]], False)
+        earlier = self._earlier(needle, snapshot)
+        if earlier is not None:
+            if earlier.needle == needle:
+                return Matches(self._keys(snapshot, q, earlier.rows), True)
+            rows: list[int] = []
+            for row in reversed(earlier.rows) if q.descending else earlier.rows:
+                if snapshot.holds(row, needle):
+                    rows.append(row)
+                    if len(rows) > size:
+                        return Matches(self._keys(snapshot, q, rows[:size], ordered=True), False)
+            return self._complete(needle, snapshot, q, rows)
+        # a new term: a fifth of the list from where the page starts, then the index, then
+        # the rest
+        count = len(snapshot.keys)
+        part = max(1, int(count * SCAN_FIRST))
+        starts = snapshot.starts
         if q.descending:
-            found.reverse()
-        self._last = _Result(needle, snapshot, found)
-        return Matches(self._keys(snapshot, q, found), True)
+            rows = self._scan_down(
+                needle, snapshot, starts[count - part], len(snapshot.hay), size + 1
+            )
+        else:
+            rows = self._scan_up(needle, snapshot, 0, starts[part], size + 1)
+        if len(rows) <= size and part < count:
+            named = self._indexed(needle, snapshot)
+            if named is not None:
+                return self._complete(needle, snapshot, q, named[::-1] if q.descending else named)
+            if q.descending:
+                rows += self._scan_down(
+                    needle, snapshot, 0, starts[count - part], size + 1 - len(rows)
+                )
+            else:
+                rows += self._scan_up(
+                    needle, snapshot, starts[part], len(snapshot.hay), size + 1 - len(rows)
+                )
+        if len(rows) > size:
+            return Matches(self._keys(snapshot, q, rows[:size], ordered=True), False)
+        return self._complete(needle, snapshot, q, rows)
 
     def all(
         self, q: CustomerQuery, cancelled: Callable[[], bool] | None = None
@@ -162,33 +215,91 @@ class ListCache:
         if snapshot is None:
             return None
         needle = normalise_query(q.search)
-        candidates = self._candidates(needle, snapshot)
-        if candidates is None:
-            positions = self._last.positions  # type: ignore[union-attr]
-        else:
-            texts = snapshot.texts
-            positions = []
+        earlier = self._earlier(needle, snapshot)
+        if earlier is not None and earlier.needle == needle:
+            return self._keys(snapshot, q, earlier.rows)
+        rows: list[int] = []
+        if earlier is not None:
+            candidates = earlier.rows
             for start in range(0, len(candidates), _SLICE):
-                if cancelled is not None and cancelled():
-                    raise Cancelled()
-                positions.extend(
-                    p for p in candidates[start : start + _SLICE] if needle in texts[p]
+                _pause(cancelled)
+                rows.extend(
+                    r for r in candidates[start : start + _SLICE] if snapshot.holds(r, needle)
                 )
-                time.sleep(0)  # the UI thread may want the interpreter
-            self._last = _Result(needle, snapshot, positions)
-        return self._keys(snapshot, q, positions)
+        else:
+            offset, end = 0, len(snapshot.hay)
+            while True:
+                _pause(cancelled)
+                found = self._scan_up(needle, snapshot, offset, end, _SLICE)
+                rows.extend(found)
+                if len(found) < _SLICE:
+                    break
+                offset = snapshot.starts[found[-1] + 1]
+        self._last = _Result(needle, snapshot, rows)
+        return self._keys(snapshot, q, rows)
+
+    # -- helpers
+    @staticmethod
+    def _scan_up(needle: str, snapshot: _Snapshot, offset: int, end: int, limit: int) -> list[int]:
+        """The first ``limit`` rows holding ``needle`` in hay[offset:end], ascending."""
+        starts, find = snapshot.starts, snapshot.hay.find
+        rows: list[int] = []
+        while len(rows) < limit:
+            at = find(needle, offset, end)
+            if at < 0:
+                break
+            row = bisect_right(starts, at) - 1
+            rows.append(row)
+            offset = starts[row + 1]
+        return rows
 
     @staticmethod
-    def _keys(snapshot: _Snapshot, q: CustomerQuery, positions: list[int]) -> list[int]:
+    def _scan_down(
+        needle: str, snapshot: _Snapshot, offset: int, end: int, limit: int
+    ) -> list[int]:
+        """The last ``limit`` rows holding ``needle`` in hay[offset:end], descending."""
+        starts, rfind = snapshot.starts, snapshot.hay.rfind
+        rows: list[int] = []
+        while len(rows) < limit:
+            at = rfind(needle, offset, end)
+            if at < 0:
+                break
+            row = bisect_right(starts, at) - 1
+            rows.append(row)
+            end = starts[row]
+        return rows
+
+    def _indexed(self, needle: str, snapshot: _Snapshot) -> list[int] | None:
+        """The rows holding ``needle`` by the trigram index (ascending), or None when it
+        cannot name them cheaply."""
+        with self.db.session() as session:
+            keys = indexed_matches(session, needle, INDEX_LIMIT)
+        if keys is None:
+            return None
+        position = snapshot.position
+        rows = sorted(position[k] for k in keys if k in position)
+        # the index agrees with the text by construction; checking costs microseconds
+        return [r for r in rows if snapshot.holds(r, needle)]
+
+    def _complete(
+        self, needle: str, snapshot: _Snapshot, q: CustomerQuery, rows: list[int]
+    ) -> Matches:
+        ascending = rows[::-1] if q.descending else rows
+        self._last = _Result(needle, snapshot, ascending)
+        return Matches(self._keys(snapshot, q, ascending), True)
+
+    @staticmethod
+    def _keys(
+        snapshot: _Snapshot, q: CustomerQuery, rows: list[int], ordered: bool = False
+    ) -> list[int]:
+        """The keys of ``rows`` in display order (``rows`` ascending, or already in display
+        order when ``ordered``)."""
         keys = snapshot.keys
-        found = [keys[p] for p in positions]
-        return found[::-1] if q.descending else found
+        found = [keys[r] for r in rows]
+        return found[::-1] if q.descending and not ordered else found
 
 
-@dataclass(frozen=True)
-class _Result:
-    """The last whole search: its term and the positions of its matches, ascending."""
-
-    needle: str
-    snapshot: _Snapshot
-    positions: list[int]
+def _pause(cancelled: Callable[[], bool] | None) -> None:
+    if cancelled is not None and cancelled():
+        raise Cancelled()
+    time.sleep(0)  # the UI thread may want the interpreter

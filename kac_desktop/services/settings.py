@@ -24,6 +24,13 @@ def load(session: Session) -> dict[str, Any]:
     return values
 
 
+def value(session: Session, key: str) -> Any:
+    """One setting: what an administrator stored, else the default (one small query, for
+    readers that need it often)."""
+    stored = session.scalar(select(Setting.value).where(Setting.key == key))
+    return DEFAULTS.get(key) if stored is None else stored
+
+
 def get(db: Database) -> dict[str, Any]:
     with db.session() as session:
         return load(session)

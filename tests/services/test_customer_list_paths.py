@@ -22,6 +22,7 @@ from kac_desktop.rules.credit_code import make_credit_code
 from kac_desktop.rules.customer import ContactData, CustomerData
 from kac_desktop.rules.search_keys import SEPARATOR, normalise_query
 from kac_desktop.services import customers as cs
+from kac_desktop.services import list_cache
 from kac_desktop.services.context import Actor
 from kac_desktop.services.customers import CustomerQuery
 from kac_desktop.services.list_cache import ListCache
@@ -46,7 +47,21 @@ SORTS = [
     "completeness",
 ]
 # common, clustered, rare, absent, one character, pinyin, initials, digits
-TERMS = ["福州", "有限", "中山", "鑫淼", "阿坝物", "华", "福", "z", "zs", "zsdz", "138", "0", "无此户"]
+TERMS = [
+    "福州",
+    "有限",
+    "中山",
+    "鑫淼",
+    "阿坝物",
+    "华",
+    "福",
+    "z",
+    "zs",
+    "zsdz",
+    "138",
+    "0",
+    "无此户",
+]
 
 
 def _actor(session, login, name, role, branch) -> Actor:
@@ -187,7 +202,21 @@ def test_a_newer_query_cancels_the_whole_list_while_sqlite_works(lists, monkeypa
 # ---------------------------------------------------------------- the search cache
 
 
-def test_the_cache_answers_searches_as_the_sql_does(lists):
+@pytest.mark.parametrize(
+    "scan_first, index_limit", [(0.2, 3_000), (0.01, 10**9), (1.0, 0), (0.01, 0)]
+)
+def test_the_cache_answers_searches_as_the_sql_does(lists, monkeypatch, scan_first, index_limit):
+    """Whichever way it finds them — scanning from the top, the trigram index naming the
+    customers, scanning on — the cache gives the SQL's rows."""
+    monkeypatch.setattr(list_cache, "SCAN_FIRST", scan_first)
+    monkeypatch.setattr(list_cache, "INDEX_LIMIT", index_limit)
+    named = []
+    indexed = list_cache.ListCache._indexed
+    monkeypatch.setattr(
+        list_cache.ListCache,
+        "_indexed",
+        lambda self, needle, snap: named.append(needle) or indexed(self, needle, snap),
+    )
     for actor in (lists.admin, lists.sup, lists.manager):
         cache = ListCache(lists.db, actor)
         assert cache.first(CustomerQuery(search="福州"), 5) is None  # not built yet
@@ -204,7 +233,10 @@ def test_the_cache_answers_searches_as_the_sql_does(lists):
                     else:
                         assert first.keys == expected[:10] and len(expected) > 10
                     assert cache.all(q) == expected
+                    cache._last = None  # and again from nothing (not narrowing)
+                    assert cache.all(q) == expected
         cache.close()
+    assert named or scan_first == 1.0
 
 
 def test_the_cache_answers_only_the_default_list(lists):

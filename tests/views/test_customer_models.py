@@ -139,7 +139,7 @@ def test_the_column_keys_are_the_services_sort_keys():
         "phone",
         "completeness",
     ]
-    fields = set(CustomerRow.__dataclass_fields__)
+    fields = set(CustomerRow._fields)
     assert set(keys) <= fields
 
 
