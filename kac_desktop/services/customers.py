@@ -846,7 +846,7 @@ def first_page(db: Database, actor: Actor, q: CustomerQuery, size: int = FIRST_P
                 )
             elif q.sort not in _GROUPED_SORTS:
                 keys = _walk(session, actor, q, size)
-        elif q.sort in _GROUPED_SORTS:
+        elif q.sort in _GROUPED_SORTS or q.sort == "visit_class":
             keys = _grouped_first(session, actor, q, size)
         if keys is None:
             keys = list(session.scalars(_list_statement(session, actor, q, _ROWID).limit(size + 1)))
@@ -887,24 +887,34 @@ def _walk(session: Session, actor: Actor, q: CustomerQuery, size: int) -> list[i
 
 
 def _grouped_first(session: Session, actor: Actor, q: CustomerQuery, size: int) -> list[int]:
-    """The first ``size + 1`` keys of a list sorted by branch or manager name: the branches
-    (managers) in name order, each one's customers by name through its index."""
-    table, key, label = _GROUPED_SORTS[q.sort]
-    names = session.execute(
-        select(table.id, getattr(table, label)).order_by(getattr(table, label), table.id)
-    ).all()
-    groups: dict[str, list[str]] = {}
-    for row_id, name in names:
-        groups.setdefault(name or "", []).append(row_id)
-    ordered = list(groups.values())
+    """The first ``size + 1`` keys of a list sorted by branch or manager name or by visit
+    class: the groups in that order (branches or managers by name, classes by number), each
+    one's customers by name through an index, until the page is full."""
+    groups: list[Any]
+    if q.sort == "visit_class":
+        # few values; the class is computed (a setting maps tiers to classes) so it has no
+        # index, but each class's customers are found walking the name order
+        mapping = _class_mapping(session)
+        vclass = _visit_class_expr(mapping)
+        values = sorted(set(vocab.VISIT_CLASSES) | set(mapping.values()) | {3})
+        groups = [vclass == value for value in values]
+    else:
+        table, key, label = _GROUPED_SORTS[q.sort]
+        names = session.execute(
+            select(table.id, getattr(table, label)).order_by(getattr(table, label), table.id)
+        ).all()
+        by_label: dict[str, list[str]] = {}
+        for row_id, name in names:
+            by_label.setdefault(name or "", []).append(row_id)
+        groups = [getattr(Customer, key).in_(ids) for ids in by_label.values()]
     if q.descending:
-        ordered.reverse()
+        groups.reverse()
     by_name = dataclasses.replace(q, sort="name")
     keys: list[int] = []
-    for ids in ordered:
+    for condition in groups:
         stmt = (
             _list_statement(session, actor, by_name, _ROWID)
-            .where(getattr(Customer, key).in_(ids))
+            .where(condition)
             .limit(size + 1 - len(keys))
         )
         keys.extend(session.scalars(stmt))
