@@ -15,6 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import text
+from test_customer_service import SORT_KEYS as SORTS  # the list's columns' sort keys
 
 from kac_desktop.db import open_database
 from kac_desktop.models import Branch, User
@@ -32,20 +33,6 @@ N = 240
 CITIES = ["福州", "厦门", "泉州", "漳州", "莆田", "宁德", "阿坝", "中山"]
 TRADES = ["贸易", "物流", "科技", "医药", "鑫淼", "电子"]
 TIERS = ["diamond", "platinum", "gold", "vip", "ordinary"]
-SORTS = [
-    "name",
-    "credit_code",
-    "kind",
-    "tier",
-    "visit_class",
-    "industry",
-    "area",
-    "branch",
-    "manager",
-    "contact",
-    "phone",
-    "completeness",
-]
 # common, clustered, rare, absent, one character, pinyin, initials, digits
 TERMS = [
     "福州",
