@@ -18,7 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-CASE_MODULES = ("benchmarks.cases_customers",)
+CASE_MODULES = (
+    "benchmarks.cases_customers",
+    "benchmarks.cases_report",
+)
 RESULTS = Path(__file__).resolve().parent / "results"
 
 Measure = Callable[["Context"], "float | list[float]"]

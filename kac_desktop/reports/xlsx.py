@@ -11,7 +11,6 @@ over that table, a totals row, money as ¥#,##0.00 and rates as 0.0%.
 from __future__ import annotations
 
 import os
-from copy import copy
 from datetime import datetime
 
 from kac_desktop.i18n import _
@@ -58,6 +57,39 @@ def _sheet_widths(tables: list[Table]) -> list[float]:
     return [float(min(MAX_WIDTH, w)) for w in widths]
 
 
+def _take_rows_as_given(sheet) -> None:
+    """Let the write-only ``sheet`` take each appended row as it is given.
+
+    openpyxl's own step tries every styled cell as a value first (a ValueError formatting
+    the cell's repr each time) and makes a new cell after it; for the 80,000 formatted
+    cells of a city's report at 10,000 customers that was the larger part of the workbook's
+    cost above the unstyled floor (benchmarks/cases_report.py).  Here a styled cell is used
+    as it is and a plain value goes through one reused cell (a write-only sheet writes each
+    cell before it takes the next).  The hook is openpyxl's private ``_values_to_row``:
+    were it renamed, this would do nothing and every row would still be written the same,
+    only slower (tests/reports/test_report_xlsx.py compares both ways)."""
+    from openpyxl.cell import Cell, WriteOnlyCell
+
+    plain = [WriteOnlyCell(sheet)]
+
+    def values_to_row(values, row_idx):
+        for col_idx, value in enumerate(values, 1):
+            if value is None:
+                continue
+            if value.__class__ is Cell:
+                cell = value
+            else:
+                cell = plain[0]
+                cell.value = value
+            cell.column = col_idx
+            cell.row = row_idx
+            yield cell
+            if cell is plain[0] and cell.has_style:  # a bare date takes a number format
+                plain[0] = WriteOnlyCell(sheet)
+
+    sheet._values_to_row = values_to_row
+
+
 def write_xlsx(
     report: MonthlyReport, path: str | os.PathLike[str], progress: Progress | None = None
 ) -> None:
@@ -84,6 +116,7 @@ def write_xlsx(
 
     for sheet_name, tables in all_sections:
         sheet = workbook.create_sheet(sheet_name[:31])
+        _take_rows_as_given(sheet)
         widths = _sheet_widths(tables)
         for i, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(i)].width = width
@@ -93,21 +126,19 @@ def write_xlsx(
         sheet.page_setup.fitToWidth = 1
         sheet.page_setup.fitToHeight = 0
 
-        protos: dict[str | None, WriteOnlyCell] = {}
-
-        def data_cell(value, fmt, sheet=sheet, protos=protos):
-            # one styled prototype a format: copying its style array is far cheaper than
-            # setting number_format on every one of 200,000 cells
-            if isinstance(value, datetime):
-                value = local(value).replace(tzinfo=None)
-            c = WriteOnlyCell(sheet, value)
-            if fmt is not None:
-                proto = protos.get(fmt)
-                if proto is None:
-                    proto = protos[fmt] = WriteOnlyCell(sheet, None)
-                    proto.number_format = fmt
-                c._style = copy(proto._style)
-            return c
+        def column_cells(formats, sheet=sheet):
+            # one styled cell a formatted column, given each row's value in turn (a
+            # write-only sheet writes a row as it is appended, so the cell is free again for
+            # the next row): no cell made and no style copied for each of 80,000 cells
+            out = []
+            for fmt in formats:
+                if fmt is None:
+                    out.append(None)
+                else:
+                    c = WriteOnlyCell(sheet, None)
+                    c.number_format = fmt
+                    out.append(c)
+            return out
 
         def cell(value, *, font=None, fill=None, fmt=None, border=None, align=None, sheet=sheet):
             if isinstance(value, datetime):
@@ -152,6 +183,7 @@ def write_xlsx(
             top = row_no
             kinds = [c.kind for c in table.columns]
             formats = [FORMATS.get(k) for k in kinds]
+            styled = column_cells(formats)
             blank_zero = table.blank_zero
             for r_index, row in enumerate(table.rows):
                 if table.per_row_kinds is not None:
@@ -160,12 +192,19 @@ def write_xlsx(
                     if row[1] is None:
                         out[1] = "—"
                 else:
-                    out = [
-                        None
-                        if v is None or (blank_zero and i in blank_zero and v == 0)
-                        else (v if formats[i] is None else data_cell(v, formats[i]))
-                        for i, v in enumerate(row)
-                    ]
+                    out = []
+                    for i, v in enumerate(row):
+                        if v is None or (i in blank_zero and v == 0):
+                            out.append(None)
+                            continue
+                        c = styled[i]
+                        if c is None:
+                            out.append(v)
+                            continue
+                        if isinstance(v, datetime):
+                            v = local(v).replace(tzinfo=None)
+                        c.value = v
+                        out.append(c)
                 sheet.append(out)
                 written += 1
                 if written % 2000 == 0:

@@ -95,3 +95,62 @@ def test_empty_sections_say_so(db, org, tmp_path):
     summary = {r[0]: r[1] for r in _rows(wb["汇总"]) if r and r[0]}
     assert report.summary.growth_year_on_year is None
     assert summary["同比增长"] == "—"  # no base: said, not invented as 0 %
+
+
+def test_every_customer_row_has_its_own_figures_and_formats(city_report, tmp_path):
+    # the writer gives each formatted column one cell, filled again for every row
+    path = tmp_path / "report.xlsx"
+    write_xlsx(city_report, path)
+    sheet = load_workbook(path)["客户用邮明细"]
+    header = [c.value for c in sheet[3]]
+    month_col = header.index("本月收入") + 1
+    ytd_col = header.index("本年累计") + 1
+    points_col = header.index("本年积分") + 1
+    for offset, row in enumerate(city_report.customers):
+        r = 4 + offset
+        assert sheet.cell(row=r, column=1).value == row.name
+        assert Decimal(str(sheet.cell(row=r, column=month_col).value)) == row.month_total
+        assert Decimal(str(sheet.cell(row=r, column=ytd_col).value)) == row.year_to_date
+        assert sheet.cell(row=r, column=points_col).value == row.points_year
+        assert sheet.cell(row=r, column=month_col).number_format == '"¥"#,##0.00'
+        assert sheet.cell(row=r, column=points_col).number_format == "#,##0"
+        assert sheet.cell(row=r, column=1).number_format == "General"
+
+
+def test_rows_taken_as_given_write_what_openpyxl_itself_writes(city_report, tmp_path, monkeypatch):
+    import zipfile
+
+    from kac_desktop.reports import xlsx
+
+    fast = tmp_path / "fast.xlsx"
+    write_xlsx(city_report, fast)
+    monkeypatch.setattr(xlsx, "_take_rows_as_given", lambda sheet: None)
+    plain = tmp_path / "plain.xlsx"
+    write_xlsx(city_report, plain)
+    with zipfile.ZipFile(fast) as a, zipfile.ZipFile(plain) as b:
+        names = a.namelist()
+        assert names == b.namelist()
+        sheets = [n for n in names if n.startswith("xl/worksheets/")]
+        assert len(sheets) == 6
+        for name in [*sheets, "xl/styles.xml"]:
+            assert a.read(name) == b.read(name), name
+
+
+def test_a_bare_date_does_not_lend_its_format_to_the_values_after_it(tmp_path):
+    from datetime import date
+
+    from openpyxl import Workbook
+
+    from kac_desktop.reports.xlsx import _take_rows_as_given
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("s")
+    _take_rows_as_given(sheet)
+    sheet.append([date(2026, 3, 1), 12.5, "文本"])
+    sheet.append([7, None, date(2026, 3, 2)])
+    book.save(tmp_path / "dates.xlsx")
+    sheet = load_workbook(tmp_path / "dates.xlsx")["s"]
+    assert sheet["A1"].is_date and sheet["C2"].is_date
+    assert sheet["B1"].value == 12.5 and sheet["B1"].number_format == "General"
+    assert sheet["C1"].value == "文本" and sheet["A2"].number_format == "General"
+    assert sheet["A2"].value == 7 and sheet["B2"].value is None
