@@ -326,6 +326,7 @@ class CustomerTableModel(ColumnTableModel):
         self._rows: dict[int, CustomerRow] = {}
         self._texts: dict[int, tuple[CustomerRow, list[tuple[str, QColor | None]]]] = {}
         self._complete = True
+        self._queried = False  # no query yet: sorting only notes the order
         self._generation = 0
         self._executor: ThreadPoolExecutor | None = None
         self._results = _Results(self)
@@ -346,6 +347,7 @@ class CustomerTableModel(ColumnTableModel):
         return self._complete
 
     def set_query(self, query: CustomerQuery) -> None:
+        self._queried = True
         self._generation += 1
         self.beginResetModel()
         self._query = query
@@ -556,6 +558,9 @@ class CustomerTableModel(ColumnTableModel):
         query = replace(
             self._query, sort=COLUMNS[column].key, descending=order == Qt.SortOrder.DescendingOrder
         )
+        if not self._queried:  # the view set up its header before the first query
+            self._query = query
+            return
         if not self._complete:  # the count is not known yet: a new query
             self.set_query(query)
             return
