@@ -4,9 +4,11 @@ default where there is one."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from .suite import Context, case
 
@@ -203,10 +205,23 @@ print("painted", flush=True)
 """
 
 
+# An installed application starts from compiled bytecode; a shell that sets
+# PYTHONDONTWRITEBYTECODE would make every child compile kac_desktop's modules from source
+# again (0.1-0.2 s), so the children keep their bytecode here (the warm-up run writes it).
+_PYCACHE = Path(__file__).resolve().parent / "cache" / "pycache"
+
+
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(_PYCACHE)
+    return env
+
+
 def _child(script: str, *args: str) -> float:
     started = time.perf_counter()
     child = subprocess.Popen(
-        [sys.executable, "-c", script, *args], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", script, *args], stdout=subprocess.PIPE, text=True, env=_child_env()
     )
     assert child.stdout is not None
     line = child.stdout.readline()

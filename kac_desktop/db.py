@@ -6,18 +6,18 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kac_desktop.config import database_url, sqlite_path
 from kac_desktop.i18n import _
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 5000
@@ -67,6 +67,8 @@ def make_engine(url: str) -> Engine:
 
 
 def alembic_config(connection=None) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
@@ -74,8 +76,44 @@ def alembic_config(connection=None) -> Config:
     return cfg
 
 
+def _alembic_script():
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config())
+
+
 def head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head() or ""
+    from kac_desktop.migrations import head_of, revision_graph
+
+    graph = revision_graph()
+    head = head_of(graph) if graph is not None else None
+    if head is None:  # what the cheap reading cannot tell (several heads), Alembic can
+        head = _alembic_script().get_current_head()
+    return head or ""
+
+
+def known_revisions() -> set[str]:
+    """Every schema revision this version of kac_desktop knows."""
+    from kac_desktop.migrations import revision_graph
+
+    graph = revision_graph()
+    if graph is None:
+        return {rev.revision for rev in _alembic_script().walk_revisions()}
+    return set(graph)
+
+
+def _schema_state(connection) -> tuple[str | None, bool]:
+    """The revision the database is at (None before the first migration) and whether it
+    holds tables other than Alembic's: what Alembic's MigrationContext would say, in two
+    small queries and without importing Alembic."""
+    tables = set(inspect(connection).get_table_names())
+    current = None
+    if "alembic_version" in tables:
+        versions = sorted(
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
+        )
+        current = ",".join(versions) or None
+    return current, bool(tables - {"alembic_version"})
 
 
 @dataclass
@@ -145,13 +183,12 @@ def open_database(target: str | Path | None = None, *, migrate: bool = True) -> 
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
-            current = MigrationContext.configure(connection).get_current_revision()
-            tables = set(inspect(connection).get_table_names())
+            current, other_tables = _schema_state(connection)
     except (OperationalError, SADatabaseError) as exc:
         engine.dispose()
         raise _classify(exc, path) from exc
     head = head_revision()
-    if current is None and tables - {"alembic_version"}:
+    if current is None and other_tables:
         engine.dispose()
         raise ForeignDatabase(
             _(
@@ -161,10 +198,7 @@ def open_database(target: str | Path | None = None, *, migrate: bool = True) -> 
             path,
         )
     if current is not None and current != head:
-        known = {
-            rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()
-        }
-        if current not in known:
+        if current not in known_revisions():
             engine.dispose()
             raise NewerDatabase(
                 _(
@@ -179,6 +213,8 @@ def open_database(target: str | Path | None = None, *, migrate: bool = True) -> 
             backup_sqlite(
                 path, path.parent / "backups" / f"{path.stem}-before-migration-{stamp}.db"
             )
+        from alembic import command
+
         try:
             with engine.begin() as connection:
                 command.upgrade(alembic_config(connection), "head")

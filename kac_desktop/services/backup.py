@@ -17,9 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
-
-from kac_desktop.db import Database, alembic_config
+from kac_desktop.db import Database, known_revisions
 from kac_desktop.i18n import _
 from kac_desktop.models import utcnow
 
@@ -98,7 +96,7 @@ def may_restore(actor: Actor) -> bool:
 
 
 def _known_revisions() -> set[str]:
-    return {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    return known_revisions()
 
 
 def _connect_read_only(path: Path) -> sqlite3.Connection:

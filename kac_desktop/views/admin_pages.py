@@ -12,10 +12,6 @@ from kac_desktop.progress import Cancelled
 from kac_desktop.services import audit, backup, users
 from kac_desktop.services.errors import ServiceError
 
-from .audit_page import AuditPage
-from .backup_page import BackupPage
-from .password_dialog import ChangePasswordDialog
-from .users_page import UsersPage
 from .workers import run_with_progress
 
 
@@ -27,24 +23,55 @@ class AdminPages:
     def __init__(self, window: QMainWindow) -> None:
         self.window = window
         window.restart_requested = False  # type: ignore[attr-defined]
-        db, actor = window.db, window.actor  # type: ignore[attr-defined]
-        self.users = UsersPage(db, actor) if users.may_view_users(actor) else None
-        self.audit = AuditPage(db, actor) if audit.may_view(actor) else None
-        self.backup = BackupPage(db, actor) if backup.may_back_up(actor) else None
-        if self.users is not None:
-            window._add_page(_("Users"), self.users)  # type: ignore[attr-defined]
-        if self.audit is not None:
-            window._add_page(_("Audit log"), self.audit)  # type: ignore[attr-defined]
-        if self.backup is not None:
-            window._add_page(_("Backup and restore"), self.backup)  # type: ignore[attr-defined]
-            self.backup.restoreRequested.connect(self.restore)
+        actor = window.actor  # type: ignore[attr-defined]
+        # the pages are built when first shown (MainWindow._add_lazy_page)
+        self._names: set[str] = set()
+        if users.may_view_users(actor):
+            self._add(_("Users"), "users", self._make_users)
+        if audit.may_view(actor):
+            self._add(_("Audit log"), "audit", self._make_audit)
+        if backup.may_back_up(actor):
+            self._add(_("Backup and restore"), "backup", self._make_backup)
         self.password_button = QPushButton(_("Change password…"))
         self.password_button.setFlat(True)
         self.password_button.setObjectName("changePassword")
         self.password_button.clicked.connect(self.change_password)
         window.statusBar().addPermanentWidget(self.password_button)
 
+    def _add(self, title: str, name: str, make) -> None:
+        self.window._add_lazy_page(title, name, make)  # type: ignore[attr-defined]
+        self._names.add(name)
+
+    def _page(self, name: str):
+        """The page, built on first use; None when the role does not have it."""
+        if name not in self._names:
+            return None
+        return self.window._page(name)  # type: ignore[attr-defined]
+
+    users = property(lambda self: self._page("users"))
+    audit = property(lambda self: self._page("audit"))
+    backup = property(lambda self: self._page("backup"))
+
+    def _make_users(self):
+        from .users_page import UsersPage
+
+        return UsersPage(self.window.db, self.window.actor)  # type: ignore[attr-defined]
+
+    def _make_audit(self):
+        from .audit_page import AuditPage
+
+        return AuditPage(self.window.db, self.window.actor)  # type: ignore[attr-defined]
+
+    def _make_backup(self):
+        from .backup_page import BackupPage
+
+        page = BackupPage(self.window.db, self.window.actor)  # type: ignore[attr-defined]
+        page.restoreRequested.connect(self.restore)
+        return page
+
     def change_password(self) -> bool:
+        from .password_dialog import ChangePasswordDialog
+
         dialog = ChangePasswordDialog(self.window.db, self.window.actor, self.window)  # type: ignore[attr-defined]
         if dialog.exec() != ChangePasswordDialog.DialogCode.Accepted:
             return False

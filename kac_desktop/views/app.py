@@ -1,5 +1,6 @@
 """GUI start-up: language, fonts, the database (with clear messages and a way forward when
-it cannot be used), the daily backup, first start or sign-in, window."""
+it cannot be used), first start or sign-in, window; once the window has painted, the full
+check of the database and the daily backup on a worker thread (views/startup_checks.py)."""
 
 from __future__ import annotations
 
@@ -8,23 +9,32 @@ import sys
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
-from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication, QMessageBox
+# The Qt-free layers come before PySide6: once imported, PySide6's import hook (for its
+# `from __feature__ import …`) reads the source of every module imported after it, which
+# made SQLAlchemy, the models and the services ~0.1-0.3 s slower to import at each start.
+# The customer list's services and SQLite's dialect are imported here for that reason alone.
+import sqlalchemy.dialects.sqlite  # noqa: F401
 
+import kac_desktop.services.customers
+import kac_desktop.services.list_cache  # noqa: F401
 from kac_desktop.config import data_dir
 from kac_desktop.db import Database, DatabaseProblem, LockedDatabase, open_database
 from kac_desktop.i18n import _, set_language
-from kac_desktop.progress import Cancelled
 from kac_desktop.services import backup as backup_service
 from kac_desktop.services import users as user_service
 from kac_desktop.services.context import Actor
 from kac_desktop.services.errors import ServiceError
 
+# isort: split
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication, QMessageBox
+
 FONT_FILE = (
     Path(__file__).resolve().parent.parent / "resources" / "fonts" / "DroidSansFallbackFull.ttf"
 )
 LOG_FILE = "kac_desktop-errors.log"
+PRELOAD_AFTER_MS = 300  # the sign-in dialog is on screen by then
 log = logging.getLogger("kac_desktop")
 
 
@@ -79,6 +89,10 @@ def excepthook(kind, value, tb) -> None:
         print(message, file=sys.stderr)
 
 
+def _import_window_modules() -> None:
+    from . import main_window  # noqa: F401 - imported for its cost, ~0.1 s
+
+
 def start(db: Database, login: str | None, parent=None) -> Actor | None:
     """The actor the window runs as: the first-start dialog on an empty database, else
     the sign-in dialog."""
@@ -91,76 +105,61 @@ def start(db: Database, login: str | None, parent=None) -> Actor | None:
             return None
         return dialog.actor
     sign_in = SignInDialog(db, login, parent)
+    # while the user types, import what the window needs instead of after "Sign in"
+    QTimer.singleShot(PRELOAD_AFTER_MS, sign_in, _import_window_modules)
     if sign_in.exec() != SignInDialog.DialogCode.Accepted:
         return None
     return sign_in.actor
 
 
 def open_checked(target: str | Path | None, parent=None) -> Database | None:
-    """Open the database, run the quick check off the UI thread and make the day's backup;
-    on any problem the recovery dialog offers the latest good backup, another database, or
-    quitting.  None when the user quits."""
+    """Open the database; when it cannot be opened (damaged, locked, foreign, newer) the
+    recovery dialog offers the latest good backup, another database, or quitting.  None
+    when the user quits.  The full check and the day's backup follow the first paint of
+    the window (open_window)."""
     from .recovery_dialog import RecoveryDialog
-    from .workers import run_with_progress
 
     while True:
-        problem: DatabaseProblem | None = None
-        db: Database | None = None
         try:
             db = open_database(target)
-        except DatabaseProblem as exc:
-            problem = exc
-        if db is not None:
-            current = db
-            try:
-                problems = run_with_progress(
-                    parent,
-                    _("Checking the database…"),
-                    lambda _p, d=current: backup_service.quick_check(d),
-                )
-            except Cancelled:
-                problems = []
-            if problems:
-                db.dispose()
-                problem = DatabaseProblem(
-                    _(
-                        "The database {path} is damaged:\n{problems}\n\nOpen the latest good "
-                        "backup; the damaged file is kept."
-                    ).format(path=db.path, problems="\n".join(problems[:5])),
-                    db.path,
-                )
-                db = None
-        if db is not None:
-            try:
-                run_with_progress(
-                    parent, _("Daily backup…"), lambda _p, d=current: backup_service.daily_backup(d)
-                )
-            except (Cancelled, ServiceError) as exc:
-                log.warning("daily backup: %s", getattr(exc, "message", exc))
-            warning = backup_service.network_warning(db.path)
-            if warning:
-                QMessageBox.warning(parent, _("Database on a network drive"), warning)
-            return db
-        assert problem is not None
-        from kac_desktop.config import database_url, sqlite_path
+        except DatabaseProblem as problem:
+            from kac_desktop.config import database_url, sqlite_path
 
-        path = problem.path or sqlite_path(database_url(target))
-        dialog = RecoveryDialog(
-            problem.message, path, locked=isinstance(problem, LockedDatabase), parent=parent
-        )
-        dialog.exec()
-        if dialog.choice == "quit":
-            return None
-        if dialog.choice == "other":
-            target = dialog.other_path
+            path = problem.path or sqlite_path(database_url(target))
+            dialog = RecoveryDialog(
+                problem.message, path, locked=isinstance(problem, LockedDatabase), parent=parent
+            )
+            dialog.exec()
+            if dialog.choice == "quit":
+                return None
+            if dialog.choice == "other":
+                target = dialog.other_path
+            continue
+        warning = backup_service.network_warning(db.path)
+        if warning:
+            QMessageBox.warning(parent, _("Database on a network drive"), warning)
+        return db
+
+
+def open_window(db: Database, actor: Actor):
+    """The main window, shown; once it has painted, the quick check of the whole database
+    and the day's backup run on a worker thread, and damage found brings the recovery
+    dialog (``window.checks``)."""
+    from .main_window import MainWindow
+    from .startup_checks import StartupChecks, recover
+
+    window = MainWindow(db, actor)
+    window.checks = StartupChecks(db, window)
+    window.firstPainted.connect(window.checks.start)
+    window.checks.damaged.connect(lambda problems: recover(window, problems))
+    window.show()
+    return window
 
 
 def run(db_target: str | None = None, login: str | None = None, language: str | None = None) -> int:
     app = make_application()
     choose_language(language)
     sys.excepthook = excepthook
-    from .main_window import MainWindow
-
     while True:
         db = open_checked(db_target)
         if db is None:
@@ -174,10 +173,11 @@ def run(db_target: str | None = None, login: str | None = None, language: str | 
         if actor is None:
             db.dispose()
             return 0
-        window = MainWindow(db, actor)
-        window.show()
+        window = open_window(db, actor)
         code = app.exec()
+        window.checks.wait()  # a day's backup is finished, not left half made
         db.dispose()
         if not window.restart_requested:
-            return code
-        db_target = str(db.path) if db.path else db.url
+            return code if window.exit_code is None else window.exit_code
+        target = window.restart_target or db.path
+        db_target = str(target) if target else db.url

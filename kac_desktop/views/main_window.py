@@ -1,10 +1,21 @@
-"""The main window: navigation on the left, pages on the right, status bar below."""
+"""The main window: navigation on the left, pages on the right, status bar below.
+
+It opens on the customer list and builds nothing else before that list has painted: every
+other page is built when first shown (their modules are imported then too), and what the
+status bar and the start-up notice need from the service board and the follow-ups is done
+right after the first paint, one step per event-loop turn (``firstPainted``).
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections import deque
 from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -18,22 +29,36 @@ from PySide6.QtWidgets import (
 from kac_desktop.db import Database
 from kac_desktop.i18n import _
 from kac_desktop.rules import vocab
-from kac_desktop.services import visits as visit_service
 from kac_desktop.services.context import Actor, Change
 
 from .admin_pages import AdminPages
-from .customer_editor import CustomerEditor
 from .customer_list import CustomerListPage
-from .report_page import ReportPage
-from .request_board import RequestBoardPage, show_startup_notice, style_due_label
-from .revenue_page import RevenuePage
-from .settings_page import SettingsPage
-from .visits_page import VisitsPage
+
+if TYPE_CHECKING:
+    from .customer_editor import CustomerEditor
+
+log = logging.getLogger("kac_desktop")
+
+# the start-up work after the first paint waits no longer than this for a window that is
+# not painted (started minimised, say)
+PAINT_WAIT_MS = 2000
+
+
+class _Arrival(QObject):
+    """Hands a worker thread's result to the UI thread (a queued signal)."""
+
+    arrived = Signal(object)
 
 
 class MainWindow(QMainWindow):
+    firstPainted = Signal()  # once, after the customer list has first been painted
+
     def __init__(self, db: Database, actor: Actor) -> None:
         super().__init__()
+        # how views/app.run goes on when the window closes (a restore, a recovery)
+        self.restart_requested = False
+        self.restart_target: Path | None = None
+        self.exit_code: int | None = None
         self.db = db
         self.actor = actor
         self.setWindowTitle(_("kac_desktop — key-account management"))
@@ -54,20 +79,17 @@ class MainWindow(QMainWindow):
         self.customers.openCustomer.connect(self.open_customer)
         self.customers.newCustomer.connect(self.new_customer)
         self.customers.importRequested.connect(self.import_customers)
-        self.settings_page = SettingsPage(db, actor)
-        self.requests = RequestBoardPage(db, actor)
-        # Pages over big tables (a million visits, years of revenue) are built when first
-        # shown, so the window opens on the customer list without waiting for them.
+        # Every other page is built when first shown (the service board right after the
+        # first paint), so the window opens on the customer list without waiting for them.
         self._lazy: dict[str, tuple[int, Callable[[], QWidget]]] = {}
         self._built: dict[str, QWidget] = {}
         self._add_page(_("Customer files"), self.customers)
         self._add_lazy_page(_("Visits"), "visits", self._make_visits)
-        self._add_page(_("Time-limited service"), self.requests)
+        self._add_lazy_page(_("Time-limited service"), "requests", self._make_requests)
         self._add_lazy_page(_("Revenue and points"), "revenue", self._make_revenue)
-        self.report_page = ReportPage(db, actor)
-        self._add_page(_("Reports"), self.report_page)
+        self._add_lazy_page(_("Reports"), "report", self._make_report)
         self.admin = AdminPages(self)  # users, audit log, backups: by role
-        self._add_page(_("Settings"), self.settings_page)
+        self._add_lazy_page(_("Settings"), "settings", self._make_settings)
         self.nav.currentRowChanged.connect(self._show_page)
         self.nav.setCurrentRow(0)
 
@@ -101,20 +123,84 @@ class MainWindow(QMainWindow):
             self.follow_up_label,
         ):
             bar.addWidget(label)
-        self._show_follow_ups(visit_service.count_follow_ups(db, actor))
         bar.addPermanentWidget(self.db_label)
         self.customers.countChanged.connect(self._show_count)
         self._show_count(self.customers.model.rowCount())
-        self.requests.countsChanged.connect(lambda *n: style_due_label(self.due_label, *n))
-        counts = self.requests.counts
-        style_due_label(self.due_label, counts.overdue, counts.due_today)
-        QTimer.singleShot(0, self, self.show_due_notice)
         self._restore_state()
 
-    visits = property(lambda self: self._page("visits"))
-    revenue = property(lambda self: self._page("revenue"))
+        # after the first paint: the service board (the status bar's overdue and due-today
+        # counts, the notice), then the follow-ups' count — one step per event-loop turn
+        self._after_paint: deque[Callable[[], object]] = deque(
+            [lambda: self.requests, self.show_due_notice, self._count_follow_ups]
+        )
+        self._painted = False
+        self._follow_ups_arrival = _Arrival(self)
+        self._follow_ups_arrival.arrived.connect(self._follow_ups_counted)
+        self.customers.table.viewport().installEventFilter(self)
 
+    visits = property(lambda self: self._page("visits"))
+    requests = property(lambda self: self._page("requests"))
+    revenue = property(lambda self: self._page("revenue"))
+    report_page = property(lambda self: self._page("report"))
+    settings_page = property(lambda self: self._page("settings"))
+
+    # ------------------------------------------------------------------ after the first paint
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and not self._painted:
+            # the paint itself goes on; the start-up work waits for the next turn
+            QTimer.singleShot(0, self, self._first_paint_done)
+        return super().eventFilter(watched, event)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._painted:  # shown but not painted (minimised): do not wait for ever
+            QTimer.singleShot(PAINT_WAIT_MS, self, self._first_paint_done)
+
+    def _first_paint_done(self) -> None:
+        if self._painted:
+            return
+        self._painted = True
+        self.customers.table.viewport().removeEventFilter(self)
+        self.firstPainted.emit()
+        QTimer.singleShot(0, self, self._next_start_step)
+
+    def _next_start_step(self) -> None:
+        if self._after_paint:
+            self._after_paint.popleft()()
+        if self._after_paint:
+            QTimer.singleShot(0, self, self._next_start_step)
+
+    def _count_follow_ups(self) -> None:
+        """The status bar's 待办跟进 N from a worker thread: a count over every visit (a
+        quarter of a second at a million visits) that the window need not wait for."""
+        if "visits" in self._built:  # the page counts them itself
+            return
+        db, actor, arrival = self.db, self.actor, self._follow_ups_arrival
+
+        def work() -> None:
+            try:
+                # imported here too: the first import of the visit service takes a while
+                from kac_desktop.services import visits as visit_service
+
+                n = visit_service.count_follow_ups(db, actor)
+            except Exception:  # the label stays as it was; the page shows the list
+                log.exception("counting the follow-ups")
+                return
+            try:
+                arrival.arrived.emit(n)
+            except RuntimeError:  # the window was closed meanwhile
+                pass
+
+        threading.Thread(target=work, name="follow-up-count", daemon=True).start()
+
+    def _follow_ups_counted(self, n: int) -> None:
+        if "visits" not in self._built:  # else the page's own count is newer
+            self._show_follow_ups(n)
+
+    # ------------------------------------------------------------------ pages
     def _make_visits(self) -> QWidget:
+        from .visits_page import VisitsPage
+
         page = VisitsPage(self.db, self.actor)
         page.openCustomer.connect(self.open_customer)
         page.changed.connect(self.customers.apply_change)
@@ -122,13 +208,34 @@ class MainWindow(QMainWindow):
         self._show_follow_ups(page.follow_model.rowCount())
         return page
 
+    def _make_requests(self) -> QWidget:
+        from .request_board import RequestBoardPage, style_due_label
+
+        page = RequestBoardPage(self.db, self.actor)
+        page.countsChanged.connect(lambda *n: style_due_label(self.due_label, *n))
+        style_due_label(self.due_label, page.counts.overdue, page.counts.due_today)
+        return page
+
     def _make_revenue(self) -> QWidget:
+        from .revenue_page import RevenuePage
+
         page = RevenuePage(self.db, self.actor)  # 收入与积分
         page.open_customer = self.open_customer
         page.changed.connect(self.customers.apply_change)
         return page
 
+    def _make_report(self) -> QWidget:
+        from .report_page import ReportPage
+
+        return ReportPage(self.db, self.actor)
+
+    def _make_settings(self) -> QWidget:
+        from .settings_page import SettingsPage
+
+        return SettingsPage(self.db, self.actor)
+
     def _add_lazy_page(self, title: str, name: str, make: Callable[[], QWidget]) -> None:
+        """A navigation entry whose page ``make`` builds when it is first shown or used."""
         self._lazy[name] = (self.pages.count(), make)
         self._add_page(title, QWidget())
 
@@ -169,6 +276,8 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ actions
     def open_customer(self, customer_id: str | None) -> CustomerEditor:
+        from .customer_editor import CustomerEditor
+
         editor = CustomerEditor(self.db, self.actor, customer_id, self)
         editor.saved.connect(self.apply_change)
         editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -188,14 +297,17 @@ class MainWindow(QMainWindow):
     def apply_change(self, change: Change) -> None:
         """Every open view refreshes from what one action changed."""
         self.customers.apply_change(change)
-        self.requests.apply_change(change)
         for page in self._built.values():
-            page.apply_change(change)
+            apply = getattr(page, "apply_change", None)
+            if apply is not None:
+                apply(change)
         if "visits" not in self._built and change.kind == "visit":
-            self._show_follow_ups(visit_service.count_follow_ups(self.db, self.actor))
+            self._count_follow_ups()
 
     def show_due_notice(self):
         """The start-up notice: overdue and due-today requests, non-modal."""
+        from .request_board import show_startup_notice
+
         return show_startup_notice(
             self, self.requests, lambda: self.nav.setCurrentRow(self.pages.indexOf(self.requests))
         )

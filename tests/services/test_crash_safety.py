@@ -32,10 +32,12 @@ SAVER = r"""
 import sys
 from kac_desktop.db import open_database
 from kac_desktop.rules.customer import ContactData, CustomerData
+from kac_desktop.rules.search_keys import search_text
 from kac_desktop.services import customers, users
 db = open_database(sys.argv[1])
 actor = users.actor_for(db, "mgr_a1")
 run = sys.argv[2]
+search_text("预热")  # pypinyin is imported at the first save: before the clock starts
 print("ready", flush=True)
 sys.stdin.readline()
 i = 0

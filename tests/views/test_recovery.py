@@ -90,13 +90,19 @@ def test_damaged_without_backup_offers_other_or_quit(qtbot, db, monkeypatch):
     assert states["restore"] is False
 
 
-def test_start_up_makes_the_days_backup(qtbot, db, org, monkeypatch):
+def test_start_up_makes_the_days_backup_once_the_window_has_painted(qtbot, db, org, monkeypatch):
     db.dispose()
     quiet(monkeypatch)
     opened = app_module.open_checked(db.path)
     try:
-        today = backup.list_backups(backup.backups_dir(db.path), "test")
-        assert len(today) == 1
+        folder = backup.backups_dir(db.path)
+        assert backup.list_backups(folder, "test") == []  # the window comes first
+        window = app_module.open_window(opened, org.admin)
+        qtbot.addWidget(window)
+        with qtbot.waitSignal(window.checks.finished, timeout=20_000):
+            pass
+        assert window.checks.problems == []
+        assert len(backup.list_backups(folder, "test")) == 1
     finally:
         opened.dispose()
 

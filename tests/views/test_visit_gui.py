@@ -231,7 +231,8 @@ def test_status_bar_counts_follow_ups_and_marking_done_lowers_it(qtbot, db, org,
         )
     window = MainWindow(db, org.mgr_a1)
     qtbot.addWidget(window)
-    assert window.follow_up_label.text() == "待办跟进 2"
+    window.show()  # counted right after the first paint
+    qtbot.waitUntil(lambda: window.follow_up_label.text() == "待办跟进 2")
     page = window.visits
     page.follow_table.selectRow(0)
     page._mark_follow_up_done()
