@@ -271,6 +271,7 @@ def _busiest_customer(ctx: Context) -> str:
 
 
 def _open_file(ctx: Context) -> float:
+    from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
     from kac_desktop.views.customer_editor import CustomerEditor
@@ -286,6 +287,9 @@ def _open_file(ctx: Context) -> float:
     editor._dirty = False
     editor.close()
     editor.deleteLater()
+    # outside a running event loop deleteLater needs the deferred deletes sent, or the
+    # editors pile up across samples
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     QApplication.processEvents()
     return elapsed
 

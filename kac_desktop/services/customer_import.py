@@ -17,10 +17,7 @@ Against the database (DOMAIN.md §2, no double development):
 
 from __future__ import annotations
 
-import gc
 import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -40,6 +37,7 @@ from kac_desktop.rules import vocab
 from kac_desktop.rules.names import normalise_name
 
 from . import audit
+from .bulk import cyclic_gc_paused
 from .context import Actor, Change
 from .customers import save_in_session
 from .errors import NotFound, PermissionDenied, ServiceError
@@ -394,19 +392,6 @@ def preview_import(
 
 class _Abort(Exception):
     pass
-
-
-@contextmanager
-def cyclic_gc_paused() -> Iterator[None]:
-    """For an import's transaction: tens of thousands of new objects and no garbage cycles,
-    which the cyclic collector would rescan again and again (about 10 % of the time)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def run_import(

@@ -5,7 +5,9 @@ per manager and for the branch."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -14,14 +16,13 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QPainter
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -37,7 +38,7 @@ from kac_desktop.db import Database
 from kac_desktop.i18n import N_, _
 from kac_desktop.rules import quota as rules
 from kac_desktop.rules import vocab
-from kac_desktop.rules.quota import Month
+from kac_desktop.rules.quota import Month, QuotaStatus
 from kac_desktop.services import users as user_service
 from kac_desktop.services import visits as visit_service
 from kac_desktop.services.context import Actor, Change
@@ -66,7 +67,9 @@ _STATE_ORDER = {rules.BEHIND: 0, rules.ON_TRACK: 1, rules.MET: 2}
 
 class QuotaTableModel(ColumnTableModel):
     """The rows of one QuotaReport (at most one per customer of the branch, computed by
-    the service in two grouped queries), filtered and sorted here."""
+    the service in a few grouped queries), filtered and sorted here.  The texts and colours
+    of a row depend on its status only, of which a report holds a handful: they are made
+    once per status."""
 
     def __init__(self, parent=None) -> None:
         super().__init__([c.title for c in COLUMNS], parent)
@@ -75,10 +78,20 @@ class QuotaTableModel(ColumnTableModel):
         self._behind_only = False
         self._search = ""
         self._sort: tuple[int, Qt.SortOrder] | None = None
+        self._looks: dict[QuotaStatus, _StatusLook] = {}
+        self._class_labels: dict[int, str] = {}
 
-    def set_rows(self, rows: list[QuotaRow]) -> None:
+    def set_rows(
+        self, rows: list[QuotaRow], behind_only: bool | None = None, search: str | None = None
+    ) -> None:
+        """Show ``rows`` (in the service's order), with the filter changed as given."""
         self.beginResetModel()
         self._all = list(rows)
+        if behind_only is not None:
+            self._behind_only = behind_only
+        if search is not None:
+            self._search = search.strip().lower()
+        self._looks.clear()
         self._apply()
         self.endResetModel()
 
@@ -96,7 +109,9 @@ class QuotaTableModel(ColumnTableModel):
         if self._search:
             rows = [r for r in rows if self._search in r.name.lower()]
         self._rows = rows
-        if self._sort is not None:
+        if self._sort is not None and self._sort != _SERVICE_ORDER:
+            # the service's order (behind first, then by what is missing, then by name) is
+            # the state column's ascending order already
             self._sort_rows(*self._sort)
 
     def row_at(self, row: int) -> QuotaRow | None:
@@ -108,6 +123,12 @@ class QuotaTableModel(ColumnTableModel):
                 return i
         return -1
 
+    def _look(self, status: QuotaStatus) -> _StatusLook:
+        look = self._looks.get(status)
+        if look is None:
+            look = self._looks[status] = _StatusLook(status)
+        return look
+
     # -- Qt
     def row_total(self) -> int:
         return len(self._rows)
@@ -115,46 +136,43 @@ class QuotaTableModel(ColumnTableModel):
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ):
-        if not index.isValid():
+        i = index.row()
+        if not 0 <= i < len(self._rows) or not index.isValid():
             return None
-        row = self.row_at(index.row())
-        if row is None:
-            return None
-        key = COLUMNS[index.column()].key
-        status = row.status
+        if role not in _ROLES:
+            return None  # the view asks for a dozen roles a cell; most have no answer
+        row = self._rows[i]
+        column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            if key == "name":
+            if column == _NAME:
                 return row.name
-            if key == "manager":
+            if column == _MANAGER:
                 return row.manager
-            if key == "visit_class":
-                return vocab.label(vocab.VISIT_CLASSES, row.visit_class)
-            if key == "required":
-                return str(status.required)
-            if key == "done":
-                return str(status.done)
-            if key == "progress":
-                return f"{status.done}/{status.required}"
-            if key == "state":
-                return f"{rules.STATE_SYMBOLS[status.state]} {rules.state_text(status)}"
+            if column == _CLASS:
+                label = self._class_labels.get(row.visit_class)
+                if label is None:
+                    label = vocab.label(vocab.VISIT_CLASSES, row.visit_class)
+                    self._class_labels[row.visit_class] = label
+                return label
+            return self._look(row.status).texts[column]
         if role == IdRole:
             return row.customer_id
         if role == StateRole:
-            return status.state
+            return row.status.state
         if role == FractionRole:
-            return status.fraction
+            return row.status.fraction
         if role == SortKeyRole:
-            return _sort_key(row, key)
-        if role == Qt.ItemDataRole.ForegroundRole and key == "state":
-            return QBrush(QColor(rules.STATE_COLOURS[status.state]))
-        if role == Qt.ItemDataRole.BackgroundRole and key == "state":
-            return QBrush(QColor(rules.STATE_BACKGROUNDS[status.state]))
-        if role == Qt.ItemDataRole.TextAlignmentRole and key in ("required", "done"):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and key == "state":
-            return _("{done} of {required} visits done; {days} days left in the month").format(
-                done=status.done, required=status.required, days=status.days_left
-            )
+            return _sort_key(row, COLUMNS[column].key)
+        if column == _STATE:
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return _brush(rules.STATE_COLOURS[row.status.state])
+            if role == Qt.ItemDataRole.BackgroundRole:
+                return _brush(rules.STATE_BACKGROUNDS[row.status.state])
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return self._look(row.status).tooltip
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (_REQUIRED, _DONE):
+            return _RIGHT
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -166,25 +184,70 @@ class QuotaTableModel(ColumnTableModel):
         self.layoutChanged.emit()
 
     def _sort_rows(self, column: int, order: Qt.SortOrder) -> None:
-        key = COLUMNS[column].key
+        key = _SORT_KEYS[COLUMNS[column].key]
         self._rows = sorted(
             self._rows,
-            key=lambda r: (_sort_key(r, key), r.name_sort),
+            key=lambda r: (key(r), r.name_sort),
             reverse=order == Qt.SortOrder.DescendingOrder,
         )
 
 
+_NAME, _MANAGER, _CLASS, _REQUIRED, _DONE, _PROGRESS, _STATE = range(len(COLUMNS))
+_SERVICE_ORDER = (COLUMN_INDEX["state"], Qt.SortOrder.AscendingOrder)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.BackgroundRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.ToolTipRole,
+        IdRole,
+        StateRole,
+        FractionRole,
+        SortKeyRole,
+    }
+)
+_BRUSHES: dict[str, QBrush] = {}
+
+
+def _brush(colour: str) -> QBrush:
+    brush = _BRUSHES.get(colour)
+    if brush is None:
+        brush = _BRUSHES[colour] = QBrush(QColor(colour))
+    return brush
+
+
+class _StatusLook:
+    """The texts of the status columns of every row with one status."""
+
+    __slots__ = ("texts", "tooltip")
+
+    def __init__(self, status: QuotaStatus) -> None:
+        self.texts: dict[int, str] = {
+            _REQUIRED: str(status.required),
+            _DONE: str(status.done),
+            _PROGRESS: f"{status.done}/{status.required}",
+            _STATE: f"{rules.STATE_SYMBOLS[status.state]} {rules.state_text(status)}",
+        }
+        self.tooltip = _("{done} of {required} visits done; {days} days left in the month").format(
+            done=status.done, required=status.required, days=status.days_left
+        )
+
+
+_SORT_KEYS: dict[str, Callable[[QuotaRow], Any]] = {
+    "name": lambda r: r.name_sort,
+    "manager": lambda r: r.manager,
+    "visit_class": lambda r: r.visit_class,
+    "required": lambda r: r.status.required,
+    "done": lambda r: r.status.done,
+    "progress": lambda r: r.status.fraction,
+    "state": lambda r: (_STATE_ORDER[r.status.state], -r.status.missing),
+}
+
+
 def _sort_key(row: QuotaRow, key: str):
-    s = row.status
-    return {
-        "name": row.name_sort,
-        "manager": row.manager,
-        "visit_class": row.visit_class,
-        "required": s.required,
-        "done": s.done,
-        "progress": s.fraction,
-        "state": (_STATE_ORDER[s.state], -s.missing),
-    }[key]
+    return _SORT_KEYS[key](row)
 
 
 class ProgressDelegate(QStyledItemDelegate):
@@ -229,8 +292,10 @@ class ManagerComplianceModel(ColumnTableModel):
 
     def __init__(self, parent=None) -> None:
         super().__init__(self.HEADERS, parent)
-        # (kind, label, compliance, manager id): kind "manager", "branch" or "total"
-        self._rows: list[tuple[str, str, rules.Compliance, str | None]] = []
+        # (kind, texts, manager id): kind "manager", "branch" or "total"
+        self._rows: list[tuple[str, tuple[str, ...], str | None]] = []
+        self._bold: QFont | None = None
+        self._shade = QBrush(QColor("#f3f5f8"))
 
     def set_report(self, report: QuotaReport) -> None:
         self.beginResetModel()
@@ -238,20 +303,25 @@ class ManagerComplianceModel(ColumnTableModel):
         self._rows = [
             (
                 "manager",
-                f"{m.manager}（{m.branch}）" if several else m.manager,
-                m.compliance,
+                _texts(f"{m.manager}（{m.branch}）" if several else m.manager, m.compliance),
                 m.manager_id,
             )
             for m in report.by_manager
         ]
         if several:
-            self._rows += [("branch", b.branch, b.compliance, None) for b in report.by_branch]
+            self._rows += [
+                ("branch", _texts(b.branch, b.compliance), None) for b in report.by_branch
+            ]
         if report.by_manager:
-            self._rows.append(("total", _("Total"), report.total, None))
+            self._rows.append(("total", _texts(_("Total"), report.total), None))
         self.endResetModel()
 
     def manager_at(self, row: int) -> str | None:
-        return self._rows[row][3] if 0 <= row < len(self._rows) else None
+        return self._rows[row][2] if 0 <= row < len(self._rows) else None
+
+    def rows(self) -> list[tuple[str, tuple[str, ...]]]:
+        """(kind, texts) of every row: what the table shows."""
+        return [(kind, texts) for kind, texts, _manager in self._rows]
 
     def row_total(self) -> int:
         return len(self._rows)
@@ -263,20 +333,23 @@ class ManagerComplianceModel(ColumnTableModel):
             return None
         if not 0 <= index.row() < len(self._rows):
             return None
-        kind, name, c, _manager = self._rows[index.row()]
+        kind, texts, _manager = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return (name, f"{c.due:,}", f"{c.met:,}", f"{c.behind:,}", rules.format_rate(c.rate))[
-                index.column()
-            ]
+            return texts[index.column()]
         if role == Qt.ItemDataRole.BackgroundRole and kind == "branch":
-            return QBrush(QColor("#f3f5f8"))
+            return self._shade
         if role == Qt.ItemDataRole.FontRole and kind != "manager":
-            font = QApplication.font()
-            font.setBold(True)
-            return font
+            if self._bold is None:
+                self._bold = QApplication.font()
+                self._bold.setBold(True)
+            return self._bold
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() > 0:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+
+def _texts(name: str, c: rules.Compliance) -> tuple[str, ...]:
+    return (name, f"{c.due:,}", f"{c.met:,}", f"{c.behind:,}", rules.format_rate(c.rate))
 
 
 def recent_months(today: date, count: int = 24) -> list[Month]:
@@ -290,7 +363,14 @@ class QuotaPage(QWidget):
     openCustomer = Signal(str)
     logVisit = Signal(str)  # customer id
 
-    def __init__(self, db: Database, actor: Actor, parent=None, today: date | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        parent=None,
+        today: date | None = None,
+        month: Month | None = None,
+    ) -> None:
         super().__init__(parent)
         self.db = db
         self.actor = actor
@@ -301,6 +381,8 @@ class QuotaPage(QWidget):
         self.month.setObjectName("quotaMonth")
         for m in recent_months(today):
             self.month.addItem(_("{year}-{month:02d}").format(year=m.year, month=m.month), m)
+        if month is not None and self.month_index(month) >= 0:
+            self.month.setCurrentIndex(self.month_index(month))
         self.manager = QComboBox()
         self.manager.setObjectName("quotaManager")
         if actor.role == "manager":
@@ -355,7 +437,6 @@ class QuotaPage(QWidget):
             self.managers_model,
             selection=QAbstractItemView.SelectionMode.ExtendedSelection,
             alternating=False,
-            resize_mode=QHeaderView.ResizeMode.ResizeToContents,
             stretch_last=False,
         )
         self.managers_table.clicked.connect(self._pick_manager_row)
@@ -396,17 +477,43 @@ class QuotaPage(QWidget):
     def selected_month(self) -> Month:
         return self.month.currentData()
 
+    def month_index(self, month: Month) -> int:
+        """The month's entry in the month box (findData cannot compare Python objects)."""
+        for i in range(self.month.count()):
+            if self.month.itemData(i) == month:
+                return i
+        return -1
+
     def reload(self, *_args) -> None:
         selected = self.model.row_at(self.table.currentIndex().row())
         self.report = visit_service.quota_report(
             self.db, self.actor, self.selected_month(), self.manager.currentData()
         )
-        self.model.set_rows(self.report.rows)
-        self._filter()
+        self.model.set_rows(self.report.rows, self.behind_only.isChecked(), self.search.text())
         self.managers_model.set_report(self.report)
+        self._fit_manager_columns()
         self._show_summary()
         if selected is not None:
             self.select_customer(selected.customer_id)
+
+    def _fit_manager_columns(self) -> None:
+        """Each column of the compliance table as wide as its widest text, measured once a
+        report: ResizeToContents measured every cell at every layout, through a dozen model
+        calls a cell."""
+        table = self.managers_table
+        bold_font = QFont(table.font())
+        bold_font.setBold(True)
+        plain, bold = QFontMetrics(table.font()), QFontMetrics(bold_font)
+        # the item view's text margins, either side, and the grid line
+        margin = 2 * (table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1) + 1
+        header = table.horizontalHeader()
+        rows = self.managers_model.rows()
+        for column in range(self.managers_model.columnCount()):
+            widest = header.sectionSizeHint(column)
+            for kind, texts in rows:
+                metrics = plain if kind == "manager" else bold
+                widest = max(widest, metrics.horizontalAdvance(texts[column]) + margin)
+            table.setColumnWidth(column, widest)
 
     def _filter(self, *_args) -> None:
         self.model.set_filter(self.behind_only.isChecked(), self.search.text())

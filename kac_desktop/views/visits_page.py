@@ -260,10 +260,12 @@ class VisitsPage(QWidget):
 
         self.tabs = QTabWidget()
         self.tabs.addTab(self._visit_list(), _("Visits"))
-        self.quota = QuotaPage(db, actor)
-        self.quota.openCustomer.connect(self.openCustomer)
-        self.quota.logVisit.connect(lambda cid: self.log_visit(cid or None))
-        self.tabs.addTab(self.quota, _("Quota"))
+        # the quota is built when its tab is first shown: for the city center it is the
+        # month of every customer, too much to compute for a page that opens on the list
+        self._quota: QuotaPage | None = None
+        self._quota_tab = QWidget()
+        QVBoxLayout(self._quota_tab).setContentsMargins(0, 0, 0, 0)
+        self.tabs.addTab(self._quota_tab, _("Quota"))
         self.tabs.addTab(self._follow_ups(), _("Follow-ups"))
         self.tabs.addTab(self._inactive(), _("Inactive customers"))
         self.calendar = VisitCalendarPage(db, actor)
@@ -473,7 +475,19 @@ class VisitsPage(QWidget):
         if r is not None:
             self.openCustomer.emit(r.customer_id)
 
+    @property
+    def quota(self) -> QuotaPage:
+        """The quota tab's page, built on first use."""
+        if self._quota is None:
+            self._quota = QuotaPage(self.db, self.actor)
+            self._quota.openCustomer.connect(self.openCustomer)
+            self._quota.logVisit.connect(lambda cid: self.log_visit(cid or None))
+            self._quota_tab.layout().addWidget(self._quota)
+        return self._quota
+
     def _tab_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self._quota_tab:
+            self.quota  # noqa: B018 - built when first shown
         if self.tabs.widget(index) is self.inactive_table.parentWidget() and not (
             self.inactive_loaded
         ):
@@ -533,6 +547,7 @@ class VisitsPage(QWidget):
             self.refresh_follow_ups()
             self.refresh_meetings()
             self.calendar.apply_change(change)
-        self.quota.apply_change(change)
+        if self._quota is not None:
+            self._quota.apply_change(change)
         if self.inactive_loaded:
             self.refresh_inactive()

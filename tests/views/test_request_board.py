@@ -117,11 +117,114 @@ def test_a_tick_repaints_only_the_rows_on_screen(qtbot, db, org, customer, clock
     assert board.model.rowCount() == 80
     first, last = board.visible_rows()
     assert first == 0 and 5 < last < 79
+    board.table.viewport().repaint()
+    clock.advance(minutes=1)  # every time left on screen moves
     with qtbot.waitSignal(board.model.dataChanged) as blocker:
         board.tick()
     top, bottom = blocker.args[0], blocker.args[1]
     assert (top.row(), bottom.row()) == (0, last)
     assert (top.column(), bottom.column()) == (COLUMN_INDEX["state"], COLUMN_INDEX["left"])
+
+
+def test_a_tick_repaints_only_the_rows_whose_state_or_time_left_changed(
+    qtbot, db, org, clock, board, make_customer
+):
+    """Times are shown to the minute: a tick repaints a row when its minute or its state
+    turns, not every row at every tick."""
+    rural = cs.save_customer(
+        db,
+        org.mgr_a1,
+        make_customer(
+            "闽侯县竹岐农业合作社", manager=org.mgr_a1, area="rural", nature="individual"
+        ),
+    ).ids[0]
+    # complaints whose first response falls due 4 h from now and 0, 20, 40, 50 s
+    for seconds in (0, 20, 40, 50):
+        received = START - timedelta(hours=20) + timedelta(seconds=seconds)
+        register(db, org.mgr_a1, rural, received, type="complaint")
+    board.apply_change(Change("request", ()))
+    board.table.viewport().repaint()
+    assert [cell(board, r, "left") for r in range(4)] == ["首次响应剩余 4小时0分"] * 4
+    changed: list[tuple[int, int]] = []
+    board.model.dataChanged.connect(lambda a, b, _roles: changed.append((a.row(), b.row())))
+    board.tick()  # the clock has not moved
+    assert changed == []
+    clock.advance(seconds=15)
+    board.tick()
+    assert changed == [(0, 0)]
+    assert cell(board, 0, "left") == "首次响应剩余 3小时59分"
+    changed.clear()
+    clock.advance(seconds=30)
+    board.tick()
+    assert changed == [(1, 2)]
+    assert [cell(board, r, "left") for r in range(4)] == ["首次响应剩余 3小时59分"] * 3 + [
+        "首次响应剩余 4小时0分"
+    ]
+
+
+def test_ticks_run_no_sql_and_a_filtered_tick_recomputes_few_requests(
+    qtbot, db, org, customer, clock, board, monkeypatch
+):
+    """However many requests the board holds, a tick asks the database nothing; under a
+    state filter it recomputes the rows on screen and the requests whose state could have
+    changed since the last tick, not every request."""
+    from sqlalchemy import event
+
+    from kac_desktop.views import request_board
+
+    for i in range(60):  # due 18:00, received from 08:59 back to 07:01
+        register(db, org.mgr_a1, customer, START - timedelta(minutes=1 + 2 * i))
+    board.apply_change(Change("request", ()))
+    board.state.set_value("on_track")
+    assert board.model.rowCount() == 60
+    statements: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    computed: list[str] = []
+    state_of = request_board.request_service.state_of
+    monkeypatch.setattr(
+        request_board.request_service,
+        "state_of",
+        lambda t, now, limits: computed.append(t.id) or state_of(t, now, limits),
+    )
+    visible = board.visible_rows()[1] + 1
+    clock.advance(seconds=30)
+    board.tick()
+    assert len(computed) <= visible < 60
+    # 13:00: those received before about 08:00 reach half their time and leave the filter,
+    # one of them exactly now — as a full recomputation by the rules says
+    clock.advance(hours=4)
+    board.tick()
+    limits = rs.thresholds(db)
+    everything = rs.query_timings(db, org.mgr_a1, rs.RequestQuery())
+    expected = {t.id for t in everything if state_of(t, clock(), limits) == "on_track"}
+    assert {board.model.id_at(r) for r in range(board.model.rowCount())} == expected
+    assert len(expected) == 29
+    assert {cell(board, r, "state") for r in range(board.model.rowCount())} == {"正常"}
+    board.state.set_value("attention")
+    statements.clear()
+    for _i in range(10):
+        clock.advance(seconds=30)
+        board.tick()
+    assert statements == []
+    assert {cell(board, r, "state") for r in range(board.model.rowCount())} == {"注意"}
+    assert board.counts == rs.DueCounts(overdue=0, due_today=60)
+
+
+def test_the_board_opens_with_one_query_for_its_rows_and_its_counts(
+    qtbot, db, org, customer, clock
+):
+    from sqlalchemy import event
+
+    for i in range(5):
+        register(db, org.mgr_a1, customer, START - timedelta(days=i))
+    statements: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    page = RequestBoardPage(db, org.mgr_a1, clock)
+    qtbot.addWidget(page)
+    reads = [s for s in statements if "FROM service_requests" in s]
+    assert len(reads) == 1, reads
+    assert page.counts == rs.DueCounts(overdue=4, due_today=1)
+    assert page.model.rowCount() == 5
 
 
 def test_the_state_filter_follows_the_clock(qtbot, db, org, customer, clock, board):
@@ -212,7 +315,8 @@ def test_main_window_counts_overdue_and_due_today_and_gives_notice(qtbot, db, or
     window = MainWindow(db, org.mgr_a1)
     qtbot.addWidget(window)
     window.show()
-    assert window.due_label.text().startswith("超时 1 件 / 今日到期")
+    # the board, which counts them, is built right after the window's first paint
+    qtbot.waitUntil(lambda: window.due_label.text().startswith("超时 1 件 / 今日到期"))
     notice = window.show_due_notice()
     assert isinstance(notice, QMessageBox) and not notice.isModal()
     assert "1 件服务工单已超时" in notice.text()
