@@ -1,100 +1,132 @@
-"""Benchmark: import a 120,000-row revenue workbook into a demo database
-(``python benchmarks/import_revenue.py [--customers 10000] [--months 12]``).
-
-Builds a demo database (with its own two years of revenue), writes a workbook of
-customers × months × one product line (customers by credit code, or by name without one),
-then times the preview (read + check + compare), the import (replacing those months), an
-identical re-import (must change nothing), and beside them the floor: python-calamine
-reading the same workbook and sqlite3 executemany of as many rows into a bare table.
-"""
+"""The revenue import's time phase by phase (``python benchmarks/import_revenue.py [--db FILE]
+[--runs 3]``): the case ``revenue_import`` of ``cases_import.py`` — the same workbook, a copy
+of the same database — split where the service reports its progress (read, check, compare;
+plan, write, assessments, audit and commit), beside the two parts of the floor.  Medians of
+``--runs`` runs; ``--profile FILE`` keeps a cProfile of the last one.  The suite's
+``python -m benchmarks run --only revenue_import`` gives the ratio; this says where the
+time goes."""
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import os
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import select  # noqa: E402
+from benchmarks import cases_import, generate  # noqa: E402
+from benchmarks.suite import Context  # noqa: E402
 
-from kac_desktop.db import open_database  # noqa: E402
-from kac_desktop.io.revenue_import import FIELDS  # noqa: E402
-from kac_desktop.io.workbook import write_table  # noqa: E402
-from kac_desktop.models import Customer  # noqa: E402
-from kac_desktop.rules import points as rules  # noqa: E402
-from kac_desktop.services import revenue_import  # noqa: E402
-from kac_desktop.services.demo import build_demo  # noqa: E402
-from kac_desktop.services.users import actor_for  # noqa: E402
+PREVIEW = (("read", 0.0), ("check", 0.3), ("compare", 0.8))
+RUN = (("plan", 0.0), ("write", 0.1), ("assessments", 0.7), ("audit+commit", 0.98))
 
-LINES = ("函件", "速递物流", "报刊", "集邮", "代理")
+
+class Clock:
+    """A progress handle that notes when each fraction was reported."""
+
+    def __init__(self) -> None:
+        self.marks: list[tuple[float, float]] = []
+
+    def report(self, fraction: float, message: str = "") -> None:
+        self.marks.append((time.perf_counter(), fraction))
+
+    def cancelled(self) -> bool:
+        return False
+
+    def phases(self, bounds: tuple[tuple[str, float], ...], end: float) -> dict[str, float]:
+        starts = [next(t for t, f in self.marks if f >= low) for _name, low in bounds]
+        return {
+            name: b - a
+            for (name, _low), a, b in zip(bounds, starts, [*starts[1:], end], strict=True)
+        }
+
+
+def one_run(ctx: Context, book: Path, profile: cProfile.Profile | None) -> dict[str, float]:
+    from python_calamine import load_workbook
+
+    from kac_desktop.db import open_database
+    from kac_desktop.services import revenue_import
+    from kac_desktop.services.users import actor_for
+
+    times: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="kac-bench-revenue-db-") as folder:
+        copy = Path(folder) / "import.db"
+        cases_import.copy_database(ctx.db_path, copy)
+        db = open_database(copy)
+        try:
+            actor = actor_for(db)
+            if profile is not None:
+                profile.enable()
+            before, during = Clock(), Clock()
+            preview = revenue_import.preview_import(
+                db, actor, book, today=generate.TODAY, progress=before
+            )
+            times.update(before.phases(PREVIEW, time.perf_counter()))
+            result = revenue_import.run_import(
+                db, actor, preview, skip_invalid=False, progress=during
+            )
+            times.update(during.phases(RUN, time.perf_counter()))
+            if profile is not None:
+                profile.disable()
+        finally:
+            db.dispose()
+    assert result.ok, result.describe()
+    times["TOTAL"] = sum(times.values())
+
+    started = time.perf_counter()
+    with load_workbook(book) as workbook:
+        cells = workbook.get_sheet_by_index(0).to_python()
+    times["floor: calamine"] = time.perf_counter() - started
+    with tempfile.TemporaryDirectory(prefix="kac-bench-revenue-floor-") as folder:
+        connection = sqlite3.connect(Path(folder) / "floor.db")
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.execute(
+            "CREATE TABLE revenues (id, customer_id, month, product_line, amount, created_at, "
+            "updated_at, updated_by, version)"
+        )
+        started = time.perf_counter()
+        with connection:
+            connection.executemany(
+                "INSERT INTO revenues VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    (f"{i:036d}", c[0] or c[1], c[2], c[3], c[4], "t", "t", "u", 1)
+                    for i, c in enumerate(cells[1:])
+                ),
+            )
+        times["floor: executemany"] = time.perf_counter() - started
+        connection.close()
+    times["FLOOR"] = times["floor: calamine"] + times["floor: executemany"]
+    return times
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--customers", type=int, default=10_000)
-    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--db", help="the database (default: the cached scale M one)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--profile", help="write a cProfile of the last run here")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="kac-revenue-bench-"))
-    db = open_database(folder / "bench.db")
-    today = date.today()
-    started = time.perf_counter()
-    build_demo(db, customers=args.customers, today=today)
-    print(f"demo database, {args.customers:,} customers: {time.perf_counter() - started:.1f} s")
-    with db.session() as session:
-        customers = list(session.execute(select(Customer.credit_code, Customer.name)))
-    last = rules.add_months(rules.month_of(today), -1)
-    months = rules.months_between(rules.add_months(last, -(args.months - 1)), last)
-    rows = []
-    for i, (code, name) in enumerate(customers):
-        for month in months:
-            rows.append([code or "", "" if code else name, month, LINES[i % 5], 1000 + i % 977])
-    workbook = folder / "revenue.xlsx"
-    write_table(workbook, [f.header for f in FIELDS], rows, title="收入")
-    print(f"workbook: {len(rows):,} rows")
-
-    actor = actor_for(db)
-    t = time.perf_counter()
-    preview = revenue_import.preview_import(db, actor, workbook, today=today)
-    t_preview = time.perf_counter() - t
-    assert not preview.rejections, preview.rejections[:3]
-    t = time.perf_counter()
-    result = revenue_import.run_import(db, actor, preview, skip_invalid=False)
-    t_run = time.perf_counter() - t
-    print(f"preview (read + check + compare): {t_preview:.2f} s")
-    print(
-        f"import (replace {len(months)} months): {t_run:.2f} s — new {result.new:,}, "
-        f"changed {result.changed:,}, removed {result.removed:,}"
-    )
-    t = time.perf_counter()
-    preview = revenue_import.preview_import(db, actor, workbook, today=today)
-    again = revenue_import.run_import(db, actor, preview, skip_invalid=False)
-    print(
-        f"identical re-import (preview + import): {time.perf_counter() - t:.2f} s — new "
-        f"{again.new}, changed {again.changed}, removed {again.removed}, unchanged "
-        f"{again.unchanged:,}"
-    )
-
-    from python_calamine import load_workbook
-
-    t = time.perf_counter()
-    with load_workbook(workbook) as wb:
-        cells = wb.get_sheet_by_index(0).to_python()
-    t_read = time.perf_counter() - t
-    conn = sqlite3.connect(folder / "floor.db")
-    conn.execute("create table r (id text, customer_id text, month int, line text, amount real)")
-    t = time.perf_counter()
-    with conn:
-        conn.executemany(
-            "insert into r values (?, ?, ?, ?, ?)",
-            ((str(i), c[0] or c[1], c[2], c[3], c[4]) for i, c in enumerate(cells[1:])),
-        )
-    t_insert = time.perf_counter() - t
-    print(f"floor: calamine read {t_read:.2f} s + sqlite3 executemany {t_insert:.2f} s")
+    path = Path(args.db) if args.db else generate.database("M")
+    ctx = Context("M", path, quick=False)
+    book = cases_import._workbook(ctx)
+    print(f"{path}: {os.getloadavg()[0]:.1f} load", flush=True)
+    runs = []
+    for n in range(args.runs):
+        profile = cProfile.Profile() if args.profile and n == args.runs - 1 else None
+        runs.append(one_run(ctx, book, profile))
+        if profile is not None:
+            profile.dump_stats(args.profile)
+    for name in runs[0]:
+        median = statistics.median(r[name] for r in runs)
+        print(f"{name:<20}{median * 1000:>9.0f} ms")
+    ratio = statistics.median(r["TOTAL"] / r["FLOOR"] for r in runs)
+    print(f"ratio TOTAL / FLOOR (median of the runs): {ratio:.2f}; load {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -16,25 +16,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    Connection,
     Select,
     and_,
-    bindparam,
     case,
     cast,
-    column,
     func,
     select,
-    table,
 )
-from sqlalchemy import delete as sa_delete
-from sqlalchemy import update as sa_update
 from sqlalchemy.orm import Session, aliased
 
 from kac_desktop.db import Database
@@ -46,7 +40,6 @@ from kac_desktop.models import (
     Revenue,
     TierAssessment,
     User,
-    new_id,
     utcnow,
 )
 from kac_desktop.rules import points as rules
@@ -54,16 +47,14 @@ from kac_desktop.rules import vocab
 from kac_desktop.rules.search_keys import normalise_query
 from kac_desktop.rules.tiers import CLUB_THRESHOLDS, suggested_tier
 
-from . import audit
+from . import assessments, audit
 from . import settings as settings_service
 from .context import Actor, Change
 from .customers import may_touch, scope_customers
 from .errors import NotFound, PermissionDenied, ServiceError
 
 FEN = 100
-UNITS = rules.FACTOR_SCALE * FEN  # fen × factor units per point
 CENT = Decimal("0.01")
-_SQL_CHUNK = 500
 
 # ---------------------------------------------------------------- product lines
 
@@ -172,77 +163,6 @@ def _cents(column=Revenue.amount):
     return cast(func.round(column * FEN), BigInteger)
 
 
-def _units_expr(session: Session):
-    units = {code: rules.factor_units(r) for code, r in line_rules(session).items()}
-    units = {code: u for code, u in units.items() if u}
-    if not units:
-        return None
-    return case(units, value=Revenue.product_line, else_=0)
-
-
-def dialect_insert(connection: Connection, table):
-    """``INSERT … ON CONFLICT`` of the connection's dialect (SQLite or PostgreSQL)."""
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
-
-
-# The revenue table without column types: bulk writes skip SQLAlchemy's per-value bind
-# processing (two timestamps and an amount a row, a third of the time at 100,000s of rows);
-# ``storage_rows`` converts the values the way those processors would.
-REVENUE_LITE = table(
-    "revenues",
-    *(
-        column(name)
-        for name in (
-            "id",
-            "customer_id",
-            "month",
-            "product_line",
-            "amount",
-            "created_at",
-            "updated_at",
-            "updated_by",
-            "version",
-        )
-    ),
-)
-
-
-def storage_rows(connection: Connection, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Revenue rows (aware datetimes, Decimal amounts) as the database stores them."""
-    if connection.dialect.name != "sqlite":
-        stamp = lambda value: value.astimezone(UTC).replace(tzinfo=None)  # noqa: E731
-        return [
-            {**r, "created_at": stamp(r["created_at"]), "updated_at": stamp(r["updated_at"])}
-            for r in rows
-        ]
-    texts: dict[datetime, str] = {}
-
-    def text(value: datetime) -> str:
-        found = texts.get(value)
-        if found is None:
-            found = texts[value] = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-        return found
-
-    return [
-        {
-            **r,
-            "amount": float(r["amount"]),
-            "created_at": text(r["created_at"]),
-            "updated_at": text(r["updated_at"]),
-        }
-        for r in rows
-    ]
-
-
-def _chunks(items: Sequence[Any], size: int = _SQL_CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _fen_to_yuan(fen: int | None) -> Decimal:
     return (Decimal(int(fen or 0)) / FEN).quantize(CENT)
 
@@ -262,123 +182,9 @@ def recompute_assessments(
     today: date | None = None,
 ) -> int:
     """Recompute the stored points, revenue, target and suggested tier of ``years`` for the
-    customers named (None: all), inside the caller's transaction.  A row is written only
-    when something changed, so recomputing unchanged figures changes nothing.  Rows are made
-    for customers with revenue in the year or the year before (a target); a year after
-    ``today``'s is not made.  Returns the number of rows written."""
-    today = today or date.today()
-    ids = set(customer_ids) if customer_ids is not None else None
-    lines = line_rules(session)
-    units = _units_expr(session)
-    thresholds = _thresholds(session)
-    connection = session.connection()
-    table = TierAssessment.__table__
-    written = 0
-    for year in sorted(set(years)):
-        if year > today.year:
-            continue
-
-        def where(stmt: Select, first: int, last: int, chunk=None) -> Select:
-            stmt = stmt.where(Revenue.month.between(first, last))
-            return stmt.where(Revenue.customer_id.in_(chunk)) if chunk is not None else stmt
-
-        chunks: list[Sequence[str] | None] = (
-            [None] if ids is None or len(ids) > 5000 else list(_chunks(sorted(ids)))
-        )
-        points: dict[str, int] = {}
-        revenue: dict[str, int] = {}
-        last_year: dict[str, dict[str, Decimal]] = defaultdict(dict)
-        existing: dict[str, tuple] = {}
-        for chunk in chunks:
-            monthly = where(
-                select(
-                    Revenue.customer_id.label("cid"),
-                    func.sum(_cents() * units if units is not None else 0).label("units"),
-                    func.sum(_cents()).label("fen"),
-                ),
-                year * 100 + 1,
-                year * 100 + 12,
-                chunk,
-            ).group_by(Revenue.customer_id, Revenue.month)
-            sub = monthly.subquery()
-            stmt = select(
-                sub.c.cid,
-                func.sum(cast(sub.c.units, BigInteger).op("/")(UNITS)),
-                func.sum(sub.c.fen),
-            ).group_by(sub.c.cid)
-            for cid, pts, fen in connection.execute(stmt):
-                points[cid] = max(0, int(pts or 0))
-                revenue[cid] = int(fen or 0)
-            stmt = where(
-                select(Revenue.customer_id, Revenue.product_line, func.sum(_cents())),
-                (year - 1) * 100 + 1,
-                (year - 1) * 100 + 12,
-                chunk,
-            ).group_by(Revenue.customer_id, Revenue.product_line)
-            for cid, line, fen in connection.execute(stmt):
-                last_year[cid][line] = _fen_to_yuan(fen)
-            stmt = select(
-                TierAssessment.customer_id,
-                TierAssessment.points,
-                TierAssessment.revenue,
-                TierAssessment.target,
-                TierAssessment.suggested_tier,
-            ).where(TierAssessment.year == year)
-            if chunk is not None:
-                stmt = stmt.where(TierAssessment.customer_id.in_(chunk))
-            for cid, *values in connection.execute(stmt):
-                existing[cid] = tuple(values)
-        wanted = set(points) | set(last_year) | set(existing)
-        if ids is not None:
-            wanted &= ids
-        now = utcnow()
-        rows = []
-        for cid in wanted:
-            pts = points.get(cid, 0)
-            fen = _fen_to_yuan(revenue.get(cid, 0))
-            target = rules.maintenance_target(last_year.get(cid, {}), lines)
-            tier = suggested_tier(pts, thresholds)
-            old = existing.get(cid)
-            if old is not None and (
-                old[0] == pts
-                and Decimal(old[1]).quantize(CENT) == fen
-                and Decimal(old[2]).quantize(CENT) == target
-                and old[3] == tier
-            ):
-                continue
-            rows.append(
-                {
-                    "id": new_id(),
-                    "customer_id": cid,
-                    "year": year,
-                    "points": pts,
-                    "revenue": fen,
-                    "target": target,
-                    "suggested_tier": tier,
-                    "created_at": now,
-                    "updated_at": now,
-                    "version": 1,
-                }
-            )
-        if not rows:
-            continue
-        insert = dialect_insert(connection, table)
-        excluded = insert.excluded
-        stmt = insert.on_conflict_do_update(
-            index_elements=[table.c.customer_id, table.c.year],
-            set_={
-                "points": excluded.points,
-                "revenue": excluded.revenue,
-                "target": excluded.target,
-                "suggested_tier": excluded.suggested_tier,
-                "updated_at": excluded.updated_at,
-                "version": table.c.version + 1,
-            },
-        )
-        for chunk_rows in _chunks(rows, 10_000):
-            connection.execute(stmt, list(chunk_rows))
-        written += len(rows)
-    return written
+    customers named (None: all), inside the caller's transaction — in SQL, see
+    ``services.assessments``.  Returns the number of rows written."""
+    return assessments.recompute(session, years, customer_ids, today=today)
 
 
 def affected_years(months: Iterable[int], today: date) -> set[int]:
@@ -1000,26 +806,3 @@ def _merge_inactivity(
 
 
 # ---------------------------------------------------------------- the rows an update needs
-
-
-def bulk_update_amounts(connection: Connection, updates: Sequence[dict[str, Any]]) -> None:
-    """Executemany of ``{"b_id", "b_amount", "b_at", "b_by"}`` rows (the import's changes)."""
-    table = Revenue.__table__
-    stmt = (
-        sa_update(table)
-        .where(table.c.id == bindparam("b_id"))
-        .values(
-            amount=bindparam("b_amount"),
-            updated_at=bindparam("b_at"),
-            updated_by=bindparam("b_by"),
-            version=table.c.version + 1,
-        )
-    )
-    for chunk in _chunks(updates, 10_000):
-        connection.execute(stmt, list(chunk))
-
-
-def bulk_delete(connection: Connection, ids: Sequence[str]) -> None:
-    table = Revenue.__table__
-    for chunk in _chunks(ids):
-        connection.execute(sa_delete(table).where(table.c.id.in_(list(chunk))))

@@ -8,10 +8,18 @@ importing the same workbook again changes nothing, and a corrected export replac
 month.  Customers and months the file does not hold are not touched.  With
 ``skip_invalid``, a customer's month whose every row was rejected is not touched either.
 
-Speed (120,000 rows): customers are resolved through dicts loaded once, the stored rows of
-the file's months are read once through the ``(month, customer_id, amount)`` index, and the
-differences are written with Core executemany; the year's points, target and suggestion are
-then recomputed in SQL for the customers in the file.
+The preview compares the file with the stored rows and keeps that plan; the import
+carries it out when nothing was written since (the newest audit record is still the
+preview's: every change of revenue leaves one, DOMAIN.md §7).  Otherwise it compares
+again, under the write lock, and refuses when the counts the user was shown no longer
+hold (``StalePreview``).
+
+Speed (120,000 rows, benchmarks/cases_import.py): the workbook is read by python-calamine
+without tidying every cell; customers, months and lines are resolved through dicts keyed
+by the raw cells; the stored rows are read once, one query per range of months, on the
+DBAPI connection; rows are deleted and updated by rowid in table order and inserted with
+executemany; the year's points, target and suggestion are recomputed in SQL
+(``services.assessments``); one audit record sums the import up.
 """
 
 from __future__ import annotations
@@ -21,10 +29,10 @@ import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import BigInteger, cast, func, select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from kac_desktop.db import Database
@@ -32,19 +40,27 @@ from kac_desktop.i18n import _, gettext_in
 from kac_desktop.io import revenue_import as parsing
 from kac_desktop.io.customer_import import Rejection
 from kac_desktop.io.workbook import WorkbookError, read_table
-from kac_desktop.models import Customer, ProductLine, Revenue, new_id, utcnow
+from kac_desktop.models import AuditRecord, Customer, ProductLine, new_id, utcnow
 from kac_desktop.progress import NullProgress, Progress, check
 from kac_desktop.rules import points as rules
 from kac_desktop.rules import vocab
 from kac_desktop.rules.names import normalise_name
 
-from . import audit
+from . import assessments, audit, raw_sql
 from . import revenue as revenue_service
+from .bulk import cyclic_gc_paused
 from .context import Actor, Change
-from .customer_import import cyclic_gc_paused, describe_rejection
+from .customer_import import describe_rejection
 from .errors import ServiceError
 
-__all__ = ["RevenueImportResult", "RevenuePreview", "describe_rejection", "preview_import"]
+__all__ = [
+    "RevenueImportResult",
+    "RevenuePreview",
+    "StalePreview",
+    "describe_rejection",
+    "preview_import",
+    "run_import",
+]
 
 # finance systems' own words for the product lines
 LINE_ALIASES = {
@@ -74,6 +90,8 @@ class RevenuePreview:
     unchanged: int = 0
     removed: int = 0  # stored lines of the file's customer-months that the file leaves out
     today: date = field(default_factory=date.today)
+    # what the import writes, as compared by the preview (run_import checks it still holds)
+    plan: _Plan | None = field(default=None, repr=False, compare=False)
 
     @property
     def rejected_rows(self) -> list[int]:
@@ -266,60 +284,123 @@ class _Customers:
         return row[0]
 
 
-# ---------------------------------------------------------------- preview
+# ---------------------------------------------------------------- comparing
 
 
-def _stored(
-    session: Session, rows: list[parsing.RevenueRow]
-) -> dict[tuple[str, int, str], tuple[str, int]]:
-    """The stored rows of the customers and months in ``rows``: (customer, month, line) →
-    (id, amount in fen)."""
-    months = sorted({r.month for r in rows})
-    customers = {r.customer_id for r in rows}
-    stored: dict[tuple[str, int, str], tuple[str, int]] = {}
-    if not months:
-        return stored
-    table = Revenue.__table__
-    # amounts in fen as integers: exact, and no Decimal conversion of 100,000s of rows
-    stmt = select(
-        table.c.id,
-        table.c.customer_id,
-        table.c.month,
-        table.c.product_line,
-        cast(func.round(table.c.amount * 100), BigInteger),
-    ).where(table.c.month.in_(months))
-    for rid, cid, month, line, fen in session.connection().execute(stmt).all():
-        if cid in customers:
-            stored[(cid, month, line)] = (rid, fen)
-    return stored
+class StalePreview(ServiceError):
+    """The stored revenue changed between the preview and the import."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "The revenue stored for the months of this workbook was changed after the "
+                "preview (by another import or a correction), so the comparison shown is out "
+                "of date. Nothing was imported: check the workbook again, then import it."
+            )
+        )
+
+
+# the stored rows of one range of months: how the writes find each row (SQLite: its rowid,
+# in table order; elsewhere its id), customer, month, line and amount in fen
+_STORED_SQL = (
+    "SELECT {ref}, customer_id, month, product_line, CAST(ROUND(amount * 100) AS BIGINT) "
+    "FROM revenues WHERE month BETWEEN ? AND ?"
+)
+_FEW_CUSTOMERS = 2000  # up to this many, read their rows only (by the customer index)
+
+_Key = tuple[str, int, str]  # customer id, month, product line code
 
 
 @dataclass
-class _Diff:
+class _Plan:
+    """The writes that make the stored months equal to the file's."""
+
+    token: tuple | None  # the newest audit record before the stored rows were read
+    exact: bool  # the token proves the stored rows unchanged (SQLite)
     new: list[parsing.RevenueRow]
-    changed: list[tuple[str, parsing.RevenueRow]]
+    changed: list[tuple[object, parsing.RevenueRow]]  # (the stored row's ref, the file's row)
+    removed: list[tuple[object, _Key]]  # (ref, key)
     unchanged: int
-    removed: list[str]
+
+    def counts(self) -> tuple[int, int, int, int]:
+        return len(self.new), len(self.changed), self.unchanged, len(self.removed)
 
 
-def _diff(rows: list[parsing.RevenueRow], stored: dict) -> _Diff:
-    pairs = {(r.customer_id, r.month) for r in rows}
+def _token(connection: Connection) -> tuple | None:
+    row = connection.execute(
+        select(AuditRecord.seq, AuditRecord.hash).order_by(AuditRecord.seq.desc()).limit(1)
+    ).first()
+    return tuple(row) if row is not None else None
+
+
+def _month_ranges(months: set[int]) -> list[tuple[int, int]]:
+    ranges: list[tuple[int, int]] = []
+    for month in sorted(months):
+        if ranges and rules.add_months(ranges[-1][1], 1) == month:
+            ranges[-1] = (ranges[-1][0], month)
+        else:
+            ranges.append((month, month))
+    return ranges
+
+
+def _stored(connection: Connection, rows: list[parsing.RevenueRow]) -> dict[_Key, tuple]:
+    """The stored rows of the customers and months in ``rows``: (customer, month, line) →
+    (ref, amount in fen)."""
+    # the file's own str objects: the plan's look-ups then compare keys by identity
+    customers = {r[1]: r[1] for r in rows}
+    lines = {r[3]: r[3] for r in rows}
+    sql = _STORED_SQL.format(ref="rowid" if raw_sql.is_sqlite(connection) else "id")
+    ordered = sorted(customers) if len(customers) <= _FEW_CUSTOMERS else []
+    found: list[tuple] = []
+    for first, last in _month_ranges({r.month for r in rows}):
+        if ordered:
+            for start in range(0, len(ordered), 500):
+                chunk = ordered[start : start + 500]
+                marks = ", ".join("?" * len(chunk))
+                found += raw_sql.query(
+                    connection,
+                    sql + f" AND customer_id IN ({marks})",
+                    (first, last, *chunk),
+                )
+        else:
+            found += raw_sql.query(connection, sql, (first, last))
+    stored: dict[_Key, tuple] = {}
+    customer, line_code = customers.get, lines.get
+    for ref, cid, month, line, fen in found:
+        cid = customer(cid)
+        if cid is not None:
+            stored[(cid, month, line_code(line, line))] = (ref, fen)
+    return stored
+
+
+def _plan(
+    rows: list[parsing.RevenueRow], stored: dict[_Key, tuple], token: tuple | None, exact: bool
+) -> _Plan:
     new: list[parsing.RevenueRow] = []
-    changed: list[tuple[str, parsing.RevenueRow]] = []
-    unchanged = 0
-    in_file: set[tuple[str, int, str]] = set()
+    changed: list[tuple[object, parsing.RevenueRow]] = []
+    take = stored.pop
     for row in rows:
-        key = (row.customer_id, row.month, row.product_line)
-        in_file.add(key)
-        found = stored.get(key)
+        found = take(row[1:4], None)  # (customer_id, month, product_line)
         if found is None:
             new.append(row)
-        elif found[1] != int(row.amount * 100):
+        elif found[1] != row[4]:  # fen
             changed.append((found[0], row))
-        else:
-            unchanged += 1
-    removed = [rid for key, (rid, _a) in stored.items() if key not in in_file and key[:2] in pairs]
-    return _Diff(new, changed, unchanged, removed)
+    unchanged = len(rows) - len(new) - len(changed)
+    removed: list[tuple[object, _Key]] = []
+    if stored:  # stored lines the file leaves out: removed where the file has the month
+        pairs = {row[1:3] for row in rows}
+        removed = [(v[0], key) for key, v in stored.items() if key[:2] in pairs]
+    return _Plan(token, exact, new, changed, removed, unchanged)
+
+
+def _compare(connection: Connection, rows: list[parsing.RevenueRow]) -> _Plan:
+    # the token first: a write committed in between makes it older than the rows read,
+    # which the import notices, never the other way round
+    token = _token(connection)
+    return _plan(rows, _stored(connection, rows), token, raw_sql.is_sqlite(connection))
+
+
+# ---------------------------------------------------------------- preview
 
 
 def preview_import(
@@ -339,14 +420,14 @@ def preview_import(
     path = Path(path)
     check(progress, 0.0, _("Reading the workbook…"))
     try:
-        table = read_table(path)
+        table = read_table(path, tidy=False)
         if mapping is None:
             if mapping_file:
                 mapping = parsing.remembered(table.headers, parsing.load_mapping(mapping_file))
             else:
                 mapping = parsing.guess(table.headers)
         check(progress, 0.3, _("Checking the rows…"))
-        with db.session() as session:
+        with cyclic_gc_paused(), db.session() as session:
             customers = _Customers(session, actor)
             spellings, names = line_spellings(session)
             parsed = parsing.parse(
@@ -359,11 +440,12 @@ def preview_import(
                 progress=_Scaled(progress, 0.3, 0.8),
             )
             check(progress, 0.8, _("Comparing with the database…"))
-            diff = _diff(parsed.rows, _stored(session, parsed.rows))
+            plan = _compare(session.connection(), parsed.rows)
     except WorkbookError as exc:
         raise ServiceError(exc.message) from exc
     used = {r.customer_id for r in parsed.rows[:200]}
     progress.report(1.0)
+    new, changed, unchanged, removed = plan.counts()
     return RevenuePreview(
         path=path,
         headers=table.headers,
@@ -374,19 +456,20 @@ def preview_import(
         sheet_name=table.sheet_name,
         customer_names={cid: customers.names[cid] for cid in used},
         line_names=names,
-        new=len(diff.new),
-        changed=len(diff.changed),
-        unchanged=diff.unchanged,
-        removed=len(diff.removed),
+        new=new,
+        changed=changed,
+        unchanged=unchanged,
+        removed=removed,
         today=today,
+        plan=plan,
     )
 
 
 @contextmanager
 def _big_cache(connection):
-    """A page cache that holds the revenue indexes while the import works (as the demo
-    builder does): the random look-ups by id take half the time.  This pooled connection
-    gets its own size back afterwards."""
+    """A page cache that holds the revenue table and indexes while the import works (as
+    the demo builder does): its writes reach every index in random order.  This pooled
+    connection gets its own size back afterwards."""
     if connection.dialect.name != "sqlite":
         yield
         return
@@ -413,6 +496,84 @@ class _Scaled:
 
 # ---------------------------------------------------------------- import
 
+_DELETE = "DELETE FROM revenues WHERE {where}"
+_UPDATE = (
+    "UPDATE revenues SET amount = ?, updated_at = ?, updated_by = ?, version = version + 1 "
+    "WHERE {where}"
+)
+_INSERT = (
+    "INSERT INTO revenues (id, customer_id, month, product_line, amount, created_at, "
+    "updated_at, updated_by, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)"
+)
+_BATCH = 20_000
+
+
+def _current_plan(connection: Connection, preview: RevenuePreview) -> _Plan:
+    """The preview's plan when nothing was written since, else a new comparison that must
+    come to the counts the preview showed."""
+    raw_sql.lock_for_writing(connection)
+    plan = preview.plan
+    if plan is not None and plan.exact and _token(connection) == plan.token:
+        return plan
+    fresh = _compare(connection, preview.rows)
+    if plan is not None and fresh.counts() != plan.counts():
+        raise StalePreview()
+    return fresh
+
+
+def _write(
+    connection: Connection, plan: _Plan, user_id: str, progress: Progress, total: int
+) -> None:
+    """Carry ``plan`` out.  SQLite finds the rows by rowid, in table order (a third of the
+    time of finding them by id), and checks that each is still the customer's month and
+    line; a row not found where the plan says, or found where it says none is, raises
+    ``StalePreview``."""
+    message = _("Importing revenue: {done} of {total}")
+    if raw_sql.is_sqlite(connection):
+        where = "rowid = ? AND customer_id = ? AND month = ? AND product_line = ?"
+
+        def ref(stored: object, key: _Key) -> tuple:
+            return (stored, *key)
+    else:
+        where = "id = ?"
+
+        def ref(stored: object, key: _Key) -> tuple:
+            return (stored,)
+
+    stamp = raw_sql.stored_time(connection, utcnow())
+    money = raw_sql.money_storage(connection)
+    order = itemgetter(0)
+    removed = sorted(plan.removed, key=order)
+    changed = sorted(plan.changed, key=order)
+    found = raw_sql.execute_many(
+        connection, _DELETE.format(where=where), [ref(stored, key) for stored, key in removed]
+    )
+    done = 0
+    for start in range(0, len(changed), _BATCH):
+        batch = changed[start : start + _BATCH]
+        found += raw_sql.execute_many(
+            connection,
+            _UPDATE.format(where=where),
+            [(money(row[4]), stamp, user_id, *ref(stored, row[1:4])) for stored, row in batch],
+        )
+        done += len(batch)
+        check(progress, 0.1 + 0.6 * done / total, message.format(done=done, total=total))
+    if found != len(removed) + len(changed):
+        raise StalePreview()
+    inserted = sorted(plan.new, key=itemgetter(1, 2, 3))
+    for start in range(0, len(inserted), _BATCH):
+        rows = inserted[start : start + _BATCH]
+        try:
+            raw_sql.execute_many(
+                connection,
+                _INSERT,
+                [(new_id(), *row[1:4], money(row[4]), stamp, stamp, user_id) for row in rows],
+            )
+        except connection.dialect.loaded_dbapi.IntegrityError:
+            raise StalePreview() from None  # a line stored since, without a trace
+        done += len(rows)
+        check(progress, 0.1 + 0.6 * done / total, message.format(done=done, total=total))
+
 
 def run_import(
     db: Database,
@@ -425,7 +586,8 @@ def run_import(
     """Store the previewed rows in one transaction (see the module text).
 
     With rejected rows and ``skip_invalid`` false nothing is written and the result is not
-    ``ok``.  A cancel raises ``Cancelled`` and, like any error, leaves the database as it was.
+    ``ok``.  A cancel raises ``Cancelled``, stored revenue changed since the preview
+    ``StalePreview``; like any error they leave the database as it was.
     """
     progress = progress or NullProgress()
     name = preview.path.name
@@ -434,67 +596,23 @@ def run_import(
         return RevenueImportResult(False, rejected, len(preview.rows), name)
     rows = preview.rows
     customer_ids = tuple(sorted({r.customer_id for r in rows}))
-    message = _("Importing revenue: {done} of {total}")
-    total = len(rows)
-    check(progress, 0.0, message.format(done=0, total=total))
+    total = max(1, len(rows))
+    check(progress, 0.0, _("Importing revenue: {done} of {total}").format(done=0, total=total))
     with cyclic_gc_paused():
         with db.session() as session, session.begin(), _big_cache(session.connection()):
             connection = session.connection()
-            diff = _diff(rows, _stored(session, rows))
-            check(progress, 0.1, message.format(done=0, total=total))
-            now = utcnow()
-            revenue_service.bulk_delete(connection, diff.removed)
-            revenue_service.bulk_update_amounts(
-                connection,
-                [
-                    {"b_id": rid, "b_amount": row.amount, "b_at": now, "b_by": actor.user_id}
-                    for rid, row in diff.changed
-                ],
+            plan = _current_plan(connection, preview)
+            check(
+                progress, 0.1, _("Importing revenue: {done} of {total}").format(done=0, total=total)
             )
-            table = revenue_service.REVENUE_LITE
-            insert = revenue_service.dialect_insert(connection, table)
-            insert = insert.on_conflict_do_update(
-                index_elements=[table.c.customer_id, table.c.month, table.c.product_line],
-                set_={
-                    "amount": insert.excluded.amount,
-                    "updated_at": insert.excluded.updated_at,
-                    "updated_by": insert.excluded.updated_by,
-                    "version": table.c.version + 1,
-                },
-            )
-            batch = 20_000
-            new = diff.new
-            for start in range(0, len(new), batch):
-                values: list[dict[str, Any]] = [
-                    {
-                        "id": new_id(),
-                        "customer_id": r.customer_id,
-                        "month": r.month,
-                        "product_line": r.product_line,
-                        "amount": r.amount,
-                        "created_at": now,
-                        "updated_at": now,
-                        "updated_by": actor.user_id,
-                        "version": 1,
-                    }
-                    for r in new[start : start + batch]
-                ]
-                connection.execute(insert, revenue_service.storage_rows(connection, values))
-                done = start + len(values)
-                check(
-                    progress,
-                    0.1 + 0.6 * done / max(1, len(new)),
-                    message.format(done=done, total=total),
-                )
+            _write(connection, plan, actor.user_id, progress, total)
             check(progress, 0.7, _("Bringing points and tier suggestions up to date…"))
-            touched = bool(diff.new or diff.changed or diff.removed)
-            assessments = 0
-            if touched:
+            assessed = 0
+            if plan.new or plan.changed or plan.removed:
                 years = revenue_service.affected_years(preview.months, preview.today)
-                assessments = revenue_service.recompute_assessments(
-                    session, years, customer_ids, today=preview.today
-                )
+                assessed = assessments.recompute(session, years, customer_ids, today=preview.today)
             check(progress, 0.98, _("Bringing points and tier suggestions up to date…"))
+            new, changed, unchanged, removed = plan.counts()
             audit.record(
                 session,
                 actor,
@@ -507,10 +625,10 @@ def run_import(
                     "sheet": preview.sheet_name,
                     "months": preview.months,
                     "customers": len(customer_ids),
-                    "new": len(diff.new),
-                    "changed": len(diff.changed),
-                    "unchanged": diff.unchanged,
-                    "removed": len(diff.removed),
+                    "new": new,
+                    "changed": changed,
+                    "unchanged": unchanged,
+                    "removed": removed,
                     "rejected_rows": len(preview.rejected_rows),
                     "skip_invalid": skip_invalid,
                 },
@@ -521,12 +639,12 @@ def run_import(
         rejected,
         len(rows),
         name,
-        len(diff.new),
-        len(diff.changed),
-        diff.unchanged,
-        len(diff.removed),
+        new,
+        changed,
+        unchanged,
+        removed,
         customer_ids,
-        assessments,
+        assessed,
     )
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP
 from decimal import Decimal as D
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kac_desktop.io import revenue_import as parsing
 from kac_desktop.io.revenue_import import CellProblem, parse_month
@@ -100,3 +103,46 @@ def test_a_required_column_missing_is_an_error():
     with pytest.raises(WorkbookError) as raised:
         parsing.parse(t, parsing.guess(t.headers), resolve_customer=resolve, lines=LINES)
     assert "业务" in raised.value.message or "Product line" in raised.value.message
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(
+        st.integers(0, 10**13).map(lambda fen: fen / 100),  # what finance exports hold
+        st.floats(0, 1e12, allow_nan=False, allow_infinity=False),
+        st.decimals(0, 10**6, places=3).map(float),  # half a fen: Decimal's rounding
+    )
+)
+def test_a_float_amount_becomes_the_fen_decimal_rounding_gives(value):
+    parsed = parse([["C1", "", 202601, "函件", value]])
+    exact = D(repr(value)).quantize(D("0.01"), ROUND_HALF_UP)
+    if exact >= D("1000000000000"):
+        assert parsed.rejections and not parsed.rows
+    else:
+        [row] = parsed.rows
+        assert row.fen == int(exact * 100) and row.amount == exact
+
+
+def test_an_untidy_table_reads_as_the_tidy_one():
+    rows = [
+        ["C1", "", 202601.0, "函件", 100.1],
+        ["", "", "", "", ""],  # blank
+        ["  ", " ", " ", "", "   "],  # blank too: texts of spaces
+        ["", "甲公司", " 2026-02 ", "速递物流", "¥1,000"],
+        ["C1", "", "", "函件", 3.0],  # no month
+        ["C1", "", 202603.0, " ", " "],  # no line, no amount
+    ]
+    untidy = table([[*r, "past the headers"] for r in rows])
+    untidy.headers = untidy.headers[:5]
+    tidy = table([[None if not str(v).strip() else v for v in r] for r in rows])
+    a, b = (
+        parsing.parse(t, parsing.guess(t.headers), resolve_customer=resolve, lines=LINES)
+        for t in (untidy, tidy)
+    )
+    assert a.rows == b.rows and a.rejections == b.rejections and a.total_rows == b.total_rows
+    assert [r.row_number for r in a.rows] == [2, 5] and a.total_rows == 4
+    assert [(r.row_number, r.column) for r in a.rejections] == [
+        (6, "月份"),
+        (7, "业务"),
+        (7, "金额"),
+    ]

@@ -53,6 +53,31 @@ def test_reads_headers_and_rows_with_excel_row_numbers(tmp_path):
     assert table.row_number(2) == 4
 
 
+def test_untidy_rows_are_calamines_own_with_the_same_rows_and_numbers(tmp_path):
+    path = _book(
+        tmp_path / "a.xlsx",
+        [
+            ["客户名称", "月份", None],
+            ["福州华闽贸易有限公司", 202601, None, "备注"],
+            [None, "  ", None],
+            ["福建海峡物流有限公司", None],
+            [None, None, None, " "],
+        ],
+    )
+    tidy, raw = read_table(path), read_table(path, tidy=False)
+    assert raw.headers == tidy.headers == ["客户名称", "月份"]
+    assert raw.header_row == tidy.header_row
+    # the trailing blank row goes (a text of spaces is blank); cells past the headers stay
+    assert [len(row) for row in raw.rows] == [4, 4, 4] and raw.rows[0][3] == "备注"
+    blank = [[None if not str(v).strip() else v for v in row[:2]] for row in raw.rows]
+    assert blank == tidy.rows
+    assert tidy.rows == [
+        ["福州华闽贸易有限公司", 202601.0],
+        [None, None],
+        ["福建海峡物流有限公司", None],
+    ]
+
+
 def test_header_is_the_first_non_empty_row_and_a_title_above_it_is_skipped(tmp_path):
     path = _book(
         tmp_path / "a.xlsx",

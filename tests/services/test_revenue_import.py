@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 
 from kac_desktop.io.workbook import write_table
 from kac_desktop.models import AuditRecord, Revenue, TierAssessment
+from kac_desktop.progress import Cancelled
 from kac_desktop.services import customers as customer_service
+from kac_desktop.services import revenue as revenue_service
 from kac_desktop.services import revenue_import
 from kac_desktop.services.errors import ServiceError
 
@@ -178,3 +180,143 @@ def test_rejections_can_be_saved_as_a_workbook(db, org, two, tmp_path):
     with load_workbook(out) as wb:
         cells = wb.get_sheet_by_index(0).to_python()
     assert cells[1][0] == 2 and cells[1][1] == "月份"
+
+
+# ---------------------------------------------------------------- between preview and import
+
+
+def versions(db):
+    with db.session() as s:
+        return sorted(s.execute(select(Revenue.id, Revenue.amount, Revenue.version)).all())
+
+
+def test_a_correction_after_the_preview_makes_the_import_refuse_and_write_nothing(
+    db, org, two, tmp_path
+):
+    run(db, org.mgr_a1, book(tmp_path, GOOD))
+    preview = revenue_import.preview_import(
+        db,
+        org.mgr_a1,
+        book(tmp_path, [[CODES[0], "", 202609, "函件", 1000]], "fix.xlsx"),
+        today=TODAY,
+    )
+    assert (preview.changed, preview.removed) == (1, 1)
+    # a colleague corrects the month meanwhile: express is gone, the preview's "1 removed"
+    # no longer holds
+    revenue_service.set_month(db, org.mgr_a1, two[0], 202609, {"letters": D("30000")}, today=TODAY)
+    before, audits = versions(db), count(db, AuditRecord)
+    with pytest.raises(revenue_import.StalePreview) as raised:
+        revenue_import.run_import(db, org.mgr_a1, preview, skip_invalid=False)
+    assert "预览" in raised.value.message
+    assert versions(db) == before and count(db, AuditRecord) == audits
+
+
+def test_other_changes_after_the_preview_do_not_stop_the_import(db, org, two, tmp_path):
+    preview = revenue_import.preview_import(db, org.mgr_a1, book(tmp_path, GOOD), today=TODAY)
+    # audited, but not these months: compared again, the preview's counts still hold
+    revenue_service.set_month(db, org.mgr_a1, two[0], 202608, {"letters": D("5")}, today=TODAY)
+    result = revenue_import.run_import(db, org.mgr_a1, preview, skip_invalid=False)
+    assert result.ok and result.new == 4
+    assert stored(db)[(two[0], 202609, "express")] == D("20000.50")
+
+
+def test_rows_moved_without_a_trace_are_caught_before_anything_is_kept(db, org, two, tmp_path):
+    run(db, org.mgr_a1, book(tmp_path, GOOD))
+    fix = book(tmp_path, [[CODES[0], "", 202609, "函件", 1000]], "fix.xlsx")
+    preview = revenue_import.preview_import(db, org.mgr_a1, fix, today=TODAY)
+    # what a VACUUM may do: the rows get other rowids, and no audit record tells
+    with db.session() as s, s.begin():
+        s.connection().exec_driver_sql("UPDATE revenues SET rowid = rowid + 1000")
+    before = versions(db)
+    with pytest.raises(revenue_import.StalePreview):
+        revenue_import.run_import(db, org.mgr_a1, preview, skip_invalid=False)
+    assert versions(db) == before
+
+
+class CancelAfter:
+    def __init__(self, checks: int) -> None:
+        self.left = checks
+
+    def report(self, fraction: float, message: str = "") -> None:
+        pass
+
+    def cancelled(self) -> bool:
+        self.left -= 1
+        return self.left < 0
+
+
+@pytest.mark.parametrize("checks", [1, 2, 3, 4, 5])
+def test_a_cancelled_import_leaves_nothing_written(db, org, two, tmp_path, checks):
+    run(db, org.mgr_a1, book(tmp_path, GOOD))
+    fix = book(tmp_path, [[CODES[0], "", 202609, "函件", 1000], [CODES[1], "", 202610, "函件", 7]])
+    preview = revenue_import.preview_import(db, org.mgr_a1, fix, today=TODAY)
+    before, assessed = versions(db), count(db, TierAssessment)
+    with pytest.raises(Cancelled):
+        revenue_import.run_import(
+            db, org.mgr_a1, preview, skip_invalid=False, progress=CancelAfter(checks)
+        )
+    assert versions(db) == before and count(db, TierAssessment) == assessed
+    with db.session() as s:
+        assert s.scalar(select(func.count()).where(AuditRecord.action == "import.revenue")) == 1
+
+
+@pytest.fixture(params=["by customer", "by month"])
+def read_by(request, monkeypatch):
+    """The stored rows are read by customer (few in the file) or by range of months."""
+    if request.param == "by month":
+        monkeypatch.setattr(revenue_import, "_FEW_CUSTOMERS", 0)
+    return request.param
+
+
+def test_replacing_months_reads_the_stored_rows_either_way(db, org, two, tmp_path, read_by):
+    run(db, org.mgr_a1, book(tmp_path, [*GOOD, [CODES[1], "", 202607, "函件", 3]]))
+    # months 2026-07 and 2026-09 (two ranges); 2026-08 of the first customer untouched
+    revenue_service.set_month(db, org.mgr_a1, two[0], 202608, {"letters": D("8")}, today=TODAY)
+    fix = [
+        [CODES[0], "", 202609, "函件", 30000],  # unchanged
+        [CODES[0], "", 202609, "集邮", 12.25],  # new; express left out: removed
+        [CODES[1], "", 202607, "函件", 4],  # changed
+    ]
+    preview, result = run(db, org.mgr_a1, book(tmp_path, fix, "fix.xlsx"))
+    counts = (result.new, result.changed, result.unchanged, result.removed)
+    assert (
+        counts == (1, 1, 1, 1) == (preview.new, preview.changed, preview.unchanged, preview.removed)
+    )
+    rows = stored(db)
+    assert rows[(two[0], 202609, "philately")] == D("12.25")
+    assert (two[0], 202609, "express") not in rows
+    assert rows[(two[1], 202607, "letters")] == D("4.00")
+    assert rows[(two[0], 202608, "letters")] == D("8.00")
+    assert rows[(two[1], 202609, "finance")] == D("90000.00")  # not in the file
+    with db.session() as s:
+        points = s.scalar(
+            select(TierAssessment.points).where(
+                TierAssessment.customer_id == two[0], TierAssessment.year == 2026
+            )
+        )
+    assert points == 30000 + 12 + 8
+
+
+def test_the_import_holds_the_write_lock_from_its_comparison_to_its_commit(db, tmp_path):
+    import sqlite3
+
+    from kac_desktop.services import raw_sql
+
+    with db.session() as s, s.begin():
+        raw_sql.lock_for_writing(s.connection())
+        other = sqlite3.connect(tmp_path / "test.db", timeout=0)
+        try:
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+        finally:
+            other.close()
+
+
+def test_a_line_stored_without_a_trace_after_the_preview_is_caught_too(db, org, two, tmp_path):
+    preview = revenue_import.preview_import(db, org.mgr_a1, book(tmp_path, GOOD), today=TODAY)
+    with db.session() as s, s.begin():  # no audit record: the preview's plan looks current
+        s.add(Revenue(customer_id=two[0], month=202609, product_line="letters", amount=D(1)))
+    before = versions(db)
+    with pytest.raises(revenue_import.StalePreview):
+        revenue_import.run_import(db, org.mgr_a1, preview, skip_invalid=False)
+    assert versions(db) == before
