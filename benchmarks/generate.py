@@ -1,6 +1,7 @@
 """The benchmark databases at three scales, built by ``services.demo.build_demo`` (the code of
 ``kac-desktop demo``) and cached in benchmarks/cache/ under the scale and a hash of the
-generator's code, so a changed generator rebuilds."""
+generator's code, so a changed generator rebuilds.  Migrations are not part of the hash:
+opening a cached database applies any new one, as the application does."""
 
 from __future__ import annotations
 
@@ -11,13 +12,36 @@ from pathlib import Path
 
 CACHE = Path(__file__).resolve().parent / "cache"
 SCALES = {"S": 1_000, "M": 10_000, "L": 100_000}
-# what the issue asks of each scale beyond the customers (checked into the notes)
+# what the issue asks of each scale beyond the customers: build_demo makes exactly these
+# (``volumes``), and the notes say so when a database falls short
 WANTED = {
     "L": {"visits": 2_000_000, "revenues": 1_200_000, "service_requests": 200_000},
     "M": {},
     "S": {},
 }
+# the issue's L history spreads over two years; M and S get the demo's own (a year of visits
+# and requests, two years of revenue)
+HISTORY_MONTHS = {"L": 24}
 TODAY = date(2026, 11, 23)  # fixed: the same data every build
+
+
+def volumes(scale: str):
+    """The ``services.demo_volumes.Volumes`` a scale is built with."""
+    from kac_desktop.services.demo_volumes import Volumes
+
+    wanted = WANTED.get(scale, {})
+    months = HISTORY_MONTHS.get(scale)
+    if not wanted and months is None:
+        return Volumes()
+    months = months or 12
+    return Volumes(
+        visits=wanted.get("visits"),
+        visit_months=months,
+        revenue_rows=wanted.get("revenues"),
+        revenue_months=max(months, 24),
+        requests=wanted.get("service_requests"),
+        request_months=months,
+    )
 
 
 def generator_hash() -> str:
@@ -27,8 +51,6 @@ def generator_hash() -> str:
     digest = hashlib.sha256()
     for path in sorted([*root.glob("demo*.py"), Path(__file__).resolve()]):
         digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    for path in sorted((root.parent / "migrations" / "versions").glob("0*.py")):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
@@ -50,7 +72,7 @@ def database(scale: str, *, log=print) -> Path:
     log(f"building the {scale} database ({SCALES[scale]:,} customers)…")
     db = open_database(building)
     try:
-        summary = build_demo(db, SCALES[scale], seed=1, today=TODAY)
+        summary = build_demo(db, SCALES[scale], seed=1, today=TODAY, volumes=volumes(scale))
     finally:
         db.dispose()
     # one self-contained file

@@ -20,7 +20,9 @@ from typing import Any
 
 CASE_MODULES = (
     "benchmarks.cases_customers",
+    "benchmarks.cases_import",
     "benchmarks.cases_report",
+    "benchmarks.cases_visits",
 )
 RESULTS = Path(__file__).resolve().parent / "results"
 

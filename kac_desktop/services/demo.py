@@ -8,10 +8,17 @@ Decisions:
 * Deterministic for a seed and ``today``: every random choice, UUIDs included, comes from
   ``random.Random`` seeded per phase (``"{seed}/customers"``…), so adding a phase later (visits,
   requests, revenue) does not change what the earlier phases make.
-* Everything is written in one transaction with Core ``executemany`` (FACTS.md: the ORM's
-  ``add_all`` is 38× slower).  The computed columns (``name_key``, ``name_sort``, the list's
-  contact and phone, completeness, the search row) come from the same functions the customer
-  service uses on save (``customers.derived_columns``, ``customers.search_row_text``).
+* Everything is written in one transaction, in bulk (``demo_write``: the driver's
+  ``executemany`` on the session's connection, the values bound as SQLAlchemy's types bind
+  them; FACTS.md: the ORM's ``add_all`` is 38× slower, Core twice the driver).  The history
+  (visits, service requests, revenue: ``demo_visits``, ``demo_requests``, ``demo_revenue``)
+  is made and written in batches, so the benchmark scale's millions of rows never sit in
+  memory at once; how much of it there is comes from ``demo_volumes.Volumes``.
+* One audit record for the whole build (``demo.build``, with the counts): the audit chain
+  stays valid and does not grow by a row per generated record.
+* The computed columns (``name_key``, ``name_sort``, the list's contact and phone,
+  completeness, the search row) come from the same functions the customer service uses on
+  save (``customers.derived_columns``, ``customers.search_row_text``).
 * Those functions spend most of the time in pypinyin (about 0.35 ms a customer), so for large
   runs they are computed in worker processes while the main process goes on generating; the
   result does not depend on how many workers there are.
@@ -37,30 +44,41 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from kac_desktop.db import Database
 from kac_desktop.i18n import _
-from kac_desktop.models import Branch, Contact, Customer, CustomerSearch, User
+from kac_desktop.models import (
+    Branch,
+    Contact,
+    Customer,
+    CustomerSearch,
+    RequestStatusChange,
+    Revenue,
+    ServiceRequest,
+    User,
+    Visit,
+)
 from kac_desktop.progress import NullProgress, Progress, check
 from kac_desktop.rules import vocab
 from kac_desktop.rules.credit_code import ALPHABET, make_credit_code
 from kac_desktop.rules.customer import ContactData, CustomerData
 from kac_desktop.rules.names import normalise_name
 
-from . import audit, auth, demo_revenue, demo_visits
+from . import audit, auth, demo_requests, demo_revenue, demo_visits
 from . import demo_names as words
 from .context import Actor
 from .customers import derived_columns, search_row_text
-from .demo_requests import build_requests, demo_anchor
+from .demo_volumes import Volumes
+from .demo_write import Writer, deferred_indexes, insert_dicts
 from .errors import ServiceError
 from .users import ensure_reference_data
 
@@ -73,6 +91,15 @@ CHUNK = 1000  # customers generated, derived and reported at a time
 PARALLEL_FROM = 4000
 _NO_PROGRESS = NullProgress()  # below this, starting worker processes costs more than it saves
 
+# the tables the demo fills in bulk: their secondary indexes are built after the load
+_BULK_TABLES = (
+    "customers",
+    "contacts",
+    "visits",
+    "service_requests",
+    "request_status_changes",
+    "revenues",
+)
 _CUSTOMER_COLUMNS = [f.name for f in dataclasses.fields(CustomerData) if f.name != "contacts"]
 _CONTACT_COLUMNS = [f.name for f in dataclasses.fields(ContactData) if f.name != "id"]
 
@@ -185,22 +212,27 @@ def build_demo(
     today: date | None = None,
     *,
     workers: int | None = None,
+    volumes: Volumes | None = None,
 ) -> DemoSummary:
-    """Build the demonstration organisation and ``customers`` customer files into the empty
-    database ``db``, in one transaction.
+    """Build the demonstration organisation and ``customers`` customer files with their
+    history into the empty database ``db``, in one transaction.
 
-    ``workers``: processes computing the pinyin keys; None chooses by the size and the machine,
-    1 computes them here.  Raises ServiceError for a database that already holds data or a bad
-    count, and ``progress.Cancelled`` when cancelled (nothing is written then).
+    ``volumes``: how much history (months and totals of visits, revenue rows and service
+    requests); None makes what the rules give an office (``Volumes()``).  ``workers``:
+    processes computing the pinyin keys; None chooses by the size and the machine, 1
+    computes them here.  Raises ServiceError for a database that already holds data or a
+    bad count, and ``progress.Cancelled`` when cancelled (nothing is written then).
     """
     started = time.perf_counter()
     today = today or date.today()
+    volumes = volumes or Volumes()
     if customers < 0 or customers > MAX_CUSTOMERS:
         raise ServiceError(
             _("The number of demonstration customers must be between 0 and {max}.").format(
                 max=f"{MAX_CUSTOMERS:,}"
             )
         )
+    volumes.check()
     with db.session() as session:
         _refuse_unless_empty(session)
     check(progress, 0.0, _("Building the organisation…"))
@@ -215,14 +247,8 @@ def build_demo(
         progress,
         _worker_count(customers, workers),
     )
-    # later phases (visits, service requests, revenue) slot in here, each with its own
-    # random.Random(f"{seed}/<phase>") and rows of its own, inserted below.
-    visits = demo_visits.build_visits(
-        random.Random(f"{seed}/visits"), org, rows.customers, rows.contacts, today, summary
-    )
-    requests = build_requests(random.Random(f"{seed}/requests"), rows.customers, demo_anchor(today))
-    summary.service_requests = len(requests.requests)
-    check(progress, 0.8, _("Writing the database…"))
+    writing = _("Writing the database…")
+    check(progress, 0.5, writing)
     with db.session() as session, session.begin():
         _refuse_unless_empty(session)
         connection = session.connection()
@@ -230,25 +256,25 @@ def build_demo(
         if sqlite:
             # a page cache that holds the growing indexes: a quarter less time at 100,000;
             # this pooled connection gets its own size back afterwards
-            cache_size = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+            cache_size = connection.exec_driver_sql("PRAGMA cache_size").scalar() or -2000
             connection.exec_driver_sql(f"PRAGMA cache_size=-{256 * 1024}")
         try:
-            for table, table_rows in (*org.rows(), *rows.tables(), *requests.tables()):
-                for start in range(0, len(table_rows), 20_000):
-                    connection.execute(table.insert(), table_rows[start : start + 20_000])
-                    check(
-                        progress,
-                        0.8 + 0.19 * min(1.0, start / max(1, len(table_rows))),
-                        _("Writing the database…"),
-                    )
-            demo_visits.insert_visits(connection, visits)
+            for table, table_rows in org.rows():
+                insert_dicts(connection, table, table_rows)
+            with deferred_indexes(connection, _BULK_TABLES):
+                for table, table_rows in rows.tables():
+                    insert_dicts(connection, table, table_rows)
+                check(progress, 0.55, writing)
+                _write_history(
+                    session, connection, seed, org, rows, today, volumes, summary, progress
+                )
+            check(progress, 0.97, _("Computing points and tier suggestions…"))
+            if summary.revenue_rows:
+                demo_revenue.assess(session, today)
         finally:
             if sqlite:
                 connection.exec_driver_sql(f"PRAGMA cache_size={int(cache_size)}")
-        ensure_reference_data(session)
-        demo_revenue.add_revenue(
-            session, random.Random(f"{seed}/revenue"), rows.customers, today, summary
-        )
+        # one audit record for the whole build: the chain check stays valid and short
         audit.record(
             session,
             org.admin_actor,
@@ -258,12 +284,74 @@ def build_demo(
             _("Demonstration data built: {count} customers (seed {seed})").format(
                 count=customers, seed=seed
             ),
-            {"customers": customers, "seed": seed, "today": today.isoformat()},
+            {
+                "customers": customers,
+                "seed": seed,
+                "today": today.isoformat(),
+                "visits": summary.visits,
+                "service_requests": summary.service_requests,
+                "revenue_rows": summary.revenue_rows,
+            },
         )
-        check(progress, 0.99, _("Writing the database…"))
+        check(progress, 0.99, writing)
     summary.seconds = time.perf_counter() - started
     progress.report(1.0, _("Demonstration data built."))
     return summary
+
+
+def _write_history(
+    session: Session,
+    connection: Connection,
+    seed: int,
+    org: _Org,
+    rows: _CustomerRows,
+    today: date,
+    volumes: Volumes,
+    summary: DemoSummary,
+    progress: Progress,
+) -> None:
+    """The visits, service requests and revenue, each phase with its own random.Random, so
+    that one phase's volume does not change what the others make."""
+    summary.visits = demo_visits.write_visits(
+        Writer(connection, Visit.__table__, demo_visits.VISIT_COLUMNS),
+        random.Random(f"{seed}/visits"),
+        org,
+        rows.customers,
+        rows.contacts,
+        today,
+        volumes,
+        _stepper(progress, 0.55, 0.75, _("Writing the visits…")),
+    )
+    summary.service_requests = demo_requests.write_requests(
+        Writer(connection, ServiceRequest.__table__, demo_requests.REQUEST_COLUMNS),
+        Writer(connection, RequestStatusChange.__table__, demo_requests.CHANGE_COLUMNS),
+        random.Random(f"{seed}/requests"),
+        rows.customers,
+        demo_requests.demo_anchor(today),
+        volumes,
+        step=_stepper(progress, 0.75, 0.85, _("Writing the service requests…")),
+    )
+    ensure_reference_data(session)
+    session.flush()
+    summary.revenue_rows = demo_revenue.write_revenue(
+        Writer(connection, Revenue.__table__, demo_revenue.REVENUE_COLUMNS),
+        random.Random(f"{seed}/revenue"),
+        rows.customers,
+        today,
+        volumes,
+        _stepper(progress, 0.85, 0.95, _("Writing the revenue…")),
+    )
+
+
+def _stepper(progress: Progress, low: float, high: float, message: str) -> Callable[[float], None]:
+    """A phase's ``step(fraction)``: progress between ``low`` and ``high``, and the check
+    for cancelling."""
+
+    def step(fraction: float) -> None:
+        check(progress, low + (high - low) * min(1.0, fraction), message)
+
+    step(0.0)
+    return step
 
 
 def _refuse_unless_empty(session: Session) -> None:
@@ -822,7 +910,7 @@ def _customers(
         datas.append(data)
         out.customers.append(row)
         out.contacts.extend(contact_rows)
-    derived = _derive_all(datas, workers, progress, 0.3, 0.8)
+    derived = _derive_all(datas, workers, progress, 0.3, 0.5)
     for row, (columns, text) in zip(out.customers, derived, strict=True):
         row.update(columns)
         out.search.append({"customer_id": row["id"], "text": text})

@@ -1,26 +1,36 @@
-"""Demonstration service requests (限时服务) for ``build_demo``: about one request for every
-twelve customers, in every status and every warning state, some overdue.
+"""Demonstration service requests (限时服务) for ``build_demo``: about one request per
+customer a year (or as many as a benchmark asks for), over the months asked, in every
+status and every warning state.
 
-The requests are placed around the moment the demo is built (``anchor``): the closed ones in
-the last two months, the open ones received in the last three days, so that a supervisor who
-opens the board sees requests on track, needing attention, urgent and overdue, and watches
-them move.  Deadlines come from the same rule as a registered request (calendar days, the
-default settings).  Deterministic for a seed and an anchor.
+Decisions:
+
+* The requests are placed before the moment the demo is built (``anchor``), bigger
+  customers calling more often.  How far one has come depends on its age, as in an office:
+  those of the last three days are mostly open (so a supervisor who opens the board sees
+  requests on track, needing attention, urgent and overdue, and watches them move); of the
+  last weeks a few are still unresolved and overdue, or resolved and not yet called back;
+  older ones are closed.  At 200,000 requests over two years that leaves about 1,500
+  unresolved and 1,000 more not closed ("thousands open" on the board at L).
+* A small demo still gets ``LIVE_MINIMUM`` requests in the last three days, and a few rural
+  complaints whose first response falls due within the hour (urgent at any time of day).
+* Deadlines come from the same rule as a registered request (calendar days, the default
+  settings); every status step is kept with who and when, as the service keeps it.
+* Deterministic for a seed and an anchor; rows are written in batches.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
-import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from kac_desktop.models import RequestStatusChange, ServiceRequest
 from kac_desktop.rules.deadlines import LOCAL_TZ, DeadlineSettings, compute_deadline
 
-PER_CUSTOMERS = 12
+from .demo_random import any_of, new_id, pick, table
+from .demo_volumes import REQUESTS_PER_CUSTOMER_YEAR, Volumes
+from .demo_write import BATCH, Writer
 
 _TYPES = (
     ("pickup", 35),
@@ -75,16 +85,6 @@ _RESOLUTIONS = {
 _SATISFACTION_WORDS = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意"}
 
 
-@dataclass
-class RequestRows:
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    changes: list[dict[str, Any]] = field(default_factory=list)
-
-    def tables(self) -> Iterator[tuple[Any, list[dict[str, Any]]]]:
-        yield ServiceRequest.__table__, self.requests
-        yield RequestStatusChange.__table__, self.changes
-
-
 def demo_anchor(today: date) -> datetime:
     """The moment the demo requests are placed around: now when building for today, else
     10:00 of ``today`` (local time)."""
@@ -93,74 +93,170 @@ def demo_anchor(today: date) -> datetime:
     return datetime.combine(today, time(10, 0), tzinfo=LOCAL_TZ).astimezone(UTC)
 
 
-def _pick(rng: random.Random, table: tuple[tuple[str, int], ...]) -> str:
-    return rng.choices([k for k, _w in table], weights=[w for _k, w in table])[0]
-
-
-def _uuid(rng: random.Random) -> str:
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-
-
 def _working_moment(rng: random.Random, earliest: datetime, latest: datetime) -> datetime:
     """A moment between the two; one that falls at night moves to the evening before or of
     the same day (18:00–20:00 local), as a request taken after hours would be."""
-    span = max((latest - earliest).total_seconds(), 60)
+    span = max((latest - earliest).total_seconds(), 0)
     moment = earliest + timedelta(seconds=rng.uniform(0, span))
     local = moment.astimezone(LOCAL_TZ)
     if local.hour < 8 or local.hour >= 20:
         evening = local if local.hour >= 20 else local - timedelta(days=1)
         shifted = evening.replace(hour=rng.randint(18, 19), minute=rng.randint(0, 59))
-        if shifted.astimezone(UTC) <= latest:
+        if earliest <= shifted <= latest:
             moment = shifted.astimezone(UTC)
-    return moment.replace(microsecond=0)
+    return max(earliest, moment.replace(microsecond=0))
 
 
-def build_requests(
+REQUEST_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "updated_by",
+    "version",
+    "customer_id",
+    "manager_id",
+    "type",
+    "channel",
+    "received_at",
+    "description",
+    "special_case",
+    "confirmed_at",
+    "deadline_at",
+    "deadline_rule",
+    "first_response_due_at",
+    "first_response_at",
+    "status",
+    "resolution",
+    "resolved_at",
+    "satisfaction",
+    "closed_at",
+)
+CHANGE_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "updated_by",
+    "version",
+    "request_id",
+    "from_status",
+    "to_status",
+    "at",
+    "by_user_id",
+    "note",
+)
+ORDER = ("received", "in_progress", "resolved", "called_back", "closed")
+RECENT = timedelta(days=3)
+LATE = 0.12  # resolved after the deadline: an on-time rate (服务响应及时率) near 88 %
+# a small demo still shows a full board: at least this many requests of the last three days
+LIVE_MINIMUM = 40
+# how far a request has come by the anchor, by its age: (younger than, weights of ORDER);
+# older ones are all closed
+_STAGES_BY_AGE = (
+    (RECENT, table(tuple(zip(ORDER, (28, 32, 15, 10, 15), strict=True)))),
+    (timedelta(days=14), table(tuple(zip(ORDER, (4, 8, 8, 10, 70), strict=True)))),
+    (timedelta(days=45), table(tuple(zip(ORDER, (2, 6, 2, 3, 87), strict=True)))),
+)
+# bigger customers call more often
+_CALLS_BY_TIER = {"diamond": 6, "platinum": 4, "gold": 3, "vip": 2, "ordinary": 1}
+_TYPE_TABLE = table(_TYPES)
+_CHANNEL_TABLE = table(_CHANNELS)
+_SATISFACTION_TABLE = table(((5, 45), (4, 35), (3, 12), (2, 5), (1, 3)))
+
+
+def request_count(active_customers: int, volumes: Volumes) -> int:
+    """The requests to make: as asked, or about one per customer a year."""
+    if volumes.requests is not None:
+        return volumes.requests
+    return round(active_customers * volumes.request_months / 12 * REQUESTS_PER_CUSTOMER_YEAR)
+
+
+def write_requests(
+    requests: Writer,
+    changes: Writer,
     rng: random.Random,
-    customers: list[dict[str, Any]],
+    customers: Sequence[dict[str, Any]],
     anchor: datetime,
+    volumes: Volumes,
     settings: DeadlineSettings | None = None,
-) -> RequestRows:
-    """Request rows for the (not archived) customer rows of the demo."""
+    step: Callable[[float], None] = lambda _f: None,
+) -> int:
+    """Write the requests of the (not archived) demo customers, received over the months of
+    ``volumes`` before ``anchor``, with their status steps; returns the requests written."""
     settings = settings or DeadlineSettings()
-    out = RequestRows()
     active = [c for c in customers if not c.get("archived")]
-    count = len(active) // PER_CUSTOMERS
+    count = request_count(len(active), volumes) if active else 0
+    if not count:
+        return 0
+    span = timedelta(days=round(volumes.request_months * 365 / 12))
+    start = anchor - span
+    recent = min(count, max(round(count * RECENT / span), min(count // 4, LIVE_MINIMUM)))
+    weights = list(
+        itertools.accumulate(
+            0.5 if c["kind"] == "potential" else _CALLS_BY_TIER.get(c["tier"], 1) for c in active
+        )
+    )
+    who = rng.choices(active, cum_weights=weights, k=count)
     # a few rural complaints of yesterday whose first response falls due within the hour, so
     # that the board shows urgent requests at any time of day (a city request is urgent only
     # in the hour before 18:00)
-    urgent = max(1, count // 25)
-    for customer in rng.sample(active, count) if count else []:
-        forced = urgent > 0 and customer["area"] == "rural"
-        urgent -= forced
-        _one(rng, customer, anchor, settings, out, forced)
-    return out
+    rural = [c for c in active if c["area"] == "rural"]
+    urgent = min(recent, max(1, recent // 25)) if rural else 0
+    for index in range(urgent):
+        who[index] = any_of(rng, rural)
+    placed: list[tuple[datetime, int, bool]] = []
+    for index, customer in enumerate(who):
+        forced = index < urgent
+        if forced:
+            hours = rng.uniform(23.1, 23.9)
+            received = (anchor - timedelta(hours=hours)).replace(microsecond=0)
+        elif index < recent:
+            # mostly received today, some in the last three days: every warning state
+            hours = rng.uniform(0, 9) if rng.random() < 0.7 else rng.uniform(9, 72)
+            received = _working_moment(rng, anchor - timedelta(hours=hours), anchor)
+        else:
+            earliest = max(start, customer["created_at"])
+            latest = anchor - RECENT
+            if latest <= earliest:
+                earliest, latest = customer["created_at"], anchor
+            received = _working_moment(rng, earliest, latest)
+        placed.append((received, index, forced))
+    placed.sort()
+    request_rows: list[tuple[Any, ...]] = []
+    change_rows: list[tuple[Any, ...]] = []
+    for done, (received, index, forced) in enumerate(placed, start=1):
+        _one(rng, who[index], received, anchor, settings, request_rows, change_rows, forced)
+        if len(change_rows) >= BATCH:
+            requests.tuples(request_rows)
+            changes.tuples(change_rows)
+            request_rows.clear()
+            change_rows.clear()
+            step(done / count)
+    requests.tuples(request_rows)
+    changes.tuples(change_rows)
+    return count
+
+
+def _stage(rng: random.Random, age: timedelta) -> str:
+    for younger_than, stages in _STAGES_BY_AGE:
+        if age < younger_than:
+            return pick(rng, stages)
+    return "closed"
 
 
 def _one(
     rng: random.Random,
     customer: dict[str, Any],
+    received: datetime,
     anchor: datetime,
     settings: DeadlineSettings,
-    out: RequestRows,
+    request_rows: list[tuple[Any, ...]],
+    change_rows: list[tuple[Any, ...]],
     urgent_complaint: bool = False,
 ) -> None:
-    # where in its life the request is: 55 % still open, the rest resolved or later
-    stage = rng.choices(
-        ["received", "in_progress", "resolved", "called_back", "closed"],
-        weights=[25, 30, 10, 10, 25],
-    )[0]
-    kind = _pick(rng, _TYPES)
+    stage = _stage(rng, anchor - received)
+    kind = pick(rng, _TYPE_TABLE)
     if urgent_complaint:
         stage, kind = "received", "complaint"
-        received = (anchor - timedelta(hours=rng.uniform(23.1, 23.9))).replace(microsecond=0)
-    elif stage in ("received", "in_progress"):
-        # mostly received today, some in the last three days: every warning state appears
-        hours = rng.uniform(0, 9) if rng.random() < 0.7 else rng.uniform(9, 72)
-        received = _working_moment(rng, anchor - timedelta(hours=hours), anchor)
-    else:
-        days = rng.uniform(1, 8) if stage != "closed" else rng.uniform(4, 60)
-        received = _working_moment(rng, anchor - timedelta(days=days), anchor - timedelta(days=1))
     special = rng.random() < 0.05
     confirmed = received + timedelta(minutes=rng.randint(20, 180)) if special else None
     if confirmed is not None and confirmed > anchor:
@@ -174,25 +270,24 @@ def _one(
         confirmed_at=confirmed,
     )
     manager = customer["manager_id"]
-    request_id = _uuid(rng)
+    request_id = new_id(rng)
     steps: list[tuple[str | None, str, datetime, str]] = [(None, "received", received, "")]
     first_response: datetime | None = None
     resolved: datetime | None = None
     closed: datetime | None = None
     satisfaction = None
     resolution = ""
-    order = ["received", "in_progress", "resolved", "called_back", "closed"]
-    reached = order.index(stage)
+    reached = ORDER.index(stage)
     t = received  # the time of the latest step so far
     if reached >= 1:
-        latest = min(anchor, deadline.due_at + timedelta(hours=6))
-        t = _working_moment(
-            rng, received + timedelta(minutes=10), max(latest, received + timedelta(minutes=20))
-        )
-        t = first_response = min(t, anchor)
+        # picked up quickly: within two hours, and well before the deadline
+        allowed = (deadline.due_at - received).total_seconds()
+        quick = max(1200.0, min(7200.0, allowed / 2))
+        t = received + timedelta(seconds=rng.uniform(600, quick))
+        t = first_response = min(t, anchor).replace(microsecond=0)
         steps.append(("received", "in_progress", t, ""))
     if reached >= 2:
-        if rng.random() < 0.15:  # done late
+        if rng.random() < LATE:
             t = deadline.due_at + timedelta(minutes=rng.randint(30, 36 * 60))
         else:
             span = max((deadline.due_at - t).total_seconds(), 60)
@@ -201,55 +296,42 @@ def _one(
         resolution = _RESOLUTIONS[kind]
         steps.append(("in_progress", "resolved", t, resolution))
     if reached >= 3:
-        t = min(t + timedelta(hours=rng.uniform(2, 48)), anchor)
-        satisfaction = rng.choices([5, 4, 3, 2, 1], weights=[45, 35, 12, 5, 3])[0]
+        t = min(t + timedelta(hours=rng.uniform(2, 48)), anchor).replace(microsecond=0)
+        satisfaction = pick(rng, _SATISFACTION_TABLE)
         note = f"满意度：{satisfaction}分（{_SATISFACTION_WORDS[satisfaction]}）"
         steps.append(("resolved", "called_back", t, note))
     if reached >= 4:
-        t = closed = min(t + timedelta(hours=rng.uniform(1, 72)), anchor)
+        t = closed = min(t + timedelta(hours=rng.uniform(1, 72)), anchor).replace(microsecond=0)
         steps.append(("called_back", "closed", t, ""))
     last_at = steps[-1][2]
-    n = rng.randint(2, 60)
-    description = rng.choice(_DESCRIPTIONS[kind]).format(n=n)
-    out.requests.append(
-        {
-            "id": request_id,
-            "created_at": received,
-            "updated_at": last_at,
-            "updated_by": manager,
-            "version": len(steps),
-            "customer_id": customer["id"],
-            "manager_id": manager,
-            "type": kind,
-            "channel": _pick(rng, _CHANNELS),
-            "received_at": received,
-            "description": description,
-            "special_case": special,
-            "confirmed_at": confirmed,
-            "deadline_at": deadline.due_at,
-            "deadline_rule": deadline.rule,
-            "first_response_due_at": deadline.first_response_due_at,
-            "first_response_at": first_response,
-            "status": stage,
-            "resolution": resolution,
-            "resolved_at": resolved,
-            "satisfaction": satisfaction,
-            "closed_at": closed,
-        }
+    description = any_of(rng, _DESCRIPTIONS[kind]).format(n=rng.randint(2, 60))
+    request_rows.append(
+        (
+            request_id,
+            received,
+            last_at,
+            manager,
+            len(steps),
+            customer["id"],
+            manager,
+            kind,
+            pick(rng, _CHANNEL_TABLE),
+            received,
+            description,
+            special,
+            confirmed,
+            deadline.due_at,
+            deadline.rule,
+            deadline.first_response_due_at,
+            first_response,
+            stage,
+            resolution,
+            resolved,
+            satisfaction,
+            closed,
+        )
     )
     for before, after, at, note in steps:
-        out.changes.append(
-            {
-                "id": _uuid(rng),
-                "created_at": at,
-                "updated_at": at,
-                "updated_by": manager,
-                "version": 1,
-                "request_id": request_id,
-                "from_status": before,
-                "to_status": after,
-                "at": at,
-                "by_user_id": manager,
-                "note": note,
-            }
+        change_rows.append(
+            (new_id(rng), at, at, manager, 1, request_id, before, after, at, manager, note)
         )

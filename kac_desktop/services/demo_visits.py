@@ -1,6 +1,6 @@
-"""Demonstration visits: a year of visits (走访) up to yesterday for the demo customers, the
-branch meetings (座谈会) and the follow-ups they left, so that the visit pages and the quota
-are full on a demo database.
+"""Demonstration visits: a year of visits (走访) up to yesterday for the demo customers (or
+the months and the total a benchmark asks for), the branch meetings (座谈会) and the
+follow-ups they left, so that the visit pages and the quota are full on a demo database.
 
 Decisions:
 
@@ -10,32 +10,39 @@ Decisions:
   month) in most months, some fall short, about one in twenty has gone quiet for the last
   two months (the inactivity list), and phone calls, which do not count by default, come
   on top.  The current month only has visits up to yesterday, so its quota is partly done.
+  No visit before the customer's file was made or after it was archived.
+* Two passes: first a plan of how many visits each customer-month gets (small integers),
+  then the rows.  A total asked for (``Volumes.visits``) is met by changing the plan — phone
+  calls go first, then visits beyond the quota, so compliance stays what the rules give as
+  far as the total allows — and the rows are made and written in batches, so millions of
+  visits never sit in memory at once.
 * Next steps: about a third of the visits leave one, dated a few days to three weeks
   later; nearly all of those due before the last fortnight are done, the recent ones often
   still open (the follow-up list and the status bar's count).
 * A branch meeting is held by most sub-branches in spring and autumn; a few skip one, so
   the page shows a branch behind the twice-a-year rule.
-* About 60,000–100,000 rows at 10,000 customers, inserted with Core ``executemany``.
+* About 11 visits a customer a year: 110,000 rows at 10,000 customers.
 """
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import random
+from array import array
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Connection
-
-from kac_desktop.models import Visit
+from kac_desktop.i18n import _
 from kac_desktop.rules.tiers import DEFAULT_CLASS_FOR_TIER
 
+from .demo_random import any_of, month_start, new_id, pick, table
+from .demo_volumes import Volumes, fit_counts
+from .demo_write import BATCH, Writer
+from .errors import ServiceError
+
 LOCAL = timezone(timedelta(hours=8), "CST")
-MONTHS = 12
 
 SUMMARIES = {
     "keep": (
@@ -106,42 +113,10 @@ _MONTHLY = {
 }
 
 
-@dataclass
-class VisitRows:
-    rows: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _table(pairs: tuple[tuple[Any, int], ...]) -> tuple[tuple[Any, ...], list[int]]:
-    return tuple(v for v, _w in pairs), list(itertools.accumulate(w for _v, w in pairs))
-
-
-def _pick(rng: random.Random, table: tuple[tuple[Any, ...], list[int]]) -> Any:
-    values, cumulative = table
-    return values[bisect.bisect(cumulative, rng.random() * cumulative[-1])]
-
-
-_PURPOSES = _table(
+_PURPOSES = table(
     (("keep", 60), ("develop", 14), ("follow_up", 14), ("survey", 7), ("complaint", 5))
 )
-_SCORES = _table(((5, 50), (4, 35), (3, 12), (2, 3)))
-
-
-def _any(rng: random.Random, seq: Sequence[Any]) -> Any:
-    # rng.choice costs three times as much; the demo makes 100,000 of these
-    return seq[int(rng.random() * len(seq))]
-
-
-def _new_id(rng: random.Random) -> str:
-    """What str(uuid.UUID(int=rng.getrandbits(128), version=4)) gives, without the object."""
-    n = rng.getrandbits(128)
-    n = (n & ~(0xC000 << 48) | (0x8000 << 48)) & ~(0xF000 << 64) | (4 << 76)
-    h = f"{n:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def _month_start(day: date, back: int) -> date:
-    index = day.year * 12 + day.month - 1 - back
-    return date(index // 12, index % 12 + 1, 1)
+_SCORES = table(((5, 50), (4, 35), (3, 12), (2, 3)))
 
 
 _PHONE_HOURS = tuple(range(8, 18))
@@ -153,8 +128,8 @@ _LOGGED_AFTER = timedelta(hours=2)
 
 def _moment(rng: random.Random, day: date, mode: str) -> datetime:
     """A working hour of ``day`` in Fuzhou, as an aware UTC datetime."""
-    hour = _any(rng, _PHONE_HOURS if mode == "phone" else _VISIT_HOURS)
-    local = datetime(day.year, day.month, day.day, hour, _any(rng, _MINUTES), tzinfo=UTC)
+    hour = any_of(rng, _PHONE_HOURS if mode == "phone" else _VISIT_HOURS)
+    local = datetime(day.year, day.month, day.day, hour, any_of(rng, _MINUTES), tzinfo=UTC)
     return local - _UTC_OFFSET
 
 
@@ -170,23 +145,154 @@ def _working_day(rng: random.Random, first: int, last: int) -> date | None:
     return date.fromordinal(day)
 
 
-def build_visits(
+VISIT_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "updated_by",
+    "version",
+    "customer_id",
+    "branch_id",
+    "manager_id",
+    "contact_id",
+    "visited_at",
+    "mode",
+    "purpose",
+    "summary",
+    "needs",
+    "next_step",
+    "next_step_date",
+    "next_step_done",
+    "satisfaction",
+)
+_QUOTA = {1: 3, 2: 2, 3: 1}  # the default quota of DOMAIN.md §3, to tell surplus visits apart
+
+
+@dataclass
+class _Plan:
+    """Visits per customer-month ("slot") before any row is made: cheap to count and fit."""
+
+    customer: array = field(default_factory=lambda: array("i"))  # index into the customers
+    first: array = field(default_factory=lambda: array("i"))  # ordinals of the slot's days
+    last: array = field(default_factory=lambda: array("i"))
+    quota: array = field(default_factory=lambda: array("b"))
+    onsite: list[int] = field(default_factory=list)
+    phone: list[int] = field(default_factory=list)
+
+
+def _plan(
+    rng: random.Random, customer_rows: Sequence[dict[str, Any]], today: date, months_back: int
+) -> _Plan:
+    yesterday = today - timedelta(days=1)
+    months = []
+    for back in range(months_back - 1, -1, -1):
+        start = month_start(today, back)
+        months.append((back == 0, start, month_start(today, back - 1) - timedelta(days=1)))
+    tables = {cls: table(pairs) for cls, pairs in _MONTHLY.items()}
+    plan = _Plan()
+    for index, customer in enumerate(customer_rows):
+        created = customer["created_at"].astimezone(LOCAL).date()
+        end = yesterday
+        if customer["archived"] and customer["archived_at"] is not None:
+            end = min(end, customer["archived_at"].astimezone(LOCAL).date())
+        quiet = rng.random() < 0.05  # gone quiet: no visit in the last two months
+        if quiet:
+            end = min(end, month_start(today, 1) - timedelta(days=rng.randint(1, 20)))
+        override = customer["visit_class_override"]
+        cls = override or DEFAULT_CLASS_FOR_TIER.get(customer["tier"], 3)
+        if customer["kind"] == "potential":
+            cls = 3
+        reliability = rng.random()  # some managers' customers are looked after better
+        monthly = tables[cls]
+        for current, start, month_end in months:
+            first, last = max(start, created), min(month_end, end)
+            if last < first:
+                continue
+            count = pick(rng, monthly)
+            if reliability < 0.15 and count and rng.random() < 0.5:
+                count -= 1
+            if current:
+                # the current month: only visits on days already past
+                count = sum(
+                    1 for _i in range(count) if rng.random() * month_end.day < yesterday.day
+                )
+            plan.customer.append(index)
+            plan.first.append(first.toordinal())
+            plan.last.append(last.toordinal())
+            plan.quota.append(_QUOTA[cls])
+            plan.onsite.append(count)
+            plan.phone.append(1 if rng.random() < 0.06 else 0)
+    return plan
+
+
+def _fit(rng: random.Random, plan: _Plan, target: int) -> bool:
+    """Make the plan hold ``target`` visits: fewer by dropping phone calls first (they do not
+    count for the quota), then visits beyond the quota, then quota visits; more by adding
+    phone calls and visits to months drawn at random.  Compliance moves only as far as the
+    difference asks."""
+    n = len(plan.onsite)
+    counts = plan.onsite + plan.phone  # slot s: onsite at s, phone calls at n + s
+    phones = [n + s for s in range(n) for _i in range(plan.phone[s])]
+    surplus = [s for s in range(n) for _i in range(max(0, plan.onsite[s] - plan.quota[s]))]
+    due = [s for s in range(n) for _i in range(min(plan.onsite[s], plan.quota[s]))]
+    if not fit_counts(rng, counts, target, (phones, surplus, due), range(2 * n)):
+        return False
+    plan.onsite, plan.phone = counts[:n], counts[n:]
+    return True
+
+
+def _meetings(
+    rng: random.Random, org: Any, today: date, months_back: int
+) -> list[tuple[str, str, date]]:
+    """Branch meetings (branch, host, day): spring and autumn, a few branches miss one."""
+    yesterday = today - timedelta(days=1)
+    earliest = month_start(today, months_back - 1)
+    found = []
+    for year in range(earliest.year, today.year + 1):
+        for branch in org.branches:
+            for month_no in (4, 10):
+                day = _working_day(
+                    rng,
+                    date(year, month_no, 10).toordinal(),
+                    date(year, month_no, 25).toordinal(),
+                )
+                if day is None or not earliest <= day <= yesterday or rng.random() < 0.25:
+                    continue
+                host = branch.supervisor_id or (branch.managers[0].id if branch.managers else "")
+                if host:
+                    found.append((branch.id, host, day))
+    return found
+
+
+def write_visits(
+    writer: Writer,
     rng: random.Random,
     org: Any,
-    customer_rows: list[dict[str, Any]],
-    contact_rows: list[dict[str, Any]],
+    customer_rows: Sequence[dict[str, Any]],
+    contact_rows: Sequence[dict[str, Any]],
     today: date,
-    summary: Any,
-) -> VisitRows:
-    """The visit rows for the demo organisation ``org`` and its customers."""
-    yesterday = today - timedelta(days=1)
+    volumes: Volumes,
+    step: Callable[[float], None] = lambda _f: None,
+) -> int:
+    """Plan, fit to ``volumes.visits`` when given, and write the visits of the demo
+    organisation ``org`` and its customers through ``writer``; returns the rows written.
+    ``step(fraction)`` reports progress (and may raise Cancelled)."""
+    plan = _plan(rng, customer_rows, today, volumes.visit_months)
+    meetings = _meetings(rng, org, today, volumes.visit_months)
+    if volumes.visits is not None:
+        meetings = meetings[: volumes.visits]
+        if not _fit(rng, plan, volumes.visits - len(meetings)):
+            raise ServiceError(
+                _("There are too few customers for {count} visits.").format(
+                    count=f"{volumes.visits:,}"
+                )
+            )
     contacts: dict[str, list[str]] = defaultdict(list)
     for c in contact_rows:
         contacts[c["customer_id"]].append(c["id"])
-    supervisors = {b.id: b.supervisor_id for b in org.branches}
-    out = VisitRows()
-    rows = out.rows
     recent = today - timedelta(days=14)
+    rows: list[tuple[Any, ...]] = []
+    written = 0
 
     def add(
         customer_id: str | None,
@@ -198,13 +304,12 @@ def build_visits(
         text: str,
         contact_id: str | None = None,
     ) -> None:
-        day = (at + _UTC_OFFSET).date()
-        logged = at + _LOGGED_AFTER
-        needs, step, step_date, done, score = "", "", None, False, None
+        needs, step_text, step_date, done, score = "", "", None, False, None
         if mode == "onsite":
-            needs = _any(rng, NEEDS)
+            needs = any_of(rng, NEEDS)
             if rng.random() < 0.33:
-                step = _any(rng, NEXT_STEPS)
+                day = (at + _UTC_OFFSET).date()
+                step_text = any_of(rng, NEXT_STEPS)
                 step_date = day + timedelta(days=3 + int(rng.random() * 19))
                 # old next steps were followed up (a few forgotten); recent ones are open
                 if step_date < recent:
@@ -212,109 +317,69 @@ def build_visits(
                 else:
                     done = step_date < today and rng.random() < 0.4
         if purpose == "survey" or (mode == "onsite" and rng.random() < 0.08):
-            score = _pick(rng, _SCORES)
+            score = pick(rng, _SCORES)
+        logged = at + _LOGGED_AFTER
         rows.append(
-            {
-                "id": _new_id(rng),
-                "created_at": logged,
-                "updated_at": logged,
-                "updated_by": manager_id,
-                "version": 1,
-                "customer_id": customer_id,
-                "branch_id": branch_id,
-                "manager_id": manager_id,
-                "contact_id": contact_id,
-                "visited_at": at,
-                "mode": mode,
-                "purpose": purpose,
-                "summary": text,
-                "needs": needs,
-                "next_step": step,
-                "next_step_date": step_date,
-                "next_step_done": done,
-                "satisfaction": score,
-            }
+            (
+                new_id(rng),
+                logged,
+                logged,
+                manager_id,
+                1,
+                customer_id,
+                branch_id,
+                manager_id,
+                contact_id,
+                at,
+                mode,
+                purpose,
+                text,
+                needs,
+                step_text,
+                step_date,
+                done,
+                score,
+            )
         )
 
-    months = []
-    for back in range(MONTHS - 1, -1, -1):
-        start = _month_start(today, back)
-        months.append((back == 0, start, _month_start(today, back - 1) - timedelta(days=1)))
-    tables = {cls: _table(pairs) for cls, pairs in _MONTHLY.items()}
-    for customer in customer_rows:
-        created = customer["created_at"].astimezone(LOCAL).date()
-        end = yesterday
-        if customer["archived"] and customer["archived_at"] is not None:
-            end = min(end, customer["archived_at"].astimezone(LOCAL).date())
-        quiet = rng.random() < 0.05  # gone quiet: no visit in the last two months
-        if quiet:
-            end = min(end, _month_start(today, 1) - timedelta(days=rng.randint(1, 20)))
-        override = customer["visit_class_override"]
-        cls = override or DEFAULT_CLASS_FOR_TIER.get(customer["tier"], 3)
-        if customer["kind"] == "potential":
-            cls = 3
-        reliability = rng.random()  # some managers' customers are looked after better
-        contact_ids = contacts.get(customer["id"], [])
-        table = tables[cls]
-        for current, start, month_end in months:
-            first, last = max(start, created), min(month_end, end)
-            if last < first:
-                continue
-            count = _pick(rng, table)
-            if reliability < 0.15 and count and rng.random() < 0.5:
-                count -= 1
-            if current:
-                # the current month: only visits on days already past
-                count = sum(
-                    1 for _i in range(count) if rng.random() * month_end.day < yesterday.day
-                )
-            phone = 1 if rng.random() < 0.06 else 0
-            first_ord, last_ord = first.toordinal(), last.toordinal()
-            for n in range(count + phone):
-                day = _working_day(rng, first_ord, last_ord)
-                if day is None:
-                    break
-                mode = "onsite" if n < count else "phone"
-                purpose = "keep" if mode == "phone" else _pick(rng, _PURPOSES)
-                text = _any(rng, PHONE_SUMMARIES if mode == "phone" else SUMMARIES[purpose])
-                contact = _any(rng, contact_ids) if contact_ids and rng.random() < 0.9 else None
-                add(
-                    customer["id"],
-                    customer["branch_id"],
-                    customer["manager_id"],
-                    _moment(rng, day, mode),
-                    mode,
-                    purpose,
-                    text,
-                    contact,
-                )
-    # branch meetings: spring and autumn, a few branches miss one
-    for branch in org.branches:
-        for month_no in (4, 10):
-            day = _working_day(
-                rng,
-                date(today.year, month_no, 10).toordinal(),
-                date(today.year, month_no, 25).toordinal(),
+    for branch_id, host, day in meetings:
+        add(
+            None,
+            branch_id,
+            host,
+            _moment(rng, day, "meeting"),
+            "meeting",
+            "keep",
+            any_of(rng, MEETING_SUMMARIES),
+        )
+    slots = len(plan.onsite)
+    for s in range(slots):
+        customer = customer_rows[plan.customer[s]]
+        contact_ids = contacts.get(customer["id"], ())
+        onsite = plan.onsite[s]
+        first, last = plan.first[s], plan.last[s]
+        for n in range(onsite + plan.phone[s]):
+            when = _working_day(rng, first, last)
+            if when is None:
+                break
+            mode = "onsite" if n < onsite else "phone"
+            purpose = "keep" if mode == "phone" else pick(rng, _PURPOSES)
+            text = any_of(rng, PHONE_SUMMARIES if mode == "phone" else SUMMARIES[purpose])
+            contact = any_of(rng, contact_ids) if contact_ids and rng.random() < 0.9 else None
+            add(
+                customer["id"],
+                customer["branch_id"],
+                customer["manager_id"],
+                _moment(rng, when, mode),
+                mode,
+                purpose,
+                text,
+                contact,
             )
-            if day is None or day > yesterday or rng.random() < 0.25:
-                continue
-            host = supervisors.get(branch.id) or (branch.managers[0].id if branch.managers else "")
-            if host:
-                add(
-                    None,
-                    branch.id,
-                    host,
-                    _moment(rng, day, "meeting"),
-                    "meeting",
-                    "keep",
-                    rng.choice(MEETING_SUMMARIES),
-                )
-    summary.visits = len(rows)
-    return out
-
-
-def insert_visits(connection: Connection, visits: VisitRows, batch: int = 20_000) -> None:
-    """Write the rows inside the caller's transaction."""
-    table = Visit.__table__
-    for start in range(0, len(visits.rows), batch):
-        connection.execute(table.insert(), visits.rows[start : start + batch])
+        if len(rows) >= BATCH:
+            writer.tuples(rows)
+            written += len(rows)
+            rows.clear()
+            step(s / slots)
+    writer.tuples(rows)
+    return written + len(rows)
