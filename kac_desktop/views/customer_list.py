@@ -17,7 +17,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QPointF,
     Qt,
     QTimer,
     Signal,
@@ -138,7 +137,7 @@ class CustomerCellDelegate(QStyledItemDelegate):
         super().__init__(view)
         self._model = model
         self._view = view
-        self._statics: dict[tuple[str, int], tuple[QStaticText, float, float]] = {}
+        self._statics: dict[tuple[str, int], tuple[QStaticText, float, int]] = {}
         self._selected: set[int] = set()
         self._colours()
         view.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -179,27 +178,32 @@ class CustomerCellDelegate(QStyledItemDelegate):
         found = self._statics.get((text, width))
         if found is None:
             found = self._static(text, width, painter)
-        static, text_width, text_height = found
+        static, text_width, top = found
         x += self._MARGIN
         if column == _COMPLETENESS and text_width < width:
-            x += width - text_width
-        painter.drawStaticText(QPointF(x, y + (height - text_height) / 2), static)
+            x += int(width - text_width)
+        painter.drawStaticText(x, y + (height - top) // 2, static)
 
     def _static(self, text: str, width: int, painter: QPainter):
         if len(self._statics) > 20_000:
             self._statics.clear()
         font = painter.font()
-        metrics = QFontMetricsF(font)
-        shown = text
-        if metrics.horizontalAdvance(text) > width:
-            shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
-        static = QStaticText(shown)
-        static.setTextFormat(Qt.TextFormat.PlainText)
-        static.prepare(QTransform(), font)
+        static = _prepared(text, font)
         size = static.size()
-        found = (static, size.width(), size.height())
+        if size.width() > width:  # laid out once to know; elided once when too wide
+            shown = QFontMetricsF(font).elidedText(text, Qt.TextElideMode.ElideRight, width)
+            static = _prepared(shown, font)
+            size = static.size()
+        found = (static, size.width(), round(size.height()))
         self._statics[(text, width)] = found
         return found
+
+
+def _prepared(text: str, font) -> QStaticText:
+    static = QStaticText(text)
+    static.setTextFormat(Qt.TextFormat.PlainText)
+    static.prepare(QTransform(), font)
+    return static
 
 
 def display_value(row: CustomerRow, key: str) -> str:
