@@ -506,6 +506,7 @@ class QuotaPage(QWidget):
         plain, bold = QFontMetrics(table.font()), QFontMetrics(bold_font)
         # the item view's text margins, either side, and the grid line
         margin = 2 * (table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1) + 1
+        margin += 8  # and room to spare: the bold total row was elided ("47....") at 47.5%
         header = table.horizontalHeader()
         rows = self.managers_model.rows()
         for column in range(self.managers_model.columnCount()):
