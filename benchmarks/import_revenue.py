@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import os
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -48,7 +47,6 @@ class Clock:
 
 
 def one_run(ctx: Context, book: Path, profile: cProfile.Profile | None) -> dict[str, float]:
-    from python_calamine import load_workbook
 
     from kac_desktop.db import open_database
     from kac_desktop.services import revenue_import
@@ -79,29 +77,7 @@ def one_run(ctx: Context, book: Path, profile: cProfile.Profile | None) -> dict[
     assert result.ok, result.describe()
     times["TOTAL"] = sum(times.values())
 
-    started = time.perf_counter()
-    with load_workbook(book) as workbook:
-        cells = workbook.get_sheet_by_index(0).to_python()
-    times["floor: calamine"] = time.perf_counter() - started
-    with tempfile.TemporaryDirectory(prefix="kac-bench-revenue-floor-") as folder:
-        connection = sqlite3.connect(Path(folder) / "floor.db")
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=NORMAL")
-        connection.execute(
-            "CREATE TABLE revenues (id, customer_id, month, product_line, amount, created_at, "
-            "updated_at, updated_by, version)"
-        )
-        started = time.perf_counter()
-        with connection:
-            connection.executemany(
-                "INSERT INTO revenues VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    (f"{i:036d}", c[0] or c[1], c[2], c[3], c[4], "t", "t", "u", 1)
-                    for i, c in enumerate(cells[1:])
-                ),
-            )
-        times["floor: executemany"] = time.perf_counter() - started
-        connection.close()
+    times["floor: calamine"], times["floor: executemany"] = cases_import.floor(book)
     times["FLOOR"] = times["floor: calamine"] + times["floor: executemany"]
     return times
 
