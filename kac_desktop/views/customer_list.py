@@ -185,7 +185,7 @@ class CustomerCellDelegate(QStyledItemDelegate):
         painter.drawStaticText(x, y + (height - top) // 2, static)
 
     def _static(self, text: str, width: int, painter: QPainter):
-        if len(self._statics) > 20_000:
+        if len(self._statics) > 3_000:
             self._statics.clear()
         font = painter.font()
         static = _prepared(text, font)
