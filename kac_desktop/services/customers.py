@@ -40,7 +40,7 @@ from kac_desktop.rules.search_keys import name_sort_key, normalise_query, search
 from kac_desktop.rules.tiers import DEFAULT_CLASS_FOR_TIER, visit_class
 from kac_desktop.rules.validation import validate_customer
 
-from . import audit
+from . import audit, raw_sql
 from . import settings as settings_service
 from .context import Actor, Change
 from .errors import (
@@ -805,7 +805,7 @@ PROGRESS_STEPS = 20_000  # SQLite steps between two looks at ``cancelled`` (well
 def _interruptible(session: Session, cancelled: Callable[[], bool]):
     if cancelled():
         raise Cancelled()
-    raw = session.connection().connection.driver_connection
+    raw = raw_sql.driver_connection(session.connection())
     handler = getattr(raw, "set_progress_handler", None)
     if handler is None:  # not sqlite3: runs to the end
         yield

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from operator import itemgetter
 from typing import Any, cast
 
@@ -32,23 +32,13 @@ from sqlalchemy import Connection, FromClause, Table, insert
 
 from kac_desktop.models.base import UTCDateTime
 
+from .raw_sql import driver_connection, is_sqlite, utc_text
+
 BATCH = 20_000
 
 
-def _utc_text(value: datetime | None) -> str | None:
-    """An aware datetime as SQLAlchemy stores it on SQLite: UTC, with microseconds
-    ("2026-11-23 02:00:00.000000"; isoformat gives strftime's result, faster)."""
-    if value is None:
-        return None
-    if value.tzinfo is not UTC:
-        if value.tzinfo is None:
-            raise ValueError("naive datetime stored; pass an aware datetime")
-        value = value.astimezone(UTC)
-    return value.isoformat(" ", "microseconds")[:26]
-
-
 def _memo_utc_text() -> Callable[[datetime | None], str | None]:
-    """``_utc_text`` remembering its answers: the demo's moments repeat (a month's revenue
+    """``raw_sql.utc_text`` remembering its answers: the demo's moments repeat (a month's revenue
     rows share one stamp, visits fall on the quarter hour, a status step is also the
     request's update time)."""
     memo: dict[datetime | None, str | None] = {}
@@ -57,7 +47,7 @@ def _memo_utc_text() -> Callable[[datetime | None], str | None]:
     def text(value: datetime | None) -> str | None:
         found = get(value, memo)
         if found is memo:
-            found = memo[value] = _utc_text(value)
+            found = memo[value] = utc_text(value)
             if len(memo) > 200_000:
                 memo.clear()
         return found  # type: ignore[return-value]
@@ -129,7 +119,7 @@ class Writer:
                 if convert is not None:
                     values[index] = map(convert, values[index])
             rows = list(zip(*values, strict=True))
-        cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor = driver_connection(self.connection).cursor()
         try:
             cursor.executemany(self.sql, rows)
         finally:
@@ -150,9 +140,7 @@ def deferred_indexes(connection: Connection, tables: Iterable[str]) -> Iterator[
     """Without the secondary indexes of ``tables`` inside the block (SQLite, inside an open
     transaction; elsewhere nothing changes); they are built again when it ends normally,
     and an exception leaves them to the transaction's rollback."""
-    driver = (
-        connection.connection.driver_connection if connection.dialect.name == "sqlite" else None
-    )
+    driver = driver_connection(connection) if is_sqlite(connection) else None
     if driver is None or not getattr(driver, "in_transaction", False):
         # outside a transaction, DDL would commit at once: keep the indexes
         yield

@@ -52,12 +52,34 @@ def execute_many(connection: Connection, sql: str, rows: Iterable[Sequence[Any]]
         cursor.close()
 
 
+def utc_text(value: datetime | None) -> str | None:
+    """An aware datetime as ``UTCDateTime`` stores it on SQLite: SQLAlchemy's text form, in
+    UTC with microseconds ("2026-11-23 02:00:00.000000"; isoformat gives strftime's
+    result, faster).  A naive value is refused, as the column type refuses it."""
+    if value is None:
+        return None
+    if value.tzinfo is not UTC:
+        if value.tzinfo is None:
+            raise ValueError("naive datetime stored; pass an aware datetime")
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+def read_time(value: str | datetime | None) -> datetime | None:
+    """A ``UTCDateTime`` column read without its type: SQLite gives the stored text (always
+    ``YYYY-MM-DD HH:MM:SS[.ffffff]`` in UTC), another database a datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return datetime.fromisoformat(value + "+00:00")
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 def stored_time(connection: Connection, moment: datetime) -> Any:
     """An aware datetime as ``UTCDateTime`` stores it (SQLite: SQLAlchemy's text form)."""
-    naive = moment.astimezone(UTC).replace(tzinfo=None)
     if is_sqlite(connection):
-        return naive.strftime("%Y-%m-%d %H:%M:%S.%f")
-    return naive
+        return utc_text(moment)
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def _fen_to_float(fen: int) -> float:

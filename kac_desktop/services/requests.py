@@ -56,7 +56,7 @@ from kac_desktop.rules.service_states import (
     request_state,
 )
 
-from . import audit
+from . import audit, raw_sql
 from . import settings as settings_service
 from .bulk import cyclic_gc_paused
 from .context import Actor, Change
@@ -540,16 +540,6 @@ def _timing_statement(actor: Actor, q: RequestQuery) -> Select:
     return stmt.order_by(ServiceRequest.deadline_at, ServiceRequest.id)
 
 
-def _stored_time(value: str | datetime | None) -> datetime | None:
-    """A UTCDateTime column read without its type: SQLite gives the stored text (always
-    ``YYYY-MM-DD HH:MM:SS[.ffffff]`` in UTC), another database a datetime."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return datetime.fromisoformat(value + "+00:00")
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 def query_timings(db: Database, actor: Actor, q: RequestQuery) -> list[RequestTiming]:
     """Every request the query shows, with its times, in deadline order."""
     # thousands of rows and no garbage cycles: the cyclic collector would walk the heap
@@ -572,7 +562,7 @@ def query_timings(db: Database, actor: Actor, q: RequestQuery) -> list[RequestTi
                 )
                 for rid, a, b, c, d, e in rows
             ]
-        t = _stored_time
+        t = raw_sql.read_time
         return [
             RequestTiming(rid, t(a), t(b), t(c), t(d), t(e))  # type: ignore[arg-type]
             for rid, a, b, c, d, e in rows
