@@ -31,6 +31,8 @@ class Visit(Tracked, Base):
 
 Index("ix_visits_customer_time", Visit.customer_id, Visit.visited_at)
 Index("ix_visits_manager_time", Visit.manager_id, Visit.visited_at)
+# and on SQLite only, ix_visits_month_customer on the local month of visited_at (migration
+# 0004, services/visits.MONTH_KEY_SQL): an expression in SQLite's date functions
 
 
 class ServiceRequest(Tracked, Base):
@@ -55,7 +57,18 @@ class ServiceRequest(Tracked, Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-Index("ix_requests_open", ServiceRequest.status, ServiceRequest.deadline_at)
+# the deadline board's open requests with their times in one index range (migration 0004)
+Index(
+    "ix_requests_board",
+    ServiceRequest.status,
+    ServiceRequest.deadline_at,
+    ServiceRequest.id,
+    ServiceRequest.received_at,
+    ServiceRequest.first_response_due_at,
+    ServiceRequest.first_response_at,
+    ServiceRequest.resolved_at,
+    ServiceRequest.customer_id,
+)
 
 
 class RequestStatusChange(Tracked, Base):

@@ -121,6 +121,20 @@ Index(
     Customer.name_sort,
     Customer.id,
 )
+# what the quota reads of a branch's customers, by name (migration 0004)
+Index(
+    "ix_customers_quota",
+    Customer.branch_id,
+    Customer.name_sort,
+    Customer.id,
+    Customer.archived,
+    Customer.created_at,
+    Customer.archived_at,
+    Customer.manager_id,
+    Customer.tier,
+    Customer.visit_class_override,
+    Customer.name,
+)
 Index(
     "ix_customers_list_manager_id",
     Customer.manager_id,
