@@ -22,7 +22,9 @@ def _modules():
     return [importlib.import_module(f"{__name__}.{name}") for name in COMMAND_MODULES]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(commands: bool = True) -> argparse.ArgumentParser:
+    """The parser of every command; with ``commands=False`` only ``gui``'s (whose start must
+    not wait for the other commands' modules and the services they import)."""
     from .common import add_db, add_user
 
     parser = argparse.ArgumentParser(prog="kac-desktop", description=_("Key-account management"))
@@ -37,16 +39,26 @@ def build_parser() -> argparse.ArgumentParser:
     add_db(gui)
     add_user(gui)
     handlers: dict[str, object] = {}
-    for module in _modules():
+    for module in _modules() if commands else []:
         for name in module.register(sub):
             handlers[name] = module.run
     parser.set_defaults(_handlers=handlers)
     return parser
 
 
+def _starts_the_window(argv: list[str]) -> bool:
+    """Whether ``argv`` asks for the window: no command, or ``gui``, and no help."""
+    rest = list(argv)
+    while rest[:1] == ["--lang"] or (rest and rest[0].startswith("--lang=")):
+        rest = rest[2:] if rest[0] == "--lang" else rest[1:]
+    if any(a in ("-h", "--help") for a in rest):
+        return False
+    return not rest or rest[0] == "gui"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    parser = build_parser(commands=not _starts_the_window(argv))
     args = parser.parse_args(argv)
     if args.lang:
         set_language(args.lang)

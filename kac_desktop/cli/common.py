@@ -9,7 +9,6 @@ import sys
 
 from kac_desktop.db import Database, open_database
 from kac_desktop.i18n import _
-from kac_desktop.services import auth
 from kac_desktop.services.context import Actor
 from kac_desktop.services.errors import ServiceError
 
@@ -70,6 +69,8 @@ def actor_from_args(db: Database, args: argparse.Namespace) -> Actor:
     login = getattr(args, "user", None) or default_login()
     if not login:
         raise ServiceError(_("Name the user to sign in as with --user LOGIN."))
+    from kac_desktop.services import auth
+
     return auth.sign_in(db, login, read_password(login))
 
 
