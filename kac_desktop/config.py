@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from platformdirs import user_data_dir
-
 APP_NAME = "kac_desktop"
 
 
 def data_dir() -> Path:
     override = os.environ.get("KAC_DATA_DIR")
-    return Path(override) if override else Path(user_data_dir(APP_NAME, appauthor=False))
+    if override:
+        return Path(override)
+    from platformdirs import user_data_dir  # a few ms of every start otherwise
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
 
 
 def default_database_path() -> Path:

@@ -1,23 +1,27 @@
-"""Engine, SQLite pragmas, migrations at start-up, and clear errors for bad database files."""
+"""Engine, SQLite pragmas, migrations at start-up, and clear errors for bad database files.
+
+SQLAlchemy is imported when the engine is first used, not with this module: a SQLite
+database already at the schema's head is checked and opened with the standard library's
+sqlite3 alone (``open_database``), so the window can paint its first page (services/quick.py)
+before SQLAlchemy, the models and the services are imported — 0.3-0.4 s of every start.
+"""
 
 from __future__ import annotations
 
+import os
 import sqlite3
-from dataclasses import dataclass
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import DatabaseError as SADatabaseError
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
 
 from kac_desktop.config import database_url, sqlite_path
 from kac_desktop.i18n import _
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 5000
@@ -59,6 +63,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def make_engine(url: str) -> Engine:
+    from sqlalchemy import create_engine, event
+
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -102,10 +108,17 @@ def known_revisions() -> set[str]:
     return set(graph)
 
 
+_TABLES_SQL = (
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite~_%' ESCAPE '~'"
+)
+
+
 def _schema_state(connection) -> tuple[str | None, bool]:
     """The revision the database is at (None before the first migration) and whether it
     holds tables other than Alembic's: what Alembic's MigrationContext would say, in two
-    small queries and without importing Alembic."""
+    small queries and without importing Alembic.  ``connection``: SQLAlchemy's."""
+    from sqlalchemy import inspect, text
+
     tables = set(inspect(connection).get_table_names())
     current = None
     if "alembic_version" in tables:
@@ -116,11 +129,55 @@ def _schema_state(connection) -> tuple[str | None, bool]:
     return current, bool(tables - {"alembic_version"})
 
 
-@dataclass
+def _sqlite_schema_state(connection: sqlite3.Connection) -> tuple[str | None, bool]:
+    """``_schema_state`` through the standard library's sqlite3."""
+    tables = {name for (name,) in connection.execute(_TABLES_SQL)}
+    current = None
+    if "alembic_version" in tables:
+        versions = sorted(
+            v for (v,) in connection.execute("SELECT version_num FROM alembic_version")
+        )
+        current = ",".join(versions) or None
+    return current, bool(tables - {"alembic_version"})
+
+
+def connect_sqlite(path: Path) -> sqlite3.Connection:
+    """A plain sqlite3 connection to the database file, with the engine's busy timeout
+    (reads before SQLAlchemy is imported: services/quick.py)."""
+    connection = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    connection.execute("PRAGMA foreign_keys=ON")
+    return connection
+
+
 class Database:
-    url: str
-    engine: Engine
-    sessions: sessionmaker[Session]
+    """The database the application works on: its URL, and the SQLAlchemy engine and
+    session factory, made when first used (importing SQLAlchemy then)."""
+
+    def __init__(
+        self, url: str, engine: Engine | None = None, sessions: sessionmaker[Session] | None = None
+    ) -> None:
+        self.url = url
+        self._engine = engine
+        self._sessions = sessions
+        self._making = threading.RLock()
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            with self._making:
+                if self._engine is None:
+                    self._engine = make_engine(self.url)
+        return self._engine
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        if self._sessions is None:
+            with self._making:
+                if self._sessions is None:
+                    from sqlalchemy.orm import sessionmaker
+
+                    self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        return self._sessions
 
     @property
     def path(self) -> Path | None:
@@ -129,8 +186,17 @@ class Database:
     def session(self) -> Session:
         return self.sessions()
 
+    def connect_sqlite(self) -> sqlite3.Connection | None:
+        """A plain sqlite3 connection (None for another kind of database)."""
+        path = self.path
+        return connect_sqlite(path) if path is not None else None
+
     def dispose(self) -> None:
-        self.engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"Database({self.url!r})"
 
 
 def backup_sqlite(source: Path, target: Path) -> Path:
@@ -170,6 +236,20 @@ def _classify(error: Exception, path: Path | None) -> DatabaseProblem:
     )
 
 
+def _sqlite_at_head(path: Path) -> bool:
+    """Whether the SQLite file is a kac_desktop database at the schema's head (False: the
+    full check decides what it is); DatabaseProblem when SQLite cannot read it."""
+    try:
+        connection = connect_sqlite(path)
+        try:
+            current, _other = _sqlite_schema_state(connection)
+        finally:
+            connection.close()
+    except sqlite3.Error as exc:
+        raise _classify(exc, path) from exc
+    return current is not None and current == head_revision()
+
+
 def open_database(target: str | Path | None = None, *, migrate: bool = True) -> Database:
     """Open (and create or upgrade) the database at ``target`` (a path or a URL).
 
@@ -178,8 +258,17 @@ def open_database(target: str | Path | None = None, *, migrate: bool = True) -> 
     """
     url = database_url(target)
     path = sqlite_path(url)
+    if path is not None and "?" not in url and path.is_file() and path.stat().st_size:
+        # the usual start: a database file that is already at the head needs nothing of
+        # SQLAlchemy or Alembic to be checked
+        if _sqlite_at_head(path):
+            return Database(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
+    from sqlalchemy.exc import DatabaseError as SADatabaseError
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import sessionmaker
+
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
@@ -222,3 +311,32 @@ def open_database(target: str | Path | None = None, *, migrate: bool = True) -> 
             engine.dispose()
             raise _classify(exc, path) from exc
     return Database(url, engine, sessionmaker(engine, expire_on_commit=False))
+
+
+def network_warning(db_path: Path | None) -> str | None:
+    """SQLite's WAL does not work on a network file system (FACTS.md): a warning, or None."""
+    if db_path is None:
+        return None
+    text = str(db_path)
+    network = text.startswith("\\\\") or text.startswith("//")
+    if not network and os.path.exists("/proc/mounts"):
+        try:
+            mounts = [line.split() for line in open("/proc/mounts", encoding="utf-8")]
+        except OSError:
+            mounts = []
+        best = ("", "")
+        resolved = str(Path(db_path).resolve())
+        for fields in mounts:
+            if (
+                len(fields) >= 3
+                and resolved.startswith(fields[1])
+                and len(fields[1]) > len(best[0])
+            ):
+                best = (fields[1], fields[2])
+        network = best[1] in {"nfs", "nfs4", "cifs", "smbfs", "smb3", "sshfs", "fuse.sshfs"}
+    if not network:
+        return None
+    return _(
+        "The database {path} is on a network drive. SQLite cannot keep it safe there; keep "
+        "the database on this computer's own disk."
+    ).format(path=db_path)

@@ -16,6 +16,7 @@ from kac_desktop.models import AuditRecord, User, new_id, utcnow
 
 from .context import Actor
 from .errors import PermissionDenied
+from .roles import may_view_audit as may_view  # noqa: F401 - the service's API
 
 
 def _digest(
@@ -128,10 +129,6 @@ class AuditRow:
     entity_id: str | None
     summary: str
     details: object
-
-
-def may_view(actor: Actor) -> bool:
-    return actor.is_supervisor
 
 
 def _local_midnight_utc(day: date) -> datetime:

@@ -17,7 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from kac_desktop.db import Database, known_revisions
+from kac_desktop.db import (
+    Database,
+    known_revisions,
+    network_warning,  # noqa: F401 - the service's API
+)
 from kac_desktop.i18n import _
 from kac_desktop.models import utcnow
 
@@ -25,6 +29,7 @@ from . import audit
 from . import settings as settings_service
 from .context import Actor
 from .errors import PermissionDenied, ServiceError
+from .roles import may_back_up  # noqa: F401 - the service's API
 
 BACKUP_FOLDER = "backups"
 # <stem>-<yyyymmdd-hhmmss>.db, <stem>-before-migration-<stamp>.db; local time in the name
@@ -82,10 +87,6 @@ def require_file(db: Database) -> Path:
             )
         )
     return db.path
-
-
-def may_back_up(actor: Actor) -> bool:
-    return actor.is_supervisor
 
 
 def may_restore(actor: Actor) -> bool:
@@ -410,32 +411,3 @@ def restore_latest_good(db_path: Path, *, now: datetime | None = None) -> Restor
             _("There is no sound backup in {folder}.").format(folder=backups_dir(Path(db_path)))
         )
     return restore(db_path, info.path, now=now)
-
-
-def network_warning(db_path: Path | None) -> str | None:
-    """SQLite's WAL does not work on a network file system (FACTS.md): a warning, or None."""
-    if db_path is None:
-        return None
-    text = str(db_path)
-    network = text.startswith("\\\\") or text.startswith("//")
-    if not network and os.path.exists("/proc/mounts"):
-        try:
-            mounts = [line.split() for line in open("/proc/mounts", encoding="utf-8")]
-        except OSError:
-            mounts = []
-        best = ("", "")
-        resolved = str(Path(db_path).resolve())
-        for fields in mounts:
-            if (
-                len(fields) >= 3
-                and resolved.startswith(fields[1])
-                and len(fields[1]) > len(best[0])
-            ):
-                best = (fields[1], fields[2])
-        network = best[1] in {"nfs", "nfs4", "cifs", "smbfs", "smb3", "sshfs", "fuse.sshfs"}
-    if not network:
-        return None
-    return _(
-        "The database {path} is on a network drive. SQLite cannot keep it safe there; keep "
-        "the database on this computer's own disk."
-    ).format(path=db_path)

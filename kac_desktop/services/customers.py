@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, case, func, literal_column, or_, select, text
 from sqlalchemy import inspect as inspect_state
@@ -52,6 +52,7 @@ from .errors import (
     StaleRecord,
     ValidationFailed,
 )
+from .list_types import CustomerQuery, CustomerRow, export_value  # noqa: F401 - the service's API
 
 # ---------------------------------------------------------------- reading one file
 
@@ -491,42 +492,6 @@ def transfer_customer(db: Database, actor: Actor, customer_id: str, manager_id: 
 
 
 # ---------------------------------------------------------------- the list
-
-
-@dataclass(frozen=True)
-class CustomerQuery:
-    search: str = ""
-    tier: str | None = None
-    visit_class: int | None = None
-    kind: str | None = None
-    industry: str | None = None
-    area: str | None = None
-    branch_id: str | None = None
-    manager_id: str | None = None
-    archived: bool | None = False  # None: both
-    sort: str = "name"
-    descending: bool = False
-
-
-class CustomerRow(NamedTuple):
-    """A row of the customer list (a tuple: a page of them is made on every keystroke, and
-    a frozen dataclass takes five times as long to make)."""
-
-    id: str
-    name: str
-    credit_code: str
-    kind: str
-    tier: str
-    visit_class: int
-    industry: str
-    area: str
-    branch: str
-    manager: str
-    contact: str
-    phone: str
-    completeness: int
-    archived: bool
-    updated_at: datetime
 
 
 # the tier's rank as the list sorts it, written out so that it is the very expression of the
@@ -1023,25 +988,6 @@ EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("archived", N_("Archived")),
     ("updated_at", N_("Last changed")),
 )
-
-
-def export_value(row: CustomerRow, key: str) -> object:
-    """A list cell as a person reads it: labels instead of codes, ratios as numbers."""
-    if key == "kind":
-        return vocab.label(vocab.KINDS, row.kind)
-    if key == "tier":
-        return vocab.label(vocab.TIERS, row.tier)
-    if key == "visit_class":
-        return vocab.label(vocab.VISIT_CLASSES, row.visit_class)
-    if key == "industry":
-        return vocab.label(vocab.INDUSTRIES, row.industry)
-    if key == "area":
-        return vocab.label(vocab.AREAS, row.area)
-    if key == "completeness":
-        return row.completeness / 100
-    if key == "archived":
-        return _("yes") if row.archived else ""
-    return getattr(row, key)
 
 
 def export_list(

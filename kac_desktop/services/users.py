@@ -19,6 +19,7 @@ from kac_desktop.rules.defaults import PRODUCT_LINE_DEFAULTS
 from . import audit, auth
 from .context import Actor
 from .errors import NotFound, PermissionDenied, ServiceError
+from .roles import may_view_users  # noqa: F401 - the service's API
 
 
 @dataclass(frozen=True)
@@ -187,10 +188,6 @@ class UserAdminRow:
     @property
     def role_label(self) -> str:
         return vocab.label(vocab.ROLES, self.role)
-
-
-def may_view_users(actor: Actor) -> bool:
-    return actor.is_supervisor
 
 
 def may_manage_users(actor: Actor) -> bool:

@@ -9,10 +9,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QPushButton
 
 from kac_desktop.i18n import _
 from kac_desktop.progress import Cancelled
-from kac_desktop.services import audit, backup, users
-from kac_desktop.services.errors import ServiceError
-
-from .workers import run_with_progress
+from kac_desktop.services import roles
 
 
 class AdminPages:
@@ -26,11 +23,11 @@ class AdminPages:
         actor = window.actor  # type: ignore[attr-defined]
         # the pages are built when first shown (MainWindow._add_lazy_page)
         self._names: set[str] = set()
-        if users.may_view_users(actor):
+        if roles.may_view_users(actor):
             self._add(_("Users"), "users", self._make_users)
-        if audit.may_view(actor):
+        if roles.may_view_audit(actor):
             self._add(_("Audit log"), "audit", self._make_audit)
-        if backup.may_back_up(actor):
+        if roles.may_back_up(actor):
             self._add(_("Backup and restore"), "backup", self._make_backup)
         self.password_button = QPushButton(_("Change password…"))
         self.password_button.setFlat(True)
@@ -80,6 +77,11 @@ class AdminPages:
 
     def restore(self, path: str) -> None:
         """Close the database, restore the checked backup, and start again (sign-in)."""
+        from kac_desktop.services import backup
+        from kac_desktop.services.errors import ServiceError
+
+        from .workers import run_with_progress
+
         db, actor = self.window.db, self.window.actor  # type: ignore[attr-defined]
         db.dispose()
         try:

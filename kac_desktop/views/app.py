@@ -9,19 +9,22 @@ import sys
 import traceback
 from pathlib import Path
 
-# The Qt-free layers come before PySide6: once imported, PySide6's import hook (for its
-# `from __feature__ import …`) reads the source of every module imported after it, which
-# made SQLAlchemy, the models and the services ~0.1-0.3 s slower to import at each start.
-# The customer list's services and SQLite's dialect are imported here for that reason alone.
-import sqlalchemy.dialects.sqlite  # noqa: F401
-
-import kac_desktop.services.customers
-import kac_desktop.services.list_cache  # noqa: F401
+# Nothing of SQLAlchemy, the models or the services is imported before the window has
+# painted: a database at the schema's head is opened with sqlite3 alone (db.open_database),
+# the sign-in dialog needs nothing more, and the window paints its first page from plain
+# sqlite3 reads (services/quick.py).  The services are imported while the user types the
+# password (PRELOAD_AFTER_MS) or, for a window opened without signing in, right after its
+# first paint.
 from kac_desktop.config import data_dir
-from kac_desktop.db import Database, DatabaseProblem, LockedDatabase, open_database
+from kac_desktop.db import (
+    Database,
+    DatabaseProblem,
+    LockedDatabase,
+    network_warning,
+    open_database,
+)
 from kac_desktop.i18n import _, set_language
-from kac_desktop.services import backup as backup_service
-from kac_desktop.services import users as user_service
+from kac_desktop.services import quick
 from kac_desktop.services.context import Actor
 from kac_desktop.services.errors import ServiceError
 
@@ -89,24 +92,45 @@ def excepthook(kind, value, tb) -> None:
         print(message, file=sys.stderr)
 
 
-def _import_window_modules() -> None:
-    from . import main_window  # noqa: F401 - imported for its cost, ~0.1 s
+def import_services() -> None:
+    """Import what signing in and the window's work after its first paint need (0.3-0.4 s):
+    while the user types the password, not after "Sign in"."""
+    import kac_desktop.services.auth
+    import kac_desktop.services.backup
+    import kac_desktop.services.customers
+    import kac_desktop.services.list_cache
+    import kac_desktop.services.users  # noqa: F401 - imported for their cost
+
+    from . import main_window  # noqa: F401
+
+
+def _needs_first_user(db: Database) -> bool:
+    connection = db.connect_sqlite()
+    if connection is None:
+        from kac_desktop.services import users as user_service
+
+        return user_service.needs_first_user(db)
+    try:
+        return quick.needs_first_user(connection)
+    finally:
+        connection.close()
 
 
 def start(db: Database, login: str | None, parent=None) -> Actor | None:
     """The actor the window runs as: the first-start dialog on an empty database, else
     the sign-in dialog."""
-    from .first_run import FirstRunDialog
     from .sign_in import SignInDialog
 
-    if user_service.needs_first_user(db):
+    if _needs_first_user(db):
+        from .first_run import FirstRunDialog
+
         dialog = FirstRunDialog(db, parent)
         if dialog.exec() != FirstRunDialog.DialogCode.Accepted:
             return None
         return dialog.actor
     sign_in = SignInDialog(db, login, parent)
     # while the user types, import what the window needs instead of after "Sign in"
-    QTimer.singleShot(PRELOAD_AFTER_MS, sign_in, _import_window_modules)
+    QTimer.singleShot(PRELOAD_AFTER_MS, sign_in, import_services)
     if sign_in.exec() != SignInDialog.DialogCode.Accepted:
         return None
     return sign_in.actor
@@ -117,13 +141,13 @@ def open_checked(target: str | Path | None, parent=None) -> Database | None:
     recovery dialog offers the latest good backup, another database, or quitting.  None
     when the user quits.  The full check and the day's backup follow the first paint of
     the window (open_window)."""
-    from .recovery_dialog import RecoveryDialog
-
     while True:
         try:
             db = open_database(target)
         except DatabaseProblem as problem:
             from kac_desktop.config import database_url, sqlite_path
+
+            from .recovery_dialog import RecoveryDialog
 
             path = problem.path or sqlite_path(database_url(target))
             dialog = RecoveryDialog(
@@ -135,7 +159,7 @@ def open_checked(target: str | Path | None, parent=None) -> Database | None:
             if dialog.choice == "other":
                 target = dialog.other_path
             continue
-        warning = backup_service.network_warning(db.path)
+        warning = network_warning(db.path)
         if warning:
             QMessageBox.warning(parent, _("Database on a network drive"), warning)
         return db

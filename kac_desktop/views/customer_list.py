@@ -49,12 +49,9 @@ from kac_desktop.db import Database
 from kac_desktop.i18n import N_, _
 from kac_desktop.progress import Cancelled
 from kac_desktop.rules import vocab
-from kac_desktop.services import customers as customer_service
-from kac_desktop.services import users as user_service
+from kac_desktop.services import quick
 from kac_desktop.services.context import Actor, Change
-from kac_desktop.services.customers import CustomerQuery, CustomerRow
-from kac_desktop.services.errors import ServiceError
-from kac_desktop.services.list_cache import ListCache
+from kac_desktop.services.list_types import CustomerQuery, CustomerRow, export_value
 
 from .table_models import Column, ColumnTableModel, house_table
 
@@ -210,7 +207,7 @@ def display_value(row: CustomerRow, key: str) -> str:
     """A cell as the list shows it: the export's labels, completeness as a percentage."""
     if key == "completeness":
         return f"{row.completeness}%"
-    value = customer_service.export_value(row, key)
+    value = export_value(row, key)
     return "" if value is None else str(value)
 
 
@@ -238,33 +235,73 @@ class _ListSource:
     def key_of(self, customer_id: str):
         return customer_id
 
+    def load_services(self) -> None:
+        """Nothing to load: the callables read the list."""
+
 
 class SqlListSource(_ListSource):
     """The customer service's fast list path (services/customers.py "the list"), with the
     search of the default list answered from memory (services/list_cache.py) once its cache
-    is built — on a thread of its own, again whenever the database changed."""
+    is built — on a thread of its own, again whenever the database changed.
+
+    Until ``load_services`` has run (the window calls it right after its first paint) the
+    list as it opens is read with plain sqlite3 (services/quick.py), so that the first page
+    paints before SQLAlchemy and the services are imported; any other query loads them
+    first.  Both read the same keys (rowids), so the list goes on from one to the other."""
 
     keys_are_ids = False
     background = True
 
     def __init__(self, db: Database, actor: Actor) -> None:
         self.db, self.actor = db, actor
-        self.cache = ListCache(db, actor)
+        self.cache = None  # the ListCache, once the services are loaded
+        self._service = None  # services.customers, once loaded
         self._building: threading.Thread | None = None
+
+    # -- before the services
+    def _quick(self, query: CustomerQuery | None = None) -> bool:
+        """Whether ``query`` (None: any read) is answered by plain sqlite3 reads."""
+        if self._service is not None or self.db.path is None:
+            return False
+        return query is None or query.is_default
+
+    def _read(self, read):
+        connection = self.db.connect_sqlite()
+        try:
+            return read(connection)
+        finally:
+            connection.close()
+
+    def load_services(self):
+        """Import the customer service and the search cache (on the UI thread: imports
+        from two threads at once can deadlock); the list reads through them from now on."""
+        if self._service is None:
+            from kac_desktop.services import customers
+            from kac_desktop.services.list_cache import ListCache
+
+            self.cache = ListCache(self.db, self.actor)
+            self._service = customers
+        return self._service
+
+    @property
+    def service(self):
+        return self.load_services()
 
     def warm(self, wait: bool = False) -> None:
         """Build the search cache off the UI thread unless it is fresh or being built;
         ``wait``: until it is built (benchmarks, tests)."""
+        self.load_services()
         if self._building is not None and self._building.is_alive():
             if wait:
                 self._building.join()
             return
-        if self.cache.ready():
+        cache = self.cache
+        if cache.ready():
             return
 
         def build() -> None:
             try:
-                self.cache.build()
+                cache.build()
             except Exception as exc:  # the SQL path keeps answering
                 logging.getLogger(__name__).warning("customer list: search cache: %s", exc)
 
@@ -274,27 +311,46 @@ class SqlListSource(_ListSource):
             self._building.join()
 
     def first_page(self, query: CustomerQuery):
+        if self._quick(query):
+            actor = self.actor
+
+            def read(connection):
+                keys = quick.default_keys(connection, actor, FIRST_PAGE + 1)
+                shown = keys[:FIRST_PAGE]
+                rows = quick.rows_by_key(connection, actor, shown)
+                return shown, rows if len(rows) == len(shown) else None, len(keys) <= FIRST_PAGE
+
+            return self._read(read)
+        service = self.service
         found = self.cache.first(query, FIRST_PAGE)
         if found is not None:
             shown = found.keys[:FIRST_PAGE]
-            rows = customer_service.fetch_rows_by_key(self.db, self.actor, shown)
+            rows = service.fetch_rows_by_key(self.db, self.actor, shown)
             return found.keys, rows if len(rows) == len(shown) else None, found.complete
+        from kac_desktop.services.list_cache import ListCache
+
         if ListCache.serves(query):
             self.warm()
-        page = customer_service.first_page(self.db, self.actor, query, FIRST_PAGE)
+        page = service.first_page(self.db, self.actor, query, FIRST_PAGE)
         return page.keys, page.rows or None, page.complete
 
     def all_keys(self, query: CustomerQuery, cancelled=None) -> list:
+        # a worker thread asks for the whole list: it never imports the services itself
+        if self._quick(query):
+            return self._read(lambda c: quick.default_keys(c, self.actor, None, cancelled))
+        service = self._service or self.service
         found = self.cache.all(query, cancelled)
         if found is not None:
             return found
-        return customer_service.list_keys(self.db, self.actor, query, cancelled)
+        return service.list_keys(self.db, self.actor, query, cancelled)
 
     def rows(self, keys: list) -> list[CustomerRow]:
-        return customer_service.fetch_rows_by_key(self.db, self.actor, keys)
+        if self._quick():
+            return self._read(lambda c: quick.rows_by_key(c, self.actor, keys))
+        return self.service.fetch_rows_by_key(self.db, self.actor, keys)
 
     def key_of(self, customer_id: str):
-        return customer_service.key_of(self.db, customer_id)
+        return self.service.key_of(self.db, customer_id)
 
 
 class _Results(QObject):
@@ -341,6 +397,10 @@ class CustomerTableModel(ColumnTableModel):
         self._whole_list_timer.timeout.connect(self._submit_whole_list)
 
     # -- the query
+    @property
+    def source(self) -> _ListSource:
+        return self._source
+
     @property
     def query(self) -> CustomerQuery:
         return self._query
@@ -630,19 +690,17 @@ class CustomerListPage(QWidget):
         self.kind = _Filter(_("All kinds"), options(vocab.KINDS))
         self.industry = _Filter(_("All industries"), options(vocab.INDUSTRIES))
         self.area = _Filter(_("City and rural"), options(vocab.AREAS))
-        branches = user_service.list_branches(db, actor)
-        self.branch = _Filter(_("All branches"), [(b.id, b.name) for b in branches])
-        managers = user_service.list_managers(db, actor)
-        self.manager = _Filter(_("All managers"), [(m.id, m.display_name) for m in managers])
+        # branches and managers are read with the services (load_services), after the
+        # first paint; only the city center sees more than one branch
+        self.branch = _Filter(_("All branches"), [])
+        self.manager = _Filter(_("All managers"), [])
         self.archived = QComboBox()
         self.archived.addItem(_("In use"), False)
         self.archived.addItem(_("Archived"), True)
         self.archived.addItem(_("In use and archived"), None)
-        if actor.role == "manager":
-            self.branch.setVisible(False)
-            self.manager.setVisible(False)
-        elif len(branches) <= 1:
-            self.branch.setVisible(False)
+        self.branch.setVisible(actor.is_admin)
+        self.manager.setVisible(actor.role != "manager")
+        self._services_loaded = False
 
         self.count = QLabel()
         self.count.setObjectName("matchCount")
@@ -695,7 +753,29 @@ class CustomerListPage(QWidget):
         self.search.textChanged.connect(self._query_changed)
         self.model.countChanged.connect(self._show_count)
         self._query_changed()
-        # after the first paint: the search cache takes a second at 100,000 customers
+
+    def load_services(self) -> None:
+        """What the list needs beyond its first page: the customer and user services (their
+        import is most of a start's time, so the window calls this after its first paint;
+        any query other than the opening one calls it first), the branch and manager
+        filters, and — a moment later — the search cache (a second at 100,000 customers)."""
+        if self._services_loaded:
+            return
+        self._services_loaded = True
+        self.model.source.load_services()
+        from kac_desktop.services import users as user_service
+
+        branches = user_service.list_branches(self.db, self.actor)
+        managers = user_service.list_managers(self.db, self.actor)
+        for combo, items in (
+            (self.branch, [(b.id, b.name) for b in branches]),
+            (self.manager, [(m.id, m.display_name) for m in managers]),
+        ):
+            combo.blockSignals(True)
+            for code, text in items:
+                combo.addItem(text, code)
+            combo.blockSignals(False)
+        self.branch.setVisible(self.actor.is_admin and len(branches) > 1)
         QTimer.singleShot(500, self.model.warm)
 
     def changeEvent(self, event: QEvent) -> None:
@@ -719,7 +799,10 @@ class CustomerListPage(QWidget):
         )
 
     def _query_changed(self, *_args) -> None:
-        self.model.set_query(self.current_query())
+        query = self.current_query()
+        if not query.is_default:
+            self.load_services()
+        self.model.set_query(query)
         # the count of a long list comes from a worker a moment later: the old one greys
         self.count.setEnabled(self.model.complete)
 
@@ -749,6 +832,8 @@ class CustomerListPage(QWidget):
                 self.table.scrollTo(self.model.index(row, 0))
 
     def export(self) -> None:
+        from kac_desktop.services import customers as customer_service
+        from kac_desktop.services.errors import ServiceError
         from kac_desktop.views.workers import run_with_progress
 
         path, _filter = QFileDialog.getSaveFileName(

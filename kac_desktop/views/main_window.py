@@ -161,6 +161,9 @@ class MainWindow(QMainWindow):
             return
         self._painted = True
         self.customers.table.viewport().removeEventFilter(self)
+        # the services were not needed for the first page (services/quick.py): importing
+        # them is most of a start's time, so it comes after the paint, before anything else
+        self.customers.load_services()
         self.firstPainted.emit()
         QTimer.singleShot(0, self, self._next_start_step)
 

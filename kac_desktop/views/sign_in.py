@@ -14,9 +14,7 @@ from PySide6.QtWidgets import (
 
 from kac_desktop.db import Database
 from kac_desktop.i18n import _
-from kac_desktop.services import auth
 from kac_desktop.services.context import Actor
-from kac_desktop.services.errors import ServiceError
 
 LOGIN_KEY = "signin/login"
 
@@ -84,6 +82,10 @@ class SignInDialog(QDialog):
             self._show(_("Enter your login name."))
             self.login.setFocus()
             return
+        # imported while the user typed (views/app.py), so this costs nothing then
+        from kac_desktop.services import auth
+        from kac_desktop.services.errors import ServiceError
+
         try:
             self.actor = auth.sign_in(self.db, login, self.password.text())
         except ServiceError as exc:

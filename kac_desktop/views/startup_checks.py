@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from kac_desktop.db import Database
 from kac_desktop.i18n import _
-from kac_desktop.services import backup as backup_service
-from kac_desktop.services.backup import BackupInfo
-from kac_desktop.services.errors import ServiceError
+
+if TYPE_CHECKING:
+    from kac_desktop.services.backup import BackupInfo
 
 log = logging.getLogger("kac_desktop")
 
@@ -40,7 +41,14 @@ class StartupChecks(QObject):
     def start(self) -> None:
         if self._thread is not None:
             return
-        self._thread = threading.Thread(target=self._run, name="startup-checks")
+        # imported here, on the UI thread, not by the worker: two threads importing at once
+        # can deadlock, and the window imports the services right after its first paint
+        from kac_desktop.services import backup as backup_service
+        from kac_desktop.services.errors import ServiceError
+
+        self._thread = threading.Thread(
+            target=self._run, args=(backup_service, ServiceError), name="startup-checks"
+        )
         self._thread.start()
 
     def running(self) -> bool:
@@ -52,7 +60,7 @@ class StartupChecks(QObject):
             self._thread.join(timeout)
         return not self.running()
 
-    def _run(self) -> None:
+    def _run(self, backup_service, service_error: type[Exception]) -> None:
         # the services open their own connections in this thread (no session crosses)
         try:
             problems = backup_service.quick_check(self.db)
@@ -62,7 +70,7 @@ class StartupChecks(QObject):
                 return
             try:
                 self.backup = backup_service.daily_backup(self.db)
-            except ServiceError as exc:
+            except service_error as exc:
                 log.warning("daily backup: %s", exc.message)
         except Exception:  # a start-up check must never take the window down
             log.exception("start-up checks")

@@ -170,6 +170,96 @@ def test_start_up_imports_nothing_heavy_that_the_first_paint_does_not_need(db, o
     assert out.stdout.strip().splitlines()[-1] == "none"
 
 
+_FIRST_PAINT = """
+import json, os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ["KAC_DATA_DIR"] = sys.argv[2]
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
+from kac_desktop.views.app import make_application, choose_language, open_window
+from kac_desktop.db import open_database
+from kac_desktop.services import quick
+app = make_application()
+choose_language("zh_CN")
+db = open_database(sys.argv[1])
+connection = db.connect_sqlite()
+actor = quick.actor_for(connection, sys.argv[3])
+connection.close()
+seen = {}
+
+class FirstPaint(QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint and not seen:
+            page = w.customers
+            seen.update(
+                sqlalchemy="sqlalchemy" in sys.modules,
+                names=[page.model.paint_row(r)[0][0] for r in range(page.model.rowCount())],
+                branches=page.branch.count(),
+                managers=page.manager.count(),
+            )
+        return False
+
+w = open_window(db, actor)
+spy = FirstPaint()
+w.customers.table.viewport().installEventFilter(spy)
+loop = QEventLoop()
+w.firstPainted.connect(loop.quit)
+QTimer.singleShot(20000, loop.quit)
+loop.exec()
+w.customers.model.wait_until_complete()
+w.checks.wait()
+page = w.customers
+after = dict(
+    sqlalchemy="sqlalchemy" in sys.modules,
+    count=page.model.rowCount(),
+    branches=page.branch.count(),
+    managers=page.manager.count(),
+    shown=[page.branch.isVisibleTo(page), page.manager.isVisibleTo(page)],
+)
+print(json.dumps({"first": seen, "after": after}, ensure_ascii=False))
+"""
+
+
+def test_the_first_page_paints_before_sqlalchemy_is_imported(db, org, make_customer, tmp_path):
+    """The window's first screen (who is signed in, the list as it opens) is read with plain
+    sqlite3 (services/quick.py): the list paints its first page before SQLAlchemy, the
+    models and the services are imported; they follow the paint, and with them the branch
+    and manager filters and the whole list."""
+    import json
+
+    add_customers(db, org, make_customer, 60)
+    expected_names = [
+        row.name for row in customers.first_page(db, org.admin, customers.CustomerQuery(), 48).rows
+    ]
+    total = len(customers.list_keys(db, org.admin, customers.CustomerQuery()))
+    db.dispose()
+    for login, branch_filter, manager_filter in (
+        ("admin", 4, 7),
+        ("sup_a", 2, 4),
+        ("mgr_a1", 2, 2),
+    ):
+        out = subprocess.run(
+            [sys.executable, "-c", _FIRST_PAINT, str(db.path), str(tmp_path / login), login],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert out.returncode == 0, out.stderr
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        first, after = result["first"], result["after"]
+        assert first["sqlalchemy"] is False
+        assert first["branches"] == 1 and first["managers"] == 1  # "all …" until loaded
+        assert after["sqlalchemy"] is True
+        assert (after["branches"], after["managers"]) == (branch_filter, manager_filter), login
+        # the city center chooses among branches; a manager sees only his own files
+        assert after["shown"] == [login == "admin", login != "mgr_a1"]
+        if login == "mgr_a1" or login == "admin":  # every customer is mgr_a1's
+            assert first["names"] == expected_names[: len(first["names"])]
+            assert len(first["names"]) == min(48, total)
+            assert after["count"] == total
+        else:
+            assert after["count"] == total  # sup_a's branch holds them all too
+
+
 def test_run_starts_again_on_the_database_chosen_in_the_recovery_dialog(
     qtbot, db, org, tmp_path, monkeypatch
 ):
