@@ -36,9 +36,16 @@ class Revenue(Tracked, Base):
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
 
 
-# covering indexes: per customer over a range of months, and per month over customers
+# covering indexes: per customer over a range of months, and per month over customers with
+# each row's line (the revenue import's comparison, the assessments' points: migration 0005)
 Index("ix_revenues_customer_month_amount", Revenue.customer_id, Revenue.month, Revenue.amount)
-Index("ix_revenues_month_customer_amount", Revenue.month, Revenue.customer_id, Revenue.amount)
+Index(
+    "ix_revenues_month_customer_line_amount",
+    Revenue.month,
+    Revenue.customer_id,
+    Revenue.product_line,
+    Revenue.amount,
+)
 
 
 class TierAssessment(Tracked, Base):
