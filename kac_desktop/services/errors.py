@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kac_desktop.i18n import _
-from kac_desktop.rules.customer import FieldError
+
+if TYPE_CHECKING:
+    from kac_desktop.rules.customer import FieldError
 
 
 class ServiceError(Exception):

@@ -31,7 +31,7 @@ from kac_desktop.services.errors import ServiceError
 # isort: split
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 FONT_FILE = (
     Path(__file__).resolve().parent.parent / "resources" / "fonts" / "DroidSansFallbackFull.ttf"
@@ -87,6 +87,8 @@ def excepthook(kind, value, tb) -> None:
         "written to {path}; please send that file to your administrator."
     ).format(path=path)
     if QApplication.instance() is not None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.critical(None, _("Unexpected error"), message)
     else:
         print(message, file=sys.stderr)
@@ -161,6 +163,8 @@ def open_checked(target: str | Path | None, parent=None) -> Database | None:
             continue
         warning = network_warning(db.path)
         if warning:
+            from PySide6.QtWidgets import QMessageBox
+
             QMessageBox.warning(parent, _("Database on a network drive"), warning)
         return db
 
@@ -191,6 +195,8 @@ def run(db_target: str | None = None, login: str | None = None, language: str | 
         try:
             actor = start(db, login)
         except ServiceError as exc:
+            from PySide6.QtWidgets import QMessageBox
+
             QMessageBox.critical(None, _("Cannot start"), exc.message)
             db.dispose()
             return 2

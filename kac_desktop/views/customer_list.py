@@ -7,7 +7,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from PySide6.QtCore import (
@@ -32,11 +31,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -388,7 +385,7 @@ class CustomerTableModel(ColumnTableModel):
         self._complete = True
         self._queried = False  # no query yet: sorting only notes the order
         self._generation = 0
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor = None  # a ThreadPoolExecutor, made for the first whole list
         self._results = _Results(self)
         self._results.arrived.connect(self._whole_list_arrived)
         self._whole_list_timer = QTimer(self)
@@ -443,6 +440,8 @@ class CustomerTableModel(ColumnTableModel):
         if self._complete:
             return
         if self._executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="customer-list")
         generation, query, results = self._generation, self._query, self._results
         source = self._source
@@ -832,6 +831,8 @@ class CustomerListPage(QWidget):
                 self.table.scrollTo(self.model.index(row, 0))
 
     def export(self) -> None:
+        from PySide6.QtWidgets import QFileDialog, QMessageBox
+
         from kac_desktop.services import customers as customer_service
         from kac_desktop.services.errors import ServiceError
         from kac_desktop.views.workers import run_with_progress
