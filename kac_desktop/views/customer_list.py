@@ -524,6 +524,27 @@ class CustomerTableModel(ColumnTableModel):
             return
         self.reload()
 
+    def _key_at(self, row: int):
+        return self._keys[row] if 0 <= row < len(self._keys) else None
+
+    def _move_persistent(self, held: list) -> None:
+        """Each held (index, key) to the key's new row; an index whose customer's row is not
+        known yet (beyond the first page of a long list) becomes invalid rather than point
+        at another customer."""
+        wanted = {key for _index, key in held if key is not None}
+        rows: dict = {}
+        for row, key in enumerate(self._keys) if wanted else ():
+            if key is None:  # the rest of a long list's order comes from the worker
+                break
+            if key in wanted:
+                rows[key] = row
+                if len(rows) == len(wanted):
+                    break
+        for index, key in held:
+            row = rows.get(key)
+            target = self.index(row, index.column()) if row is not None else QModelIndex()
+            self.changePersistentIndex(index, target)
+
     def id_at(self, row: int) -> str | None:
         if not 0 <= row < len(self._keys):
             return None
@@ -624,12 +645,18 @@ class CustomerTableModel(ColumnTableModel):
         if not self._queried:  # the view set up its header before the first query
             self._query = query
             return
+        if query == self._query:
+            # QTableView.sortByColumn sorts a second time when sorting is enabled: the
+            # list is in that order already
+            return
         if not self._complete:  # the count is not known yet: a new query
             self.set_query(query)
             return
         self._generation += 1
         count = len(self._keys)
         self.layoutAboutToBeChanged.emit()
+        # the views' selection and current row follow their customers to the new order
+        held = [(index, self._key_at(index.row())) for index in self.persistentIndexList()]
         self._query = query
         keys, rows, complete = self._source.first_page(query)
         if complete or len(keys) >= count:
@@ -638,6 +665,7 @@ class CustomerTableModel(ColumnTableModel):
             # the same rows in a new order: the first page now, the rest from the worker
             self._install(list(keys) + [None] * (count - len(keys)), None, False)
             self._rows = dict(enumerate(rows)) if rows is not None else {}
+        self._move_persistent(held)
         self.layoutChanged.emit()
         if len(self._keys) != count:  # the data changed meanwhile
             self.beginResetModel()

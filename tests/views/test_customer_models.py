@@ -362,3 +362,78 @@ def test_a_newer_query_supersedes_an_older_result(qtbot, big):
     qtbot.wait(200)  # the first query's result, if any, arrives and is dropped
     assert counts == [N]
     assert model.rowCount() == N
+
+
+def test_the_selection_follows_its_customer_through_a_sort(qtbot, model):
+    """After a sort the selected row is the same customer in its new place, so that Enter
+    opens the file the user chose."""
+    from PySide6.QtWidgets import QTableView
+
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.selectRow(3)
+    chosen = model.id_at(3)
+    model.sort(0, Qt.SortOrder.DescendingOrder)
+    current = view.currentIndex()
+    assert current.isValid() and current.row() != 3
+    assert model.id_at(current.row()) == chosen
+    assert [model.id_at(i.row()) for i in view.selectionModel().selectedRows()] == [chosen]
+
+
+def test_a_selection_beyond_the_first_page_is_never_another_customer(qtbot, big):
+    """On a long list the new order beyond the first page arrives from the worker: until
+    then a selected customer who moved there is no longer selected (not some other one)."""
+    from PySide6.QtWidgets import QTableView
+
+    from kac_desktop.views.customer_list import SqlListSource
+
+    model = CustomerTableModel(source=SqlListSource(big.db, big.actor))
+    model.set_query(CustomerQuery())
+    assert model.wait_until_complete()
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    for row, expect_kept in ((2, False), (N - 3, True)):
+        model.sort(0, Qt.SortOrder.AscendingOrder)
+        assert model.wait_until_complete()
+        view.selectRow(row)
+        chosen = model.id_at(row)
+        model.sort(0, Qt.SortOrder.DescendingOrder)  # row 2 moves to the end, N - 3 to row 2
+        current = view.currentIndex()
+        if expect_kept:
+            assert model.id_at(current.row()) == chosen and current.row() < FIRST_PAGE
+        else:
+            assert not current.isValid() or model.id_at(current.row()) == chosen
+            assert model.wait_until_complete()
+            assert chosen in {model.id_at(r) for r in range(N - 5, N)}
+
+
+def test_sort_by_column_asks_for_the_new_order_once(qtbot, big):
+    """QTableView.sortByColumn on a sorting view calls sort() twice; the list is asked for
+    the new order once, and the selection survives both calls."""
+    from PySide6.QtWidgets import QTableView
+
+    from kac_desktop.views.customer_list import SqlListSource
+
+    source = SqlListSource(big.db, big.actor)
+    asked = []
+    first_page = source.first_page
+    source.first_page = lambda q: asked.append(q) or first_page(q)
+    model = CustomerTableModel(source=source)
+    model.set_query(CustomerQuery())
+    assert model.wait_until_complete()
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+    view.setSortingEnabled(True)  # as the page sets it up: the list's order already
+    view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    assert model.complete
+    view.selectRow(N - 2)
+    chosen = model.id_at(N - 2)
+    asked.clear()
+    view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    assert [(q.sort, q.descending) for q in asked] == [("name", True)]
+    assert model.id_at(view.currentIndex().row()) == chosen
+    assert view.currentIndex().row() == 1
