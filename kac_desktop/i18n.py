@@ -17,6 +17,7 @@ import io
 import os
 import re
 import struct
+import sys
 from pathlib import Path
 
 DOMAIN = "kac_desktop"
@@ -128,12 +129,36 @@ def mo_bytes(pairs: list[tuple[str, str]]) -> bytes:
     return header + array.array("i", koffsets + voffsets).tobytes() + bytes(ids) + bytes(strs)
 
 
+def compiled(path: Path) -> bytes:
+    """The .mo bytes of the .po file at ``path``, kept in a ``__pycache__`` folder beside it
+    under the .po's size and time, as Python keeps bytecode: a start then reads 40 KB
+    instead of parsing 140 KB (about 5 ms of a 0.25 s start).  A folder that cannot be
+    written, or ``PYTHONDONTWRITEBYTECODE``, just means no cache."""
+    stat = path.stat()
+    cache = path.parent / "__pycache__" / f"{path.stem}.{stat.st_size}-{stat.st_mtime_ns}.mo"
+    try:
+        return cache.read_bytes()
+    except OSError:
+        pass
+    data = mo_bytes(parse_po(path.read_text(encoding="utf-8")))
+    if not sys.dont_write_bytecode:
+        try:
+            cache.parent.mkdir(exist_ok=True)
+            for old in cache.parent.glob(f"{path.stem}.*.mo"):  # of an older .po
+                old.unlink(missing_ok=True)
+            partial = cache.with_name(f"{cache.name}.{os.getpid()}.partial")
+            partial.write_bytes(data)
+            os.replace(partial, cache)
+        except OSError:
+            pass
+    return data
+
+
 def _load(language: str) -> gettext.NullTranslations:
     path = po_path(language)
     if not path.exists():
         return gettext.NullTranslations()
-    pairs = parse_po(path.read_text(encoding="utf-8"))
-    return gettext.GNUTranslations(io.BytesIO(mo_bytes(pairs)))
+    return gettext.GNUTranslations(io.BytesIO(compiled(path)))
 
 
 _cache: dict[str, gettext.NullTranslations] = {}

@@ -111,3 +111,37 @@ def test_importing_the_catalogue_does_not_import_babel():
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["客户档案", "False"]
+
+
+def test_the_compiled_catalogue_is_kept_and_renewed_with_the_po(tmp_path, monkeypatch):
+    """A start reads the .mo kept beside the .po; a changed .po is compiled again (and its
+    old .mo removed); a folder that cannot be written still gives the catalogue."""
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    po = tmp_path / "kac_desktop.po"
+    po.write_text(i18n.po_path("zh_CN").read_text(encoding="utf-8"), encoding="utf-8")
+    first = i18n.compiled(po)
+    assert first == i18n.mo_bytes(i18n.parse_po(po.read_text(encoding="utf-8")))
+    kept = list((tmp_path / "__pycache__").glob("kac_desktop.*.mo"))
+    assert len(kept) == 1 and kept[0].read_bytes() == first
+
+    with monkeypatch.context() as patched:
+        patched.setattr(i18n, "parse_po", lambda text: (_ for _ in ()).throw(AssertionError))
+        assert i18n.compiled(po) == first  # read back, not parsed
+
+    po.write_text(
+        po.read_text(encoding="utf-8").replace('msgstr "客户名称"', 'msgstr "单位名称"', 1),
+        encoding="utf-8",
+    )
+    again = i18n.compiled(po)
+    catalogue = gettext.GNUTranslations(io.BytesIO(again))
+    assert catalogue.gettext("Customer name") == "单位名称"
+    assert [p.read_bytes() for p in (tmp_path / "__pycache__").glob("*.mo")] == [again]
+
+    # a folder where nothing can be kept (here a file stands where the cache would go)
+    elsewhere = tmp_path / "read-only"
+    elsewhere.mkdir()
+    (elsewhere / "__pycache__").write_text("not a folder")
+    moved = elsewhere / po.name
+    moved.write_text(po.read_text(encoding="utf-8"), encoding="utf-8")
+    catalogue = gettext.GNUTranslations(io.BytesIO(i18n.compiled(moved)))
+    assert catalogue.gettext("Customer name") == "单位名称"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -87,13 +86,13 @@ def _fen_to_float(fen: int) -> float:
     return fen / 100  # correctly rounded: the double nearest the amount, as float(Decimal)
 
 
-def _fen_to_decimal(fen: int) -> Decimal:
-    return Decimal(fen).scaleb(-2)
-
-
 def money_storage(connection: Connection) -> Callable[[int], Any]:
     """fen → an amount as ``Numeric(14, 2)`` stores it (SQLite keeps a float)."""
-    return _fen_to_float if is_sqlite(connection) else _fen_to_decimal
+    if is_sqlite(connection):
+        return _fen_to_float
+    from decimal import Decimal  # not at import: this module is read before the first paint
+
+    return lambda fen: Decimal(fen).scaleb(-2)
 
 
 def lock_for_writing(connection: Connection) -> None:

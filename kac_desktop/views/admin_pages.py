@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QPushButton
+from PySide6.QtWidgets import QMainWindow, QPushButton
 
 from kac_desktop.i18n import _
 from kac_desktop.progress import Cancelled
@@ -67,6 +67,8 @@ class AdminPages:
         return page
 
     def change_password(self) -> bool:
+        from PySide6.QtWidgets import QMessageBox
+
         from .password_dialog import ChangePasswordDialog
 
         dialog = ChangePasswordDialog(self.window.db, self.window.actor, self.window)  # type: ignore[attr-defined]
@@ -77,6 +79,8 @@ class AdminPages:
 
     def restore(self, path: str) -> None:
         """Close the database, restore the checked backup, and start again (sign-in)."""
+        from PySide6.QtWidgets import QMessageBox
+
         from kac_desktop.services import backup
         from kac_desktop.services.errors import ServiceError
 
