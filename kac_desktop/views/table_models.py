@@ -14,7 +14,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from kac_desktop.i18n import _
 
@@ -117,6 +117,10 @@ def house_table(
     vertical header, alternating row colours; ``widths`` are the column widths in pixels (in
     column order, or by column number), ``row_height`` the height of a row."""
     table = QTableView()
+    # the viewport Qt would make, made here: a QWidget that C++ made is resolved to its
+    # Python type by trying every widget class there is (10-13 ms, at the first viewport()
+    # of the process — before the first paint, as the window watches for it)
+    table.setViewport(QWidget())
     if name:
         table.setObjectName(name)
     table.setModel(model)
