@@ -81,13 +81,18 @@ def load_cases() -> dict[str, Case]:
     return CASES
 
 
-def _samples(fn: Measure, ctx: Context, repeat: int, unit: str) -> list[float]:
-    fn(ctx)  # warm-up
-    values: list[float] = []
+def _samples(fns: list[Measure], ctx: Context, repeat: int, unit: str) -> list[list[float]]:
+    """The values of each of ``fns`` (a case and its baseline), after a warm-up of each,
+    their repetitions taken in turn: a slower or faster spell of the machine then falls on
+    both, not on one of them."""
+    for fn in fns:
+        fn(ctx)  # warm-up
+    values: list[list[float]] = [[] for _fn in fns]
     for _ in range(repeat):
-        got = fn(ctx)
-        got = got if isinstance(got, list) else [got]
-        values.extend(v * 1000 if unit == "ms" else v for v in got)
+        for fn, into in zip(fns, values, strict=True):
+            got = fn(ctx)
+            got = got if isinstance(got, list) else [got]
+            into.extend(v * 1000 if unit == "ms" else v for v in got)
     return values
 
 
@@ -108,9 +113,11 @@ def run(ctx: Context, only: list[str] | None = None) -> dict[str, Any]:
         repeat = 2 if ctx.quick else c.repeat
         started = time.perf_counter()
         entry: dict[str, Any] = {"unit": c.unit, "target": c.target}
-        entry.update(_stats(_samples(c.run, ctx, repeat, c.unit)))
+        measured = [c.run] if c.baseline is None else [c.run, c.baseline]
+        values = _samples(measured, ctx, repeat, c.unit)
+        entry.update(_stats(values[0]))
         if c.baseline is not None:
-            base = _stats(_samples(c.baseline, ctx, repeat, c.unit))
+            base = _stats(values[1])
             entry["baseline"] = base
             entry["ratio"] = entry["median"] / base["median"] if base["median"] else None
             entry["ratio_max"] = entry["max"] / base["max"] if base["max"] else None
