@@ -20,7 +20,6 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
-    case,
     func,
     literal_column,
     or_,
@@ -56,11 +55,13 @@ from kac_desktop.rules.search_keys import normalise_query
 from kac_desktop.rules.visits import MEETING, VisitData, clean_visit, validate_visit
 
 from . import audit
+from . import customers as customer_list
 from . import settings as settings_service
 from .bulk import cyclic_gc_paused
 from .context import Actor, Change
 from .customers import like_pattern, scope_customers
 from .errors import NotFound, PermissionDenied, ServiceError, StaleRecord, ValidationFailed
+from .list_types import CustomerQuery
 
 KIND = "visit"
 
@@ -390,27 +391,30 @@ def customer_choices(
     db: Database, actor: Actor, search: str = "", limit: int = 50
 ) -> list[CustomerChoice]:
     """Customers the actor may log a visit to, matching ``search`` (name, pinyin, initials,
-    contact…), his own first, then by name; archived files are left out."""
-    with db.session() as session:
-        manager = aliased(User)
-        own = case((Customer.manager_id == actor.user_id, 0), else_=1)
-        stmt = (
-            select(Customer.id, Customer.name, manager.display_name, own)
-            .join(manager, manager.id == Customer.manager_id)
-            .where(Customer.archived.is_(False))
-        )
-        stmt = scope_customers(stmt, actor)
-        needle = normalise_query(search)
-        if needle:
-            stmt = stmt.where(
-                Customer.id.in_(
-                    select(CustomerSearch.customer_id).where(
-                        CustomerSearch.text.like(like_pattern(needle), escape="\\")
-                    )
-                )
-            )
-        stmt = stmt.order_by(own, Customer.name_sort, Customer.id).limit(limit)
-        return [CustomerChoice(i, n, m, o == 0) for i, n, m, o in session.execute(stmt)]
+    contact…), his own first, then by name; archived files are left out.
+
+    Read through the customer list's first page (services/customers.py "the list": the
+    trigram index, the walk in name order): at 100,000 customers a look-up takes a few ms
+    where a scan of every search text took 70-340 ms."""
+    own = _choices(db, actor, CustomerQuery(search=search, manager_id=actor.user_id), limit)
+    choices = [CustomerChoice(row.id, row.name, row.manager, True) for row in own]
+    if len(choices) < limit and actor.role != "manager":  # a manager sees only his own
+        mine = {c.id for c in choices}
+        others = _choices(db, actor, CustomerQuery(search=search), limit + len(choices))
+        choices += [
+            CustomerChoice(row.id, row.name, row.manager, False)
+            for row in others
+            if row.id not in mine
+        ][: limit - len(choices)]
+    return choices
+
+
+def _choices(db: Database, actor: Actor, query: CustomerQuery, limit: int) -> list:
+    page = customer_list.first_page(db, actor, query, limit)
+    shown = page.keys[:limit]
+    if len(page.rows) == len(shown):
+        return page.rows
+    return customer_list.fetch_rows_by_key(db, actor, shown)  # one changed meanwhile
 
 
 def customer_choice(db: Database, actor: Actor, customer_id: str) -> CustomerChoice | None:
