@@ -30,7 +30,7 @@ from kac_desktop.db import Database
 from kac_desktop.i18n import _
 from kac_desktop.io import customer_import as parsing
 from kac_desktop.io.customer_import import FIELDS_BY_KEY, ImportRow, Rejection
-from kac_desktop.io.workbook import WorkbookError, read_table
+from kac_desktop.io.workbook import Table, WorkbookError, read_table
 from kac_desktop.models import Branch, Customer, User
 from kac_desktop.progress import NullProgress, Progress, check
 from kac_desktop.rules import vocab
@@ -306,6 +306,9 @@ def _remember(
 # ---------------------------------------------------------------- preview and import
 
 
+READ_TIDY = True  # how preview_import reads the workbook (read_table)
+
+
 def preview_import(
     db: Database,
     actor: Actor,
@@ -316,6 +319,7 @@ def preview_import(
     manager_login: str | None = None,
     today: date | None = None,
     progress: Progress | None = None,
+    table: Table | None = None,
 ) -> ImportPreview:
     """Read and check the workbook at ``path``; nothing is written.
 
@@ -325,11 +329,14 @@ def preview_import(
 
     Raises ServiceError (the file cannot be read, no column holds the customer name),
     NotFound or PermissionDenied (``manager_login``), or ``Cancelled`` through ``progress``.
+    ``table``: the workbook as ``read_table(path, tidy=READ_TIDY)`` read it already (the
+    import window reads it once for its columns and its preview).
     """
     today = today or date.today()
     path = Path(path)
     try:
-        table = read_table(path)
+        if table is None:
+            table = read_table(path, tidy=READ_TIDY)
         if mapping is None:
             if mapping_file:
                 mapping = parsing.mapping_from_headers(

@@ -39,7 +39,7 @@ from kac_desktop.db import Database
 from kac_desktop.i18n import _, gettext_in
 from kac_desktop.io import revenue_import as parsing
 from kac_desktop.io.customer_import import Rejection
-from kac_desktop.io.workbook import WorkbookError, read_table
+from kac_desktop.io.workbook import Table, WorkbookError, read_table
 from kac_desktop.models import AuditRecord, Customer, ProductLine, new_id, utcnow
 from kac_desktop.progress import NullProgress, Progress, check
 from kac_desktop.rules import points as rules
@@ -302,6 +302,9 @@ class StalePreview(ServiceError):
 
 # the stored rows of one range of months: how the writes find each row (SQLite: its rowid,
 # in table order; elsewhere its id), customer, month, line and amount in fen
+# the import reads a few columns of 100,000s of rows: it takes them untidied (read_table)
+READ_TIDY = False
+
 _STORED_SQL = (
     "SELECT {ref}, customer_id, month, product_line, CAST(ROUND(amount * 100) AS BIGINT) "
     "FROM revenues WHERE month BETWEEN ? AND ?"
@@ -412,15 +415,19 @@ def preview_import(
     mapping_file: str | None = None,
     today: date | None = None,
     progress: Progress | None = None,
+    table: Table | None = None,
 ) -> RevenuePreview:
     """Read and check the workbook at ``path``; nothing is written.  Raises ServiceError
-    (unreadable file, a required column missing) or ``Cancelled`` through ``progress``."""
+    (unreadable file, a required column missing) or ``Cancelled`` through ``progress``.
+    ``table``: the workbook as ``read_table(path, tidy=READ_TIDY)`` read it already (the
+    import window reads it once for its columns and its preview)."""
     today = today or date.today()
     progress = progress or NullProgress()
     path = Path(path)
     check(progress, 0.0, _("Reading the workbook…"))
     try:
-        table = read_table(path, tidy=False)
+        if table is None:
+            table = read_table(path, tidy=READ_TIDY)
         if mapping is None:
             if mapping_file:
                 mapping = parsing.remembered(table.headers, parsing.load_mapping(mapping_file))

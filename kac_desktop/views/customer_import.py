@@ -29,6 +29,7 @@ from .table_models import TextTableModel
 class CustomerImportDialog(ImportDialog):
     FIELDS = parsing.FIELDS
     preview_import = staticmethod(import_service.preview_import)
+    read_tidy = import_service.READ_TIDY
     run_service_import = staticmethod(import_service.run_import)
     MAPPING_KEY = "import/customers/mapping"
     SIZE = (1100, 720)

@@ -51,10 +51,12 @@ class ImportDialog(QDialog):
 
     # ---------------------------------------------------------- what an import sets
     FIELDS: Sequence[ImportField] = ()
-    # the service: preview_import(db, actor, path, *, mapping, progress) → a preview with
-    # rows, rejections, rejected_rows and mapping; run_import(db, actor, preview, *,
-    # skip_invalid, progress) → a result with ok, change() and describe()
+    # the service: preview_import(db, actor, path, *, mapping, progress, table) → a preview
+    # with rows, rejections, rejected_rows and mapping, ``table`` the workbook as read_table
+    # (path, tidy=read_tidy) read it; run_import(db, actor, preview, *, skip_invalid,
+    # progress) → a result with ok, change() and describe()
     preview_import: Callable[..., Any]
+    read_tidy = True
     run_service_import: Callable[..., Any]
     MAPPING_KEY = ""  # QSettings: the last mapping used, by header text
     SIZE = (1000, 640)
@@ -284,9 +286,11 @@ class ImportDialog(QDialog):
         """Runs on the worker thread: the headers, the mapping used, and the preview or the
         reason there is none."""
         try:
-            headers = read_table(path).headers
+            # read once: its columns for the mapping, and the table for the preview
+            table = read_table(path, tidy=self.read_tidy)
         except WorkbookError as exc:
             return [], {}, None, exc.message
+        headers = table.headers
         if mapping is None:
             # the user's remembered mapping first, then what the headers say by themselves
             mapping = {
@@ -295,7 +299,7 @@ class ImportDialog(QDialog):
             }
         try:
             preview = self.preview_import(
-                self.db, self.actor, path, mapping=mapping, progress=progress
+                self.db, self.actor, path, mapping=mapping, progress=progress, table=table
             )
         except ServiceError as exc:
             return headers, mapping, None, exc.message

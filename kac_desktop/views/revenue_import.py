@@ -23,6 +23,7 @@ from .import_dialog import ImportDialog
 class RevenueImportDialog(ImportDialog):
     FIELDS = parsing.FIELDS
     preview_import = staticmethod(import_service.preview_import)
+    read_tidy = import_service.READ_TIDY
     run_service_import = staticmethod(import_service.run_import)
     MAPPING_KEY = "import/revenue/mapping"
     TITLE = N_("Import revenue from Excel")

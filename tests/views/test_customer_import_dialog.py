@@ -135,3 +135,33 @@ def test_the_mapping_is_remembered(qtbot, db, org, tmp_path, messages):
     qtbot.addWidget(second)
     second.open_file(path)
     assert second.combos["name"].currentText() == "甲方单位"
+
+
+@pytest.mark.parametrize("which", ["customers", "revenue"])
+def test_the_window_reads_the_workbook_once_per_preview(
+    qtbot, db, org, mixed, messages, monkeypatch, which
+):
+    """The columns for the mapping and the rows for the preview come from one reading of
+    the workbook (at 120,000 rows a reading is most of a second)."""
+    from kac_desktop.io import workbook
+    from kac_desktop.services import customer_import, revenue_import
+    from kac_desktop.views import import_dialog
+    from kac_desktop.views.revenue_import import RevenueImportDialog
+
+    reads = []
+
+    def counting(path, *, tidy=True):
+        reads.append(tidy)
+        return workbook.read_table(path, tidy=tidy)
+
+    for module in (import_dialog, customer_import, revenue_import):
+        monkeypatch.setattr(module, "read_table", counting)
+    cls = CustomerImportDialog if which == "customers" else RevenueImportDialog
+    dialog = cls(db, org.mgr_a1)
+    qtbot.addWidget(dialog)
+    dialog.open_file(mixed)
+    assert dialog.headers and len(reads) == 1
+    service = customer_import if which == "customers" else revenue_import
+    assert reads == [service.READ_TIDY]  # as the service itself would read it
+    dialog.run_preview()  # the user changed the mapping: read again, once
+    assert len(reads) == 2
