@@ -126,6 +126,35 @@ def test_timings_are_the_stored_times_for_every_scope_and_role(db, org, make_cus
     assert {t.id for t in manager} == {made["other branch"], made["closed"]}
 
 
+def test_the_customer_search_finds_the_same_requests_in_every_scope(db, org, make_customer):
+    """The open scopes look up each request's customer, the whole history passes over the
+    customers' search texts once: both find the requests of the customers the list's
+    search finds (name, pinyin initials), for every role."""
+    made = _requests(db, org, make_customer)
+    by_name = {
+        "华闽": {"open", "complaint", "resolved"},
+        "fzhm": {"open", "complaint", "resolved"},
+        "仓山": {"other branch", "closed"},
+        "无此户": set(),
+    }
+    scopes = {
+        "unresolved": {"open", "complaint", "other branch"},
+        "unclosed": {"open", "complaint", "other branch", "resolved"},
+        "all": set(made),
+    }
+    seen = {
+        org.admin: set(made),
+        org.sup_a: {"open", "complaint", "resolved"},
+        org.mgr_b1: {"other branch", "closed"},
+    }
+    for actor, visible in seen.items():
+        for scope, in_scope in scopes.items():
+            for term, names in by_name.items():
+                got = rs.query_timings(db, actor, RequestQuery(scope=scope, customer_search=term))
+                wanted = names & in_scope & visible
+                assert {t.id for t in got} == {made[n] for n in wanted}, (actor.login, scope, term)
+
+
 def test_the_open_requests_are_read_from_one_index(db, org, make_customer):
     """ix_requests_board (migration 0004) holds every column the board reads."""
     _requests(db, org, make_customer)
