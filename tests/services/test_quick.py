@@ -83,18 +83,13 @@ def test_unknown_and_disabled_users_are_refused_alike(db, org):
         connection.close()
 
 
-def test_first_start_is_told_alike(db):
+@pytest.mark.parametrize("with_users", [False, True])
+def test_first_start_is_told_alike(db, request, with_users):
+    if with_users:
+        request.getfixturevalue("org")
     connection = db.connect_sqlite()
     try:
-        assert quick.needs_first_user(connection) is users.needs_first_user(db) is True
-    finally:
-        connection.close()
-
-
-def test_first_start_over(db, org):
-    connection = db.connect_sqlite()
-    try:
-        assert quick.needs_first_user(connection) is users.needs_first_user(db) is False
+        assert quick.needs_first_user(connection) is users.needs_first_user(db) is not with_users
     finally:
         connection.close()
 
