@@ -239,6 +239,8 @@ ACTION_FAMILIES: tuple[tuple[str, str], ...] = (
     ("customer.archive", N_("Customer archived")),
     ("customer.transfer", N_("Customer transferred")),
     ("customer.restore", N_("Customer restored from the archive")),
+    ("customer.tier", N_("Customer tier confirmed")),
+    ("revenue.edit", N_("Revenue corrected")),
     ("import.", N_("Import")),
     ("customer.export", N_("Export")),
     ("visit.", N_("Visits")),
