@@ -13,8 +13,27 @@ from .common import ConsoleProgress, actor_from_args, add_db, add_user, open_db
 def register(sub) -> list[str]:
     demo = sub.add_parser("demo", help=_("build a database of demonstration data"))
     add_db(demo)
-    demo.add_argument("--customers", type=int, default=2000, metavar="N")
-    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument(
+        "--customers", type=int, default=2000, metavar="N", help=_("customer files to make")
+    )
+    demo.add_argument("--seed", type=int, default=1, help=_("the same seed makes the same data"))
+    # the history: by default what the rules give; a count makes exactly that many rows
+    # (the scale L: --customers 100000 --visits 2000000 --revenue-rows 1200000
+    # --requests 200000 --months 24)
+    demo.add_argument("--visits", type=int, default=None, metavar="N", help=_("visits to make"))
+    demo.add_argument(
+        "--revenue-rows", type=int, default=None, metavar="N", help=_("revenue rows to make")
+    )
+    demo.add_argument(
+        "--requests", type=int, default=None, metavar="N", help=_("service requests to make")
+    )
+    demo.add_argument(
+        "--months",
+        type=int,
+        default=None,
+        metavar="N",
+        help=_("months of history (visits and requests; revenue at least 24)"),
+    )
 
     imp = sub.add_parser("import", help=_("import a workbook"))
     imp_sub = imp.add_subparsers(dest="what", required=True)
@@ -52,9 +71,26 @@ def run(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from kac_desktop.services.demo import build_demo
+    from kac_desktop.services.demo_volumes import Volumes
 
+    months = 12 if args.months is None else args.months
+    volumes = Volumes(
+        visits=args.visits,
+        visit_months=months,
+        revenue_rows=args.revenue_rows,
+        revenue_months=max(months, 24),
+        requests=args.requests,
+        request_months=months,
+    )
+    volumes.check()  # a clear message before the database is touched
     db = open_db(args)
-    summary = build_demo(db, customers=args.customers, seed=args.seed, progress=ConsoleProgress())
+    summary = build_demo(
+        db,
+        customers=args.customers,
+        seed=args.seed,
+        progress=ConsoleProgress(),
+        volumes=volumes,
+    )
     print(summary.describe())
     return 0
 

@@ -12,7 +12,17 @@ from sqlalchemy import func, select
 
 from kac_desktop.cli import main
 from kac_desktop.db import open_database
-from kac_desktop.models import Branch, Contact, Customer, CustomerSearch, ProductLine, User
+from kac_desktop.models import (
+    Branch,
+    Contact,
+    Customer,
+    CustomerSearch,
+    ProductLine,
+    Revenue,
+    ServiceRequest,
+    User,
+    Visit,
+)
 from kac_desktop.progress import Cancelled
 from kac_desktop.rules.credit_code import credit_code_error
 from kac_desktop.rules.names import normalise_name
@@ -232,3 +242,25 @@ def test_command_line_demo(tmp_path, capsys):
             assert session.scalar(select(func.count()).select_from(Customer)) == 200
     finally:
         database.dispose()
+
+
+def test_command_line_demo_with_volumes(tmp_path, capsys):
+    """``kac-desktop demo`` makes the history asked for, exactly (as the benchmarks' scale L
+    does through build_demo), and refuses figures out of range before touching a file."""
+    path = tmp_path / "volumes.db"
+    args = ["demo", "--db", str(path), "--customers", "60", "--visits", "500"]
+    args += ["--revenue-rows", "700", "--requests", "90", "--months", "6"]
+    assert main(args) == 0
+    database = open_database(path)
+    try:
+        with database.session() as session:
+            for model, count in ((Customer, 60), (Visit, 500), (Revenue, 700)):
+                assert session.scalar(select(func.count()).select_from(model)) == count
+            assert session.scalar(select(func.count()).select_from(ServiceRequest)) == 90
+    finally:
+        database.dispose()
+
+    refused = tmp_path / "refused.db"
+    assert main(["demo", "--db", str(refused), "--customers", "10", "--months", "0"]) == 2
+    assert "月" in capsys.readouterr().err  # the message names the months, in Chinese
+    assert not refused.exists()
