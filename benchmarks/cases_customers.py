@@ -200,12 +200,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["KAC_DATA_DIR"] = sys.argv[2]
 from kac_desktop.views.app import make_application, choose_language
 from kac_desktop.db import open_database
-from kac_desktop.services import quick
+from kac_desktop.services import first_screen
 app = make_application()
 choose_language("zh_CN")
 db = open_database(sys.argv[1])
 connection = db.connect_sqlite()
-actor = quick.actor_for(connection, "admin")  # users.actor_for without SQLAlchemy
+actor = first_screen.actor_for(connection, "admin")  # users.actor_for without SQLAlchemy
 connection.close()
 from kac_desktop.views.main_window import MainWindow
 w = MainWindow(db, actor); w.show()

@@ -2,7 +2,7 @@
 
 SQLAlchemy is imported when the engine is first used, not with this module: a SQLite
 database already at the schema's head is checked and opened with the standard library's
-sqlite3 alone (``open_database``), so the window can paint its first page (services/quick.py)
+sqlite3 alone (``open_database``), so the window can paint its first page (services/first_screen.py)
 before SQLAlchemy, the models and the services are imported — 0.3-0.4 s of every start.
 """
 
@@ -143,7 +143,7 @@ def _sqlite_schema_state(connection: sqlite3.Connection) -> tuple[str | None, bo
 
 def connect_sqlite(path: Path) -> sqlite3.Connection:
     """A plain sqlite3 connection to the database file, with the engine's busy timeout
-    (reads before SQLAlchemy is imported: services/quick.py)."""
+    (reads before SQLAlchemy is imported: services/first_screen.py)."""
     connection = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     connection.execute("PRAGMA foreign_keys=ON")
     return connection

@@ -12,7 +12,7 @@ from pathlib import Path
 # Nothing of SQLAlchemy, the models or the services is imported before the window has
 # painted: a database at the schema's head is opened with sqlite3 alone (db.open_database),
 # the sign-in dialog needs nothing more, and the window paints its first page from plain
-# sqlite3 reads (services/quick.py).  The services are imported while the user types the
+# sqlite3 reads (services/first_screen.py).  The services are imported while the user types the
 # password (PRELOAD_AFTER_MS) or, for a window opened without signing in, right after its
 # first paint.
 from kac_desktop.config import data_dir
@@ -24,7 +24,7 @@ from kac_desktop.db import (
     open_database,
 )
 from kac_desktop.i18n import _, set_language
-from kac_desktop.services import quick
+from kac_desktop.services import first_screen
 from kac_desktop.services.context import Actor
 from kac_desktop.services.errors import ServiceError
 
@@ -113,7 +113,7 @@ def _needs_first_user(db: Database) -> bool:
 
         return user_service.needs_first_user(db)
     try:
-        return quick.needs_first_user(connection)
+        return first_screen.needs_first_user(connection)
     finally:
         connection.close()
 

@@ -46,7 +46,7 @@ from kac_desktop.db import Database
 from kac_desktop.i18n import N_, _
 from kac_desktop.progress import Cancelled
 from kac_desktop.rules import vocab
-from kac_desktop.services import quick
+from kac_desktop.services import first_screen
 from kac_desktop.services.context import Actor, Change
 from kac_desktop.services.list_types import CustomerQuery, CustomerRow, export_value
 
@@ -242,7 +242,7 @@ class SqlListSource(_ListSource):
     is built — on a thread of its own, again whenever the database changed.
 
     Until ``load_services`` has run (the window calls it right after its first paint) the
-    list as it opens is read with plain sqlite3 (services/quick.py), so that the first page
+    list as it opens is read with plain sqlite3 (services/first_screen.py), so that the first page
     paints before SQLAlchemy and the services are imported; any other query loads them
     first.  Both read the same keys (rowids), so the list goes on from one to the other."""
 
@@ -256,7 +256,7 @@ class SqlListSource(_ListSource):
         self._building: threading.Thread | None = None
 
     # -- before the services
-    def _quick(self, query: CustomerQuery | None = None) -> bool:
+    def _first_screen(self, query: CustomerQuery | None = None) -> bool:
         """Whether ``query`` (None: any read) is answered by plain sqlite3 reads."""
         if self._service is not None or self.db.path is None:
             return False
@@ -308,13 +308,13 @@ class SqlListSource(_ListSource):
             self._building.join()
 
     def first_page(self, query: CustomerQuery):
-        if self._quick(query):
+        if self._first_screen(query):
             actor = self.actor
 
             def read(connection):
-                keys = quick.default_keys(connection, actor, FIRST_PAGE + 1)
+                keys = first_screen.default_keys(connection, actor, FIRST_PAGE + 1)
                 shown = keys[:FIRST_PAGE]
-                rows = quick.rows_by_key(connection, actor, shown)
+                rows = first_screen.rows_by_key(connection, actor, shown)
                 return shown, rows if len(rows) == len(shown) else None, len(keys) <= FIRST_PAGE
 
             return self._read(read)
@@ -333,8 +333,8 @@ class SqlListSource(_ListSource):
 
     def all_keys(self, query: CustomerQuery, cancelled=None) -> list:
         # a worker thread asks for the whole list: it never imports the services itself
-        if self._quick(query):
-            return self._read(lambda c: quick.default_keys(c, self.actor, None, cancelled))
+        if self._first_screen(query):
+            return self._read(lambda c: first_screen.default_keys(c, self.actor, None, cancelled))
         service = self._service or self.service
         found = self.cache.all(query, cancelled)
         if found is not None:
@@ -342,8 +342,8 @@ class SqlListSource(_ListSource):
         return service.list_keys(self.db, self.actor, query, cancelled)
 
     def rows(self, keys: list) -> list[CustomerRow]:
-        if self._quick():
-            return self._read(lambda c: quick.rows_by_key(c, self.actor, keys))
+        if self._first_screen():
+            return self._read(lambda c: first_screen.rows_by_key(c, self.actor, keys))
         return self.service.fetch_rows_by_key(self.db, self.actor, keys)
 
     def key_of(self, customer_id: str):

@@ -161,7 +161,7 @@ class MainWindow(QMainWindow):
             return
         self._painted = True
         self.customers.table.viewport().removeEventFilter(self)
-        # the services were not needed for the first page (services/quick.py): importing
+        # the services were not needed for the first page (services/first_screen.py): importing
         # them is most of a start's time, so it comes after the paint, before anything else
         self.customers.load_services()
         self.firstPainted.emit()

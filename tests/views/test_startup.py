@@ -177,12 +177,12 @@ os.environ["KAC_DATA_DIR"] = sys.argv[2]
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 from kac_desktop.views.app import make_application, choose_language, open_window
 from kac_desktop.db import open_database
-from kac_desktop.services import quick
+from kac_desktop.services import first_screen
 app = make_application()
 choose_language("zh_CN")
 db = open_database(sys.argv[1])
 connection = db.connect_sqlite()
-actor = quick.actor_for(connection, sys.argv[3])
+actor = first_screen.actor_for(connection, sys.argv[3])
 connection.close()
 seen = {}
 
@@ -221,7 +221,7 @@ print(json.dumps({"first": seen, "after": after}, ensure_ascii=False))
 
 def test_the_first_page_paints_before_sqlalchemy_is_imported(db, org, make_customer, tmp_path):
     """The window's first screen (who is signed in, the list as it opens) is read with plain
-    sqlite3 (services/quick.py): the list paints its first page before SQLAlchemy, the
+    sqlite3 (services/first_screen.py): the list paints its first page before SQLAlchemy, the
     models and the services are imported; they follow the paint, and with them the branch
     and manager filters and the whole list."""
     import json

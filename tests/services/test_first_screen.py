@@ -1,4 +1,4 @@
-"""services/quick.py reads with plain sqlite3 what the window shows first, before SQLAlchemy
+"""services/first_screen.py reads with plain sqlite3 what the window shows first, before SQLAlchemy
 is imported; each read must give exactly what its service gives, for every role."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from kac_desktop.db import open_database
 from kac_desktop.progress import Cancelled
-from kac_desktop.services import customers, quick, users
+from kac_desktop.services import customers, first_screen, users
 from kac_desktop.services import settings as settings_service
 from kac_desktop.services.demo import build_demo
 from kac_desktop.services.errors import NotFound, ServiceError
@@ -21,7 +21,7 @@ TODAY = date(2026, 6, 15)
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    database = open_database(tmp_path_factory.mktemp("quick") / "demo.db")
+    database = open_database(tmp_path_factory.mktemp("first_screen") / "demo.db")
     build_demo(database, customers=240, seed=5, today=TODAY)
     yield database
     database.dispose()
@@ -56,8 +56,8 @@ def test_the_demo_has_what_the_reads_must_handle(demo):
 
 def test_actor_is_the_services(demo, connection):
     for login in _logins(demo):
-        assert quick.actor_for(connection, login) == users.actor_for(demo, login)
-    assert quick.actor_for(connection) == users.actor_for(demo)  # the first administrator
+        assert first_screen.actor_for(connection, login) == users.actor_for(demo, login)
+    assert first_screen.actor_for(connection) == users.actor_for(demo)  # the first administrator
 
 
 def _refusal(read) -> ServiceError:
@@ -70,15 +70,15 @@ def test_unknown_and_disabled_users_are_refused_alike(db, org):
     connection = db.connect_sqlite()
     try:
         by_service = _refusal(lambda: users.actor_for(db, "nobody"))
-        by_quick = _refusal(lambda: quick.actor_for(connection, "nobody"))
-        assert isinstance(by_quick, NotFound) and isinstance(by_service, NotFound)
-        assert by_quick.message == by_service.message
+        by_first_screen = _refusal(lambda: first_screen.actor_for(connection, "nobody"))
+        assert isinstance(by_first_screen, NotFound) and isinstance(by_service, NotFound)
+        assert by_first_screen.message == by_service.message
         with db.engine.begin() as c:
             c.execute(text("UPDATE users SET active = 0 WHERE login = 'mgr_a1'"))
         by_service = _refusal(lambda: users.actor_for(db, "mgr_a1"))
-        by_quick = _refusal(lambda: quick.actor_for(connection, "mgr_a1"))
-        assert by_quick.message == by_service.message
-        assert "mgr_a1" in by_quick.message
+        by_first_screen = _refusal(lambda: first_screen.actor_for(connection, "mgr_a1"))
+        assert by_first_screen.message == by_service.message
+        assert "mgr_a1" in by_first_screen.message
     finally:
         connection.close()
 
@@ -89,7 +89,11 @@ def test_first_start_is_told_alike(db, request, with_users):
         request.getfixturevalue("org")
     connection = db.connect_sqlite()
     try:
-        assert quick.needs_first_user(connection) is users.needs_first_user(db) is not with_users
+        assert (
+            first_screen.needs_first_user(connection)
+            is users.needs_first_user(db)
+            is not with_users
+        )
     finally:
         connection.close()
 
@@ -99,10 +103,10 @@ def test_the_opening_list_is_the_services(demo, connection):
         actor = users.actor_for(demo, login)
         expected = customers.list_keys(demo, actor, CustomerQuery())
         assert expected  # every role sees some customers
-        assert quick.default_keys(connection, actor) == expected
-        assert quick.default_keys(connection, actor, 49) == expected[:49]
+        assert first_screen.default_keys(connection, actor) == expected
+        assert first_screen.default_keys(connection, actor, 49) == expected[:49]
         page = customers.first_page(demo, actor, DEFAULT_QUERY, 48)
-        assert quick.default_keys(connection, actor, 48) == page.keys[:48]
+        assert first_screen.default_keys(connection, actor, 48) == page.keys[:48]
 
 
 def test_rows_are_the_services_for_any_keys(demo, connection):
@@ -115,8 +119,8 @@ def test_rows_are_the_services_for_any_keys(demo, connection):
         actor = users.actor_for(demo, login)
         expected = customers.fetch_rows_by_key(demo, actor, keys)
         assert expected
-        assert quick.rows_by_key(connection, actor, keys) == expected
-    assert quick.rows_by_key(connection, actor, []) == []
+        assert first_screen.rows_by_key(connection, actor, keys) == expected
+    assert first_screen.rows_by_key(connection, actor, []) == []
 
 
 def test_rows_follow_the_visit_class_setting(demo, connection):
@@ -128,7 +132,7 @@ def test_rows_follow_the_visit_class_setting(demo, connection):
     )
     try:
         expected = customers.fetch_rows_by_key(demo, admin, keys)
-        assert quick.rows_by_key(connection, admin, keys) == expected
+        assert first_screen.rows_by_key(connection, admin, keys) == expected
         assert {row.visit_class for row in expected} >= {1, 2}
     finally:
         settings_service.set_value(demo, admin, "visit_class.by_tier", before)
@@ -137,10 +141,10 @@ def test_rows_follow_the_visit_class_setting(demo, connection):
 def test_a_superseded_list_is_cancelled(demo, connection):
     admin = users.actor_for(demo)
     with pytest.raises(Cancelled):
-        quick.default_keys(connection, admin, cancelled=lambda: True)
+        first_screen.default_keys(connection, admin, cancelled=lambda: True)
     # the connection is usable afterwards, without the handler
-    assert quick.default_keys(connection, admin, 3, cancelled=lambda: False)
+    assert first_screen.default_keys(connection, admin, 3, cancelled=lambda: False)
     assert (
-        quick.default_keys(connection, admin, 3)
+        first_screen.default_keys(connection, admin, 3)
         == customers.list_keys(demo, admin, CustomerQuery())[:3]
     )

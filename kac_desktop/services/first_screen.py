@@ -8,7 +8,7 @@ the window paints them and imports the services after that paint.
 
 Each read gives what its service gives (``users.actor_for``, ``users.needs_first_user``,
 ``customers.first_page``/``list_keys``/``fetch_rows_by_key`` for the default query), and
-tests/services/test_quick.py holds them to it for every role.
+tests/services/test_first_screen.py holds them to it for every role.
 """
 
 from __future__ import annotations
