@@ -116,7 +116,10 @@ _TABLES_SQL = (
 def _schema_state(connection) -> tuple[str | None, bool]:
     """The revision the database is at (None before the first migration) and whether it
     holds tables other than Alembic's: what Alembic's MigrationContext would say, in two
-    small queries and without importing Alembic.  ``connection``: SQLAlchemy's."""
+    small queries and without importing Alembic.  ``connection``: SQLAlchemy's; on SQLite
+    the reading of ``_sqlite_schema_state``, on its driver connection."""
+    if connection.dialect.name == "sqlite":
+        return _sqlite_schema_state(connection.connection.driver_connection)
     from sqlalchemy import inspect, text
 
     tables = set(inspect(connection).get_table_names())
@@ -130,7 +133,8 @@ def _schema_state(connection) -> tuple[str | None, bool]:
 
 
 def _sqlite_schema_state(connection: sqlite3.Connection) -> tuple[str | None, bool]:
-    """``_schema_state`` through the standard library's sqlite3."""
+    """``_schema_state`` of a SQLite database, through the standard library's sqlite3 (the
+    start's check before SQLAlchemy is imported, and the engine's own on SQLite)."""
     tables = {name for (name,) in connection.execute(_TABLES_SQL)}
     current = None
     if "alembic_version" in tables:
