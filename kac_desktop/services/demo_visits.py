@@ -35,7 +35,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from kac_desktop.i18n import _
-from kac_desktop.rules.tiers import DEFAULT_CLASS_FOR_TIER
+from kac_desktop.rules.defaults import DEFAULTS
+from kac_desktop.rules.tiers import visit_class
 
 from .demo_random import any_of, month_start, new_id, pick, table
 from .demo_volumes import Volumes, fit_counts
@@ -165,7 +166,8 @@ VISIT_COLUMNS = (
     "next_step_done",
     "satisfaction",
 )
-_QUOTA = {1: 3, 2: 2, 3: 1}  # the default quota of DOMAIN.md §3, to tell surplus visits apart
+# the default quota of DOMAIN.md §3 (rules/defaults.py), to tell surplus visits apart
+_QUOTA = {int(cls): int(n) for cls, n in DEFAULTS["quota.per_class"].items()}
 
 
 @dataclass
@@ -199,7 +201,7 @@ def _plan(
         if quiet:
             end = min(end, month_start(today, 1) - timedelta(days=rng.randint(1, 20)))
         override = customer["visit_class_override"]
-        cls = override or DEFAULT_CLASS_FOR_TIER.get(customer["tier"], 3)
+        cls = visit_class(customer["tier"], override)
         if customer["kind"] == "potential":
             cls = 3
         reliability = rng.random()  # some managers' customers are looked after better
