@@ -132,14 +132,19 @@ def _model(ctx: Context) -> float:
 # ---------------------------------------------------------------- the workbook
 
 
+def _written(ctx: Context, write, name: str) -> float:
+    """CPU seconds of ``write(report, path)`` writing the month's report to ``name``."""
+    report = _report(ctx)
+    path = _folder(ctx) / name
+    started = _clock()
+    write(report, path)
+    return _clock() - started
+
+
 def _workbook(ctx: Context) -> float:
     from kac_desktop.reports import write_xlsx
 
-    report = _report(ctx)
-    path = _folder(ctx) / "report.xlsx"
-    started = _clock()
-    write_xlsx(report, path)
-    return _clock() - started
+    return _written(ctx, write_xlsx, "report.xlsx")
 
 
 def workbook_cells(report) -> list[tuple[str, list[list[Any]]]]:
@@ -270,11 +275,7 @@ def _workbook_floor(ctx: Context) -> float:
 def _pdf(ctx: Context) -> float:
     from kac_desktop.reports import write_pdf
 
-    report = _report(ctx)
-    path = _folder(ctx) / "report.pdf"
-    started = _clock()
-    write_pdf(report, path)
-    return _clock() - started
+    return _written(ctx, write_pdf, "report.pdf")
 
 
 def pdf_pages(report, folder: Path) -> list[dict[str, Any]]:

@@ -50,6 +50,15 @@ def customer(db, org, make_customer) -> str:
 
 
 @pytest.fixture
+def rural(db, org, make_customer) -> str:
+    """A rural customer of the same manager: its requests get the rural deadlines."""
+    data = make_customer(
+        "闽侯县竹岐农业合作社", manager=org.mgr_a1, area="rural", nature="individual"
+    )
+    return cs.save_customer(db, org.mgr_a1, data).ids[0]
+
+
+@pytest.fixture
 def board(qtbot, db, org, customer, clock):
     page = RequestBoardPage(db, org.mgr_a1, clock)
     qtbot.addWidget(page)
@@ -127,17 +136,10 @@ def test_a_tick_repaints_only_the_rows_on_screen(qtbot, db, org, customer, clock
 
 
 def test_a_tick_repaints_only_the_rows_whose_state_or_time_left_changed(
-    qtbot, db, org, clock, board, make_customer
+    qtbot, db, org, clock, board, rural
 ):
     """Times are shown to the minute: a tick repaints a row when its minute or its state
     turns, not every row at every tick."""
-    rural = cs.save_customer(
-        db,
-        org.mgr_a1,
-        make_customer(
-            "闽侯县竹岐农业合作社", manager=org.mgr_a1, area="rural", nature="individual"
-        ),
-    ).ids[0]
     # complaints whose first response falls due 4 h from now and 0, 20, 40, 50 s
     for seconds in (0, 20, 40, 50):
         received = START - timedelta(hours=20) + timedelta(seconds=seconds)
@@ -238,16 +240,7 @@ def test_the_state_filter_follows_the_clock(qtbot, db, org, customer, clock, boa
     assert cell(board, 0, "state") == "超时"
 
 
-def test_the_board_sorts_by_urgency_and_filters(
-    qtbot, db, org, customer, clock, board, make_customer
-):
-    rural = cs.save_customer(
-        db,
-        org.mgr_a1,
-        make_customer(
-            "闽侯县竹岐农业合作社", manager=org.mgr_a1, area="rural", nature="individual"
-        ),
-    ).ids[0]
+def test_the_board_sorts_by_urgency_and_filters(qtbot, db, org, customer, clock, board, rural):
     on_track = register(db, org.mgr_a1, customer, START)  # due 18:00, 9 h left
     urgent = register(  # first response due in 30 minutes
         db, org.mgr_a1, rural, START - timedelta(hours=23, minutes=30), type="complaint"
