@@ -122,6 +122,14 @@ def _class_mapping(session: Session) -> dict[str, int]:
     return dict(mapping) if isinstance(mapping, dict) else dict(DEFAULT_CLASS_FOR_TIER)
 
 
+def visit_class_mapping(db: Database) -> dict[str, int]:
+    """The visit class of each tier as the administrator set it (``visit_class.by_tier``):
+    what the editor shows for a tier chosen but not saved yet, as the list and the quota
+    reckon it."""
+    with db.session() as session:
+        return _class_mapping(session)
+
+
 def get_customer(db: Database, actor: Actor, customer_id: str) -> CustomerRecord:
     with db.session() as session:
         customer = session.get(Customer, customer_id)
@@ -520,8 +528,9 @@ def like_pattern(text: str) -> str:
 # * the first page comes from one LIMIT query, the full ordered list of keys (and the count)
 #   apart (``list_keys``, on a worker thread in the view) — unless the first query already
 #   found every match;
-# * the keys are the customers' integer rowids, not the 36-character ids: a tenth of the
-#   memory and of the time to read 100,000 of them;
+# * the keys are the customers' ids (the primary key, a UUID): a key any database has, so the
+#   list reads the same on SQLite and on a server database; the name-order indexes end with
+#   the id, so the ordered keys come from the index alone;
 # * every sortable column has an index ``(archived, column, name_sort, id)`` (migrations
 #   0001, 0003): the first page of a sorted list is an index walk that stops after the page.
 #   The branch and manager columns sort by a name in another table: their first page walks
@@ -606,7 +615,7 @@ def _lookup(session: Session, needle: str) -> _Lookup:
     return _Lookup(_fts_phrase(needle), min(docs.values()))
 
 
-def indexed_matches(session: Session, needle: str, limit: int) -> list[int] | None:
+def indexed_matches(session: Session, needle: str, limit: int) -> list[str] | None:
     """The list keys of every customer (any scope, archived too) whose search text holds
     ``needle``, found by the trigram index — or None when the index cannot answer it or it
     may match more than ``limit`` customers (services/list_cache.py)."""
@@ -618,9 +627,8 @@ def indexed_matches(session: Session, needle: str, limit: int) -> list[int] | No
     return list(
         session.scalars(
             text(
-                f"SELECT c.rowid FROM {FTS_TABLE} f "
+                f"SELECT s.customer_id FROM {FTS_TABLE} f "
                 "JOIN customer_search s ON s.rowid = f.rowid "
-                "JOIN customers c ON c.id = s.customer_id "
                 f"WHERE {FTS_TABLE} MATCH :phrase"
             ),
             {"phrase": found.match},
@@ -738,17 +746,18 @@ def query_ids(db: Database, actor: Actor, q: CustomerQuery) -> list[str]:
         return list(session.scalars(_ids_statement(session, actor, q)))
 
 
-_ROWID = literal_column("customers.rowid")
+# the list's key: the primary key, which every database has (no SQLite rowid)
+_KEY = Customer.id
 
 
 def list_keys(
     db: Database, actor: Actor, q: CustomerQuery, cancelled: Callable[[], bool] | None = None
-) -> list[int]:
-    """The list's keys (customer rowids) for ``q`` in display order: the whole list, for its
+) -> list[str]:
+    """The list's keys (customer ids) for ``q`` in display order: the whole list, for its
     count and its scrolling.  The view runs it off the UI thread; ``cancelled`` (checked
     while SQLite works) ends it early with ``Cancelled`` once a newer query supersedes it."""
     with db.session() as session:
-        stmt = _list_statement(session, actor, q, _ROWID)
+        stmt = _list_statement(session, actor, q, _KEY)
         if cancelled is None:
             return list(session.scalars(stmt))
         with _interruptible(session, cancelled):
@@ -758,7 +767,7 @@ def list_keys(
 def search_texts_statement(session: Session, actor: Actor) -> Select:
     """(key, search text) of each customer of ``actor``'s default list, in its order
     (services/list_cache.py)."""
-    return _list_statement(session, actor, CustomerQuery(), _ROWID, CustomerSearch.text).join(
+    return _list_statement(session, actor, CustomerQuery(), _KEY, CustomerSearch.text).join(
         CustomerSearch, CustomerSearch.customer_id == Customer.id
     )
 
@@ -791,7 +800,7 @@ class ListPage:
     """The start of a list: its keys (every key when ``complete``), and the rows of the
     first of them, in that order."""
 
-    keys: list[int]
+    keys: list[str]
     rows: list[CustomerRow]
     complete: bool
 
@@ -800,13 +809,13 @@ def first_page(db: Database, actor: Actor, q: CustomerQuery, size: int = FIRST_P
     """The first ``size`` rows of the list, fast at any size (see "the list" above)."""
     with db.session() as session:
         needle = normalise_query(q.search)
-        keys: list[int] | None = None
+        keys: list[str] | None = None
         complete = False
         if needle:
             found = _lookup(session, needle)
             if found.bound is not None and found.bound <= LOOKUP_LIMIT:
                 keys, complete = (
-                    list(session.scalars(_list_statement(session, actor, q, _ROWID))),
+                    list(session.scalars(_list_statement(session, actor, q, _KEY))),
                     True,
                 )
             elif q.sort not in _GROUPED_SORTS:
@@ -814,7 +823,7 @@ def first_page(db: Database, actor: Actor, q: CustomerQuery, size: int = FIRST_P
         elif q.sort in _GROUPED_SORTS or q.sort == "visit_class":
             keys = _grouped_first(session, actor, q, size)
         if keys is None:
-            keys = list(session.scalars(_list_statement(session, actor, q, _ROWID).limit(size + 1)))
+            keys = list(session.scalars(_list_statement(session, actor, q, _KEY).limit(size + 1)))
         if not complete:
             complete = len(keys) <= size
             keys = keys[:size]
@@ -825,13 +834,11 @@ def first_page(db: Database, actor: Actor, q: CustomerQuery, size: int = FIRST_P
     return ListPage(keys, rows, complete)
 
 
-def _walk(session: Session, actor: Actor, q: CustomerQuery, size: int) -> list[int] | None:
+def _walk(session: Session, actor: Actor, q: CustomerQuery, size: int) -> list[str] | None:
     """The first ``size + 1`` matches of a common term, by walking the list in display order
     (an index walk checking each row); None when ``_WALK_LIMIT`` rows did not fill it."""
     window = (
-        _list_statement(
-            session, actor, q, _ROWID.label("k"), Customer.id.label("cid"), search=False
-        )
+        _list_statement(session, actor, q, _KEY.label("k"), search=False)
         .limit(_WALK_LIMIT)
         .subquery()
     )
@@ -842,7 +849,7 @@ def _walk(session: Session, actor: Actor, q: CustomerQuery, size: int) -> list[i
         select(window.c.k)
         .where(
             select(CustomerSearch.customer_id)
-            .where(CustomerSearch.customer_id == window.c.cid, like)
+            .where(CustomerSearch.customer_id == window.c.k, like)
             .exists()
         )
         .limit(size + 1)
@@ -851,7 +858,7 @@ def _walk(session: Session, actor: Actor, q: CustomerQuery, size: int) -> list[i
     return keys if len(keys) > size else None
 
 
-def _grouped_first(session: Session, actor: Actor, q: CustomerQuery, size: int) -> list[int]:
+def _grouped_first(session: Session, actor: Actor, q: CustomerQuery, size: int) -> list[str]:
     """The first ``size + 1`` keys of a list sorted by branch or manager name or by visit
     class: the groups in that order (branches or managers by name, classes by number), each
     one's customers by name through an index, until the page is full."""
@@ -875,10 +882,10 @@ def _grouped_first(session: Session, actor: Actor, q: CustomerQuery, size: int) 
     if q.descending:
         groups.reverse()
     by_name = dataclasses.replace(q, sort="name")
-    keys: list[int] = []
+    keys: list[str] = []
     for condition in groups:
         stmt = (
-            _list_statement(session, actor, by_name, _ROWID)
+            _list_statement(session, actor, by_name, _KEY)
             .where(condition)
             .limit(size + 1 - len(keys))
         )
@@ -929,14 +936,14 @@ def _rows_statement(session: Session, actor: Actor) -> Select:
             _row_statements.clear()
         stmt = (
             _row_statement(session, actor)
-            .add_columns(_ROWID)
-            .where(_ROWID.in_(bindparam("keys", expanding=True)))
+            .add_columns(_KEY)
+            .where(_KEY.in_(bindparam("keys", expanding=True)))
         )
         _row_statements[key] = stmt
     return stmt
 
 
-def _rows_by_key(session: Session, actor: Actor, keys: list[int]) -> list[CustomerRow]:
+def _rows_by_key(session: Session, actor: Actor, keys: list[str]) -> list[CustomerRow]:
     if not keys:
         return []
     stmt = _rows_statement(session, actor)
@@ -947,29 +954,16 @@ def _rows_by_key(session: Session, actor: Actor, keys: list[int]) -> list[Custom
     return [by_key[k] for k in keys if k in by_key]
 
 
-def fetch_rows_by_key(db: Database, actor: Actor, keys: list[int]) -> list[CustomerRow]:
-    """The list rows for ``keys`` (from ``list_keys``/``first_page``), in that order."""
+def fetch_rows_by_key(db: Database, actor: Actor, keys: list[str]) -> list[CustomerRow]:
+    """The list rows for ``keys`` (customer ids, from ``list_keys``/``first_page``), in that
+    order, less any that vanished or are not the actor's."""
     with db.session() as session:
         return _rows_by_key(session, actor, keys)
 
 
-def key_of(db: Database, customer_id: str) -> int | None:
-    """The list key (rowid) of a customer id."""
-    with db.session() as session:
-        return session.scalar(select(_ROWID).where(Customer.id == customer_id))
-
-
 def fetch_rows(db: Database, actor: Actor, ids: list[str]) -> list[CustomerRow]:
     """The list rows for ``ids`` (a page of the list), in the order asked for."""
-    if not ids:
-        return []
-    with db.session() as session:
-        stmt = _row_statement(session, actor).where(Customer.id.in_(ids))
-        by_id = {
-            row[0]: CustomerRow(row[0], row[1], row[2] or "", *row[3:])
-            for row in session.execute(stmt)
-        }
-    return [by_id[i] for i in ids if i in by_id]
+    return fetch_rows_by_key(db, actor, ids)
 
 
 EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (

@@ -47,17 +47,17 @@ class Matches:
     """The keys of a search in display order: every one when ``complete``, otherwise the
     first of them."""
 
-    keys: list[int]
+    keys: list[str]
     complete: bool
 
 
 @dataclass(frozen=True)
 class _Snapshot:
     version: int
-    keys: list[int]  # in name order
+    keys: list[str]  # customer ids, in name order
     hay: str  # every search text in that order, each followed by _END
     starts: array  # where each row starts in ``hay``, and len(hay) last
-    position: dict[int, int]  # key -> its row
+    position: dict[str, int]  # key -> its row
 
     def row_at(self, offset: int) -> int:
         return bisect_right(self.starts, offset) - 1
@@ -114,7 +114,7 @@ class ListCache:
         version = self._version()
         if version is None:
             return False
-        keys: list[int] = []
+        keys: list[str] = []
         texts: list[str] = []
         with self.db.session() as session:
             for key, text in session.execute(search_texts_statement(session, self.actor)):
@@ -207,7 +207,7 @@ class ListCache:
 
     def all(
         self, q: CustomerQuery, cancelled: Callable[[], bool] | None = None
-    ) -> list[int] | None:
+    ) -> list[str] | None:
         """Every match of ``q`` in display order, or None when the cache cannot answer.
         A worker thread's job: it works in slices, letting the UI thread have the
         interpreter between them, and raises ``Cancelled`` once ``cancelled()``."""
@@ -291,7 +291,7 @@ class ListCache:
     @staticmethod
     def _keys(
         snapshot: _Snapshot, q: CustomerQuery, rows: list[int], ordered: bool = False
-    ) -> list[int]:
+    ) -> list[str]:
         """The keys of ``rows`` in display order (``rows`` ascending, or already in display
         order when ``ordered``)."""
         keys = snapshot.keys

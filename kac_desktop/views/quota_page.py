@@ -44,13 +44,8 @@ from kac_desktop.services import visits as visit_service
 from kac_desktop.services.context import Actor, Change
 from kac_desktop.services.visits import QuotaReport, QuotaRow
 
+from .paged_model import FractionRole, IdRole, SortKeyRole, StateRole
 from .table_models import Column, ColumnTableModel, house_table
-
-IdRole = Qt.ItemDataRole.UserRole + 1
-StateRole = Qt.ItemDataRole.UserRole + 2
-FractionRole = Qt.ItemDataRole.UserRole + 3
-SortKeyRole = Qt.ItemDataRole.UserRole + 4
-
 
 COLUMNS: tuple[Column, ...] = (
     Column("name", N_("Customer name"), 280),

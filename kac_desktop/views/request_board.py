@@ -62,12 +62,11 @@ from kac_desktop.services.requests import (
     RequestTiming,
 )
 
+from .paged_model import IdRole, StateRole
 from .table_models import Column, ColumnTableModel, house_table
 
 PAGE_SIZE = 64  # rows fetched at once: two screens (256 cost 10 ms before the first paint)
 TICK_MS = 30_000
-IdRole = Qt.ItemDataRole.UserRole + 1
-StateRole = Qt.ItemDataRole.UserRole + 2
 
 Clock = Callable[[], datetime]
 

@@ -32,10 +32,10 @@ from kac_desktop.services.context import Actor, Change
 from kac_desktop.services.errors import ServiceError
 from kac_desktop.services.revenue import PointsQuery, PointsRow
 
+from .paged_model import IdRole as ID_ROLE
 from .revenue_tab import money, month_text, percent
 from .table_models import ColumnTableModel, TextTableModel, house_table
 
-ID_ROLE = Qt.ItemDataRole.UserRole + 1
 PAGE = 200
 
 # (key, title, sort key in the service or "")

@@ -42,7 +42,8 @@ from kac_desktop.services.context import Actor, Change
 from kac_desktop.services.errors import ServiceError
 from kac_desktop.services.revenue import CustomerRevenue
 
-MONTH_ROLE = Qt.ItemDataRole.UserRole + 1
+from .paged_model import IdRole as MONTH_ROLE  # a month row's key: the month
+
 ACCENT = QColor("#0b6e4f")
 
 

@@ -28,7 +28,8 @@ from kac_desktop.services import visits as visit_service
 from kac_desktop.services.context import Actor, Change
 from kac_desktop.services.visits import CalendarEntry
 
-EntryRole = Qt.ItemDataRole.UserRole + 1
+from .paged_model import EntryRole
+
 DONE_COLOUR = "#2e7d32"
 PLANNED_COLOUR = "#b35c00"
 
