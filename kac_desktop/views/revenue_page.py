@@ -28,6 +28,7 @@ from kac_desktop.db import Database
 from kac_desktop.i18n import N_, _
 from kac_desktop.rules import vocab
 from kac_desktop.services import revenue as revenue_service
+from kac_desktop.services.clock import business_today
 from kac_desktop.services.context import Actor, Change
 from kac_desktop.services.errors import ServiceError
 from kac_desktop.services.revenue import PointsQuery, PointsRow
@@ -93,7 +94,7 @@ class PointsModel(ColumnTableModel):
         super().__init__([column[1] for column in COLUMNS], parent)
         self.db = db
         self.actor = actor
-        self.query = PointsQuery(year=date.today().year)
+        self.query = PointsQuery(year=business_today().year)
         self.ids: list[str] = []
         self.rows: dict[str, PointsRow] = {}
 
@@ -162,7 +163,7 @@ class RevenuePage(QWidget):
         super().__init__(parent)
         self.db = db
         self.actor = actor
-        self.today = today or date.today()
+        self.today = today or business_today()
 
         self.year = QComboBox()
         self.year.setObjectName("year")
