@@ -245,8 +245,8 @@ class ProgressDelegate(QStyledItemDelegate):
 
 
 class ManagerComplianceModel(ColumnTableModel):
-    """Compliance per manager, then per branch when there are several (DOMAIN §3 "rolled up
-    per branch"), and the total as the last row."""
+    """Compliance per manager, then per branch when there are several (rolled up per
+    branch), and the total as the last row.  Not paged: a summary of a few dozen rows."""
 
     HEADERS = (
         N_("Account manager"),

@@ -60,7 +60,8 @@ def percent(value: Decimal | None) -> str:
 
 
 class MonthsModel(QAbstractTableModel):
-    """One row a month (newest first); a column a product line, then the total and points."""
+    """One row a month (newest first); a column a product line, then the total and points.
+    Not paged: one customer's months, two dozen rows."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)

@@ -58,7 +58,7 @@ def state_text(row: UserAdminRow) -> str:
 
 
 class UserTableModel(ColumnTableModel):
-    """The users the actor may see (a few hundred at most: one query)."""
+    """The users the actor may see.  Not paged: a few hundred at most, read in one query."""
 
     def __init__(self, db: Database, actor: Actor, parent=None) -> None:
         super().__init__(COLUMNS, parent)

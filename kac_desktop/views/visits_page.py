@@ -112,7 +112,8 @@ class VisitTableModel(PagedTableModel):
 
 class RowsModel(ColumnTableModel):
     """A read-only table over a short list of dataclass rows (follow-ups, inactive
-    customers): ``columns`` are (title, cell function, colour function or None)."""
+    customers): ``columns`` are (title, cell function, colour function or None).  Not
+    paged: the service computes these lists whole (grouped queries), rows and all."""
 
     number_rows = False
 
