@@ -122,6 +122,9 @@ def _class_mapping(session: Session) -> dict[str, int]:
     return dict(mapping) if isinstance(mapping, dict) else dict(DEFAULT_CLASS_FOR_TIER)
 
 
+visit_class_setting = _class_mapping  # the search cache reads it with its snapshot
+
+
 def visit_class_mapping(db: Database) -> dict[str, int]:
     """The visit class of each tier as the administrator set it (``visit_class.by_tier``):
     what the editor shows for a tier chosen but not saved yet, as the list and the quota
@@ -895,8 +898,8 @@ def _grouped_first(session: Session, actor: Actor, q: CustomerQuery, size: int) 
     return keys
 
 
-def _row_statement(session: Session, actor: Actor) -> Select:
-    mapping = _class_mapping(session)
+def _row_statement(session: Session, actor: Actor, mapping: dict[str, int] | None = None) -> Select:
+    mapping = _class_mapping(session) if mapping is None else mapping
     manager = aliased(User)
     stmt = (
         select(
@@ -927,38 +930,45 @@ def _row_statement(session: Session, actor: Actor) -> Select:
 _row_statements: dict[tuple, Select] = {}
 
 
-def _rows_statement(session: Session, actor: Actor) -> Select:
-    mapping = _class_mapping(session)
+def _rows_statement(
+    session: Session, actor: Actor, mapping: dict[str, int] | None = None
+) -> Select:
+    mapping = _class_mapping(session) if mapping is None else mapping
     key = (actor, tuple(sorted(mapping.items())))
     stmt = _row_statements.get(key)
     if stmt is None:
         if len(_row_statements) > 64:
             _row_statements.clear()
-        stmt = (
-            _row_statement(session, actor)
-            .add_columns(_KEY)
-            .where(_KEY.in_(bindparam("keys", expanding=True)))
+        stmt = _row_statement(session, actor, mapping).where(
+            _KEY.in_(bindparam("keys", expanding=True))
         )
         _row_statements[key] = stmt
     return stmt
 
 
-def _rows_by_key(session: Session, actor: Actor, keys: list[str]) -> list[CustomerRow]:
+def _rows_by_key(
+    session: Session, actor: Actor, keys: list[str], mapping: dict[str, int] | None = None
+) -> list[CustomerRow]:
     if not keys:
         return []
-    stmt = _rows_statement(session, actor)
+    stmt = _rows_statement(session, actor, mapping)
+    # Core, not the ORM: plain columns, no entities (a page is fetched on every keystroke)
     by_key = {
-        row[-1]: CustomerRow(row[0], row[1], row[2] or "", *row[3:-1])
-        for row in session.execute(stmt, {"keys": list(keys)})
+        row[0]: CustomerRow(row[0], row[1], row[2] or "", *row[3:])
+        for row in session.connection().execute(stmt, {"keys": list(keys)})
     }
     return [by_key[k] for k in keys if k in by_key]
 
 
-def fetch_rows_by_key(db: Database, actor: Actor, keys: list[str]) -> list[CustomerRow]:
+def fetch_rows_by_key(
+    db: Database, actor: Actor, keys: list[str], *, class_mapping: dict[str, int] | None = None
+) -> list[CustomerRow]:
     """The list rows for ``keys`` (customer ids, from ``list_keys``/``first_page``), in that
-    order, less any that vanished or are not the actor's."""
+    order, less any that vanished or are not the actor's.  ``class_mapping``: the tier ->
+    visit class setting when the caller holds it as it is now (the search cache reads it
+    with its snapshot), saving a read of it."""
     with db.session() as session:
-        return _rows_by_key(session, actor, keys)
+        return _rows_by_key(session, actor, keys, class_mapping)
 
 
 def fetch_rows(db: Database, actor: Actor, ids: list[str]) -> list[CustomerRow]:

@@ -6,9 +6,9 @@ Why: at 100,000 customers a keystroke must show its first matches within a frame
 walks the name order at about 1.5 µs a row (an index step and a lookup of the search text);
 ``str.find`` over the texts laid end to end in that order passes a row in about 0.1 µs, so a
 term clustered far down the order (福州: no match before the names under "fu…") still shows
-its first page at once.  A term that the first fifth of the list does not fill a page for is
-rare or absent: the trigram index (migration 0003) then names its customers outright when
-it can match only a few, and the cache scans on otherwise.
+its first page at once.  A term that the first 20,000 rows (a fifth of 100,000; a shorter
+list whole) do not fill a page for is rare or absent: the trigram index (migration 0003) then
+names its customers outright when it can match only a few, and the cache scans on otherwise.
 
 Memory: the texts as one string (about 26 MB at 100,000 customers), where each row starts,
 and each key's position.
@@ -34,10 +34,18 @@ from kac_desktop.progress import Cancelled
 from kac_desktop.rules.search_keys import normalise_query
 
 from .context import Actor
-from .customers import CustomerQuery, indexed_matches, search_texts_statement
+from .customers import (
+    CustomerQuery,
+    indexed_matches,
+    search_texts_statement,
+    visit_class_setting,
+)
 
 _END = "\n"  # after each row's text; a normalised query never holds it
-SCAN_FIRST = 0.2  # the share of the list scanned for a first page before asking the index
+# the rows scanned for a first page before asking the index: a scan costs by the row, so
+# the budget is in rows (a fifth of 100,000); a shorter list is scanned whole, as scanning
+# it costs less than the index's round trip through SQL
+SCAN_FIRST_ROWS = 20_000
 INDEX_LIMIT = 3_000  # the index names the matches when there can be at most this many
 _SLICE = 4096  # matches a worker collects before it lets the UI thread run
 
@@ -58,6 +66,7 @@ class _Snapshot:
     hay: str  # every search text in that order, each followed by _END
     starts: array  # where each row starts in ``hay``, and len(hay) last
     position: dict[str, int]  # key -> its row
+    class_mapping: dict[str, int]  # the tier -> visit class setting at ``version``
 
     def row_at(self, offset: int) -> int:
         return bisect_right(self.starts, offset) - 1
@@ -117,6 +126,7 @@ class ListCache:
         keys: list[str] = []
         texts: list[str] = []
         with self.db.session() as session:
+            class_mapping = visit_class_setting(session)
             for key, text in session.execute(search_texts_statement(session, self.actor)):
                 keys.append(key)
                 texts.append(text or "")
@@ -128,7 +138,7 @@ class ListCache:
         hay = _END.join(texts) + _END
         del texts
         position = {key: row for row, key in enumerate(keys)}
-        self._snapshot = _Snapshot(version, keys, hay, starts, position)
+        self._snapshot = _Snapshot(version, keys, hay, starts, position, class_mapping)
         self._last = None
         return True
 
@@ -160,6 +170,14 @@ class ListCache:
             return last
         return None
 
+    def class_mapping(self) -> dict[str, int] | None:
+        """The tier -> visit class setting as the database holds it now (None when the
+        cache is not current)."""
+        snapshot = self._snapshot
+        if snapshot is None or snapshot.version != self._version():
+            return None
+        return snapshot.class_mapping
+
     def first(self, q: CustomerQuery, size: int) -> Matches | None:
         """The first ``size`` matches of ``q`` (every match when there are no more), or
         None when the cache cannot answer ``q`` now."""
@@ -178,10 +196,10 @@ class ListCache:
                     if len(rows) > size:
                         return Matches(self._keys(snapshot, q, rows[:size], ordered=True), False)
             return self._complete(needle, snapshot, q, rows)
-        # a new term: a fifth of the list from where the page starts, then the index, then
+        # a new term: SCAN_FIRST_ROWS from where the page starts, then the index, then
         # the rest
         count = len(snapshot.keys)
-        part = max(1, int(count * SCAN_FIRST))
+        part = max(1, min(count, SCAN_FIRST_ROWS))
         starts = snapshot.starts
         if q.descending:
             rows = self._scan_down(

@@ -134,6 +134,8 @@ class CustomerCellDelegate(QStyledItemDelegate):
         self._colours()
         view.selectionModel().selectionChanged.connect(self._selection_changed)
         model.modelReset.connect(self._selection_changed)
+        model.rowsRemoved.connect(self._selection_changed)
+        model.rowsInserted.connect(self._selection_changed)
 
     def _colours(self) -> None:
         palette = self._view.palette()
@@ -275,7 +277,9 @@ class SqlListSource(_ListSource):
         found = self.cache.first(query, FIRST_PAGE)
         if found is not None:
             shown = found.keys[:FIRST_PAGE]
-            rows = customer_service.fetch_rows_by_key(self.db, self.actor, shown)
+            rows = customer_service.fetch_rows_by_key(
+                self.db, self.actor, shown, class_mapping=self.cache.class_mapping()
+            )
             return found.keys, rows if len(rows) == len(shown) else None, found.complete
         if self.cache.serves(query):
             self.warm()
@@ -341,13 +345,26 @@ class CustomerTableModel(PagedTableModel):
         return self._complete
 
     def set_query(self, query: CustomerQuery) -> None:
+        # The old rows leave and the new ones come (as a filter proxy signals a new filter),
+        # rather than a model reset: a reset makes the view drop its layout and paint at
+        # once, so a keystroke painted the list twice — in the same event-loop turn as the
+        # search box, and again after the view's deferred layout.
         self._queried = True
         self._generation += 1
-        self.beginResetModel()
-        self._query = query
         keys, rows, complete = self._source.first_page(query)
-        self._install(keys, rows, complete)
-        self.endResetModel()
+        old = len(self._keys)
+        if old:
+            self.beginRemoveRows(QModelIndex(), 0, old - 1)
+            self._query = query
+            self._install([], None, complete)
+            self.endRemoveRows()
+        self._query = query
+        if keys:
+            self.beginInsertRows(QModelIndex(), 0, len(keys) - 1)
+            self._install(keys, rows, complete)
+            self.endInsertRows()
+        else:
+            self._install(keys, rows, complete)
         self._after_first_page()
 
     def _install(self, keys: list, rows: list[CustomerRow] | None, complete: bool) -> None:

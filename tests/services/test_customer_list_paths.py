@@ -195,7 +195,8 @@ def test_a_newer_query_cancels_the_whole_list_while_sqlite_works(lists, monkeypa
 def test_the_cache_answers_searches_as_the_sql_does(lists, monkeypatch, scan_first, index_limit):
     """Whichever way it finds them — scanning from the top, the trigram index naming the
     customers, scanning on — the cache gives the SQL's rows."""
-    monkeypatch.setattr(list_cache, "SCAN_FIRST", scan_first)
+    # the rows scanned before the index is asked: that share of the list
+    monkeypatch.setattr(list_cache, "SCAN_FIRST_ROWS", max(1, int(scan_first * N)))
     monkeypatch.setattr(list_cache, "INDEX_LIMIT", index_limit)
     named = []
     indexed = list_cache.ListCache._indexed
