@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import text
 
 from kac_desktop.db import open_database
+from kac_desktop.demo.build import build_demo
 from kac_desktop.progress import Cancelled
 from kac_desktop.services import customers, first_screen, users
 from kac_desktop.services import settings as settings_service
-from kac_desktop.services.demo import build_demo
 from kac_desktop.services.errors import NotFound, ServiceError
 from kac_desktop.services.list_types import DEFAULT_QUERY, CustomerQuery
 

@@ -11,11 +11,11 @@ from sqlalchemy import case, select, text
 from sqlalchemy.orm import aliased
 
 from kac_desktop.db import open_database
+from kac_desktop.demo.build import build_demo
 from kac_desktop.models import Customer, CustomerSearch, User
 from kac_desktop.rules.search_keys import normalise_query
 from kac_desktop.services import customers, users
 from kac_desktop.services import visits as vs
-from kac_desktop.services.demo import build_demo
 
 TODAY = date(2026, 6, 15)
 TERMS = ["", "福州", "有限", "华", "fz", "fzhm", "138", "无此户", "a"]

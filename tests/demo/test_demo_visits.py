@@ -8,12 +8,12 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 
 from kac_desktop.db import open_database
+from kac_desktop.demo.build import build_demo
 from kac_desktop.models import Customer, Visit
 from kac_desktop.rules import quota as rules
 from kac_desktop.rules.quota import Month
 from kac_desktop.services import users
 from kac_desktop.services import visits as vs
-from kac_desktop.services.demo import build_demo
 
 TODAY = date(2026, 10, 20)
 NOW = datetime(2026, 10, 20, 12, tzinfo=rules.LOCAL_TZ)

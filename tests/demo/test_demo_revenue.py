@@ -6,9 +6,9 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from kac_desktop.demo.build import build_demo
 from kac_desktop.models import Customer, Revenue, TierAssessment
 from kac_desktop.services import revenue
-from kac_desktop.services.demo import build_demo
 from kac_desktop.services.users import actor_for
 
 TODAY = date(2026, 11, 23)

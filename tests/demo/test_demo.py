@@ -1,4 +1,4 @@
-"""The demonstration-data generator (services.demo): valid, unique, complete enough, the same
+"""The demonstration-data generator (kac_desktop.demo): valid, unique, complete enough, the same
 for a seed, and never mixed into a database that holds real data."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from kac_desktop.cli import main
 from kac_desktop.db import open_database
+from kac_desktop.demo.build import build_demo
 from kac_desktop.models import (
     Branch,
     Contact,
@@ -29,7 +30,6 @@ from kac_desktop.rules.names import normalise_name
 from kac_desktop.rules.validation import validate_customer
 from kac_desktop.services import customers as customer_service
 from kac_desktop.services import users
-from kac_desktop.services.demo import build_demo
 from kac_desktop.services.errors import ServiceError
 
 TODAY = date(2026, 6, 15)

@@ -37,11 +37,11 @@ from typing import Any
 from kac_desktop.i18n import _
 from kac_desktop.rules.defaults import DEFAULTS
 from kac_desktop.rules.tiers import visit_class
+from kac_desktop.services.errors import ServiceError
 
-from .demo_random import any_of, month_start, new_id, pick, table
-from .demo_volumes import Volumes, fit_counts
-from .demo_write import BATCH, Writer
-from .errors import ServiceError
+from .randomness import any_of, month_start, new_id, pick, table
+from .volumes import Volumes, fit_counts
+from .write import BATCH, Writer
 
 LOCAL = timezone(timedelta(hours=8), "CST")
 
