@@ -30,8 +30,8 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, FromClause, Table, insert
 
+from kac_desktop.db.raw_sql import driver_connection, is_sqlite, utc_text
 from kac_desktop.models.base import UTCDateTime
-from kac_desktop.services.raw_sql import driver_connection, is_sqlite, utc_text
 
 BATCH = 20_000
 

@@ -17,7 +17,7 @@ from sqlalchemy import inspect as inspect_state
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
-from kac_desktop.db import Database
+from kac_desktop.db import Database, raw_sql
 from kac_desktop.i18n import N_, _
 from kac_desktop.io.workbook import WorkbookError, write_table
 from kac_desktop.models import (
@@ -40,7 +40,7 @@ from kac_desktop.rules.search_keys import name_sort_key, normalise_query, search
 from kac_desktop.rules.tiers import DEFAULT_CLASS_FOR_TIER, visit_class
 from kac_desktop.rules.validation import validate_customer
 
-from . import audit, raw_sql
+from . import audit
 from . import settings as settings_service
 from .context import Actor, Change
 from .errors import (

@@ -21,15 +21,13 @@ stale, and the view builds it again off the UI thread)."""
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 import time
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kac_desktop.db import Database
+from kac_desktop.db import Database, DataVersion
 from kac_desktop.progress import Cancelled
 from kac_desktop.rules.search_keys import normalise_query
 
@@ -82,26 +80,12 @@ class ListCache:
         self.db, self.actor = db, actor
         self._path = db.path
         self._snapshot: _Snapshot | None = None
-        self._local = threading.local()  # one version connection per thread
+        self._data_version = DataVersion(self._path)  # one connection per thread
         self._last: _Result | None = None
 
     # -- freshness
     def _version(self) -> int | None:
-        if self._path is None:
-            return None
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            try:
-                connection = sqlite3.connect(
-                    f"file:{self._path}?mode=ro", uri=True, check_same_thread=False
-                )
-            except sqlite3.Error:
-                return None
-            self._local.connection = connection
-        try:
-            return int(connection.execute("PRAGMA data_version").fetchone()[0])
-        except sqlite3.Error:
-            return None
+        return self._data_version.read()
 
     def ready(self) -> bool:
         """Whether the cache holds the database as it is now."""
@@ -133,10 +117,7 @@ class ListCache:
         return True
 
     def close(self) -> None:
-        connection = getattr(self._local, "connection", None)
-        if connection is not None:
-            connection.close()
-            self._local.connection = None
+        self._data_version.close()
 
     # -- queries
     @staticmethod
