@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 from kac_desktop.db import Database, raw_sql
 from kac_desktop.i18n import _, gettext_in
 from kac_desktop.io import revenue_import as parsing
-from kac_desktop.io.customer_import import Rejection
+from kac_desktop.io.mapping import Rejection
 from kac_desktop.io.workbook import Table, WorkbookError, read_table
 from kac_desktop.models import AuditRecord, Customer, ProductLine, new_id, utcnow
 from kac_desktop.progress import NullProgress, Progress, check
