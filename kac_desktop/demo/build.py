@@ -47,7 +47,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -69,6 +69,7 @@ from kac_desktop.models import (
 )
 from kac_desktop.progress import NullProgress, Progress, check
 from kac_desktop.rules import vocab
+from kac_desktop.rules.clock import LOCAL_TZ as LOCAL
 from kac_desktop.rules.credit_code import ALPHABET, make_credit_code
 from kac_desktop.rules.customer import ContactData, CustomerData
 from kac_desktop.rules.names import normalise_name
@@ -85,7 +86,6 @@ from . import visits as demo_visits
 from .volumes import Volumes
 from .write import Writer, deferred_indexes, insert_dicts
 
-LOCAL = timezone(timedelta(hours=8), "CST")
 CUSTOMERS_PER_MANAGER = 250
 # every demonstration user signs in with this password (letters and digits, as the rule asks)
 DEMO_PASSWORD = "Demo-2026"

@@ -43,6 +43,7 @@ from kac_desktop.models import (
 )
 from kac_desktop.rules import quota as rules
 from kac_desktop.rules import vocab
+from kac_desktop.rules.clock import UTC_OFFSET
 from kac_desktop.rules.quota import (
     ClassChange,
     Compliance,
@@ -631,12 +632,12 @@ def class_changes(
     return found
 
 
-# The local month of a visit as SQLite computes it from the stored UTC text, Asia/Shanghai
-# being UTC+8 all year: the expression of ix_visits_month_customer (migration 0004), which
+# The local month of a visit as SQLite computes it from the stored UTC text, the business
+# zone being UTC+8 all year (rules.clock.UTC_OFFSET): the expression of ix_visits_month_customer (migration 0004), which
 # SQLite uses only for this very text.  The fraction of a second is cut off first: SQLite's
 # date functions round to the millisecond, which would put 23:59:59.9996 into next month.
 MONTH_KEY_SQL = "strftime('%Y-%m', substr(visits.visited_at, 1, 19), '+8 hours')"
-_UTC8 = timedelta(hours=8)
+_UTC8 = UTC_OFFSET
 
 
 def _month_condition(session: Session, month: Month) -> ColumnElement[bool]:
