@@ -241,12 +241,12 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from kac_desktop.services import customers
+    from kac_desktop.services import customer_list, customers
 
     db = open_db(args)
     try:
         actor = actor_from_args(db, args)
-        count = customers.export_list(
+        count = customer_list.export_list(
             db,
             actor,
             customers.CustomerQuery(search=args.search),

@@ -14,7 +14,7 @@ Memory: the texts as one string (about 26 MB at 100,000 customers), where each r
 and each key's position.
 
 Only the list as a manager types into it uses the cache: the default filters, sorted by name
-(either way).  Any other query takes the SQL path of services/customers.py, and so does every
+(either way).  Any other query takes the SQL path of services/customer_list.py, and so does every
 query while the cache is being built or after the database changed (``PRAGMA data_version``
 on the cache's own connection moves when any other connection commits: the cache is then
 stale, and the view builds it again off the UI thread)."""
@@ -32,7 +32,8 @@ from kac_desktop.progress import Cancelled
 from kac_desktop.rules.search_keys import normalise_query
 
 from .context import Actor
-from .customers import CustomerQuery, indexed_matches, search_texts_statement
+from .customer_list import indexed_matches, search_texts_statement
+from .customers import CustomerQuery
 
 _END = "\n"  # after each row's text; a normalised query never holds it
 SCAN_FIRST = 0.2  # the share of the list scanned for a first page before asking the index

@@ -60,7 +60,8 @@ from . import audit
 from . import settings as settings_service
 from .bulk import cyclic_gc_paused
 from .context import Actor, Change
-from .customers import like_pattern, may_touch
+from .customer_list import like_pattern
+from .customers import may_touch
 from .errors import NotFound, PermissionDenied, ServiceError, StaleRecord, ValidationFailed
 
 # a clock a few minutes fast on another PC must not refuse "now"
