@@ -775,9 +775,9 @@ def _merge_inactivity(
     """The visits' inactivity list (no visit and no revenue), where the visits feature is
     installed: its customers show once, as "no business and no contact"."""
     try:
-        from . import visits as visits_service
+        from . import visit_agenda
 
-        inactive = visits_service.inactive_customers(
+        inactive = visit_agenda.inactive_customers(
             db,
             actor,
             days=days,

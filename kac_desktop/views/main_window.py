@@ -183,9 +183,9 @@ class MainWindow(QMainWindow):
         def work() -> None:
             try:
                 # imported here too: the first import of the visit service takes a while
-                from kac_desktop.services import visits as visit_service
+                from kac_desktop.services import visit_agenda
 
-                n = visit_service.count_follow_ups(db, actor)
+                n = visit_agenda.count_follow_ups(db, actor)
             except Exception:  # the label stays as it was; the page shows the list
                 log.exception("counting the follow-ups")
                 return
