@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import _
 from kac_desktop.rules import vocab
 from kac_desktop.services.context import Actor, Change
+from kac_desktop.services.database import Database
 
 from .admin_pages import AdminPages
 from .customer_list import CustomerListPage

@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import N_, _
 from kac_desktop.rules import quota as rules
 from kac_desktop.rules import vocab
@@ -42,6 +41,7 @@ from kac_desktop.rules.quota import Month, QuotaStatus
 from kac_desktop.services import users as user_service
 from kac_desktop.services import visit_quota
 from kac_desktop.services.context import Actor, Change
+from kac_desktop.services.database import Database
 from kac_desktop.services.visit_quota import QuotaReport, QuotaRow
 
 from .table_models import Column, ColumnTableModel, house_table

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import N_, _
 from kac_desktop.rules import vocab
 from kac_desktop.rules.deadlines import LOCAL_TZ, first_response_hours, rule_label
@@ -49,6 +48,7 @@ from kac_desktop.services import customer_list
 from kac_desktop.services import requests as request_service
 from kac_desktop.services.context import Actor
 from kac_desktop.services.customers import CustomerQuery
+from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError, ValidationFailed
 from kac_desktop.services.requests import RequestInput
 

@@ -20,12 +20,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import _, current_language
 from kac_desktop.rules.quota import Month, local_date
 from kac_desktop.services import users as user_service
 from kac_desktop.services import visit_agenda
 from kac_desktop.services.context import Actor, Change
+from kac_desktop.services.database import Database
 from kac_desktop.services.visit_agenda import CalendarEntry
 
 EntryRole = Qt.ItemDataRole.UserRole + 1

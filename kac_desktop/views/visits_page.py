@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import N_, _
 from kac_desktop.rules import vocab
 from kac_desktop.rules.quota import LOCAL_TZ
@@ -31,6 +30,7 @@ from kac_desktop.services import users as user_service
 from kac_desktop.services import visit_agenda
 from kac_desktop.services import visits as visit_service
 from kac_desktop.services.context import Actor, Change
+from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError
 from kac_desktop.services.visit_agenda import FollowUp, InactiveRow
 from kac_desktop.services.visits import VisitQuery, VisitRow
