@@ -14,15 +14,15 @@ from pathlib import Path
 # (db.open_database), and the dialog needs nothing more.  The services are imported while the
 # user types the password (PRELOAD_AFTER_MS); the window reads through them alone.
 from kac_desktop.config import data_dir
-from kac_desktop.db import (
+from kac_desktop.i18n import _, set_language
+from kac_desktop.services.context import Actor
+from kac_desktop.services.database import (
     Database,
     DatabaseProblem,
     LockedDatabase,
     network_warning,
     open_database,
 )
-from kac_desktop.i18n import _, set_language
-from kac_desktop.services.context import Actor
 from kac_desktop.services.errors import ServiceError
 
 # isort: split

@@ -42,12 +42,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import N_, _
 from kac_desktop.progress import Cancelled
 from kac_desktop.rules import vocab
-from kac_desktop.services import customers as customer_service
+from kac_desktop.services import customer_list as list_service
 from kac_desktop.services.context import Actor, Change
+from kac_desktop.services.database import Database
 from kac_desktop.services.list_types import CustomerQuery, CustomerRow, export_value
 
 from .paged_model import PAGE_SIZE, IdRole, PagedTableModel, SortKeyRole  # noqa: F401 - re-exported
@@ -233,7 +233,7 @@ class _ListSource:
 
 
 class SqlListSource(_ListSource):
-    """The customer service's list path (services/customers.py "the list"), with the search
+    """The customer service's list path (services/customer_list.py), with the search
     of the default list answered from memory (services/list_cache.py) once its cache is
     built — on a thread of its own, again whenever the database changed.  The keys are the
     customers' ids."""
@@ -277,23 +277,23 @@ class SqlListSource(_ListSource):
         found = self.cache.first(query, FIRST_PAGE)
         if found is not None:
             shown = found.keys[:FIRST_PAGE]
-            rows = customer_service.fetch_rows_by_key(
+            rows = list_service.fetch_rows_by_key(
                 self.db, self.actor, shown, class_mapping=self.cache.class_mapping()
             )
             return found.keys, rows if len(rows) == len(shown) else None, found.complete
         if self.cache.serves(query):
             self.warm()
-        page = customer_service.first_page(self.db, self.actor, query, FIRST_PAGE)
+        page = list_service.first_page(self.db, self.actor, query, FIRST_PAGE)
         return page.keys, page.rows or None, page.complete
 
     def all_keys(self, query: CustomerQuery, cancelled=None) -> list:
         found = self.cache.all(query, cancelled)
         if found is not None:
             return found
-        return customer_service.list_keys(self.db, self.actor, query, cancelled)
+        return list_service.list_keys(self.db, self.actor, query, cancelled)
 
     def rows(self, keys: list) -> list[CustomerRow]:
-        return customer_service.fetch_rows_by_key(self.db, self.actor, keys)
+        return list_service.fetch_rows_by_key(self.db, self.actor, keys)
 
 
 class _Results(QObject):
@@ -760,7 +760,7 @@ class CustomerListPage(QWidget):
     def export(self) -> None:
         from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-        from kac_desktop.services import customers as customer_service
+        from kac_desktop.services import customer_list
         from kac_desktop.services.errors import ServiceError
         from kac_desktop.views.workers import run_with_progress
 
@@ -779,7 +779,7 @@ class CustomerListPage(QWidget):
             count = run_with_progress(
                 self,
                 _("Exporting the customer list…"),
-                lambda progress: customer_service.export_list(
+                lambda progress: customer_list.export_list(
                     self.db, self.actor, query, path, progress=progress
                 ),
             )

@@ -34,16 +34,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import N_, _
 from kac_desktop.rules import quota as rules
 from kac_desktop.rules import vocab
+from kac_desktop.rules.clock import business_today
 from kac_desktop.rules.quota import Month, QuotaStatus
 from kac_desktop.services import users as user_service
-from kac_desktop.services import visits as visit_service
-from kac_desktop.services.clock import business_today
+from kac_desktop.services import visit_quota
 from kac_desktop.services.context import Actor, Change
-from kac_desktop.services.visits import QuotaFilter, QuotaReport, QuotaRow
+from kac_desktop.services.database import Database
+from kac_desktop.services.visit_quota import QuotaFilter, QuotaReport, QuotaRow
 
 from .paged_model import FractionRole, IdRole, SortKeyRole, StateRole
 from .table_models import Column, ColumnTableModel, house_table
@@ -73,9 +73,7 @@ class QuotaTableModel(ColumnTableModel):
         parent=None,
     ) -> None:
         super().__init__([c.title for c in COLUMNS], parent)
-        self._arrange = arrange or (
-            lambda rows, shown: visit_service.arrange_quota_rows(rows, shown)
-        )
+        self._arrange = arrange or (lambda rows, shown: visit_quota.arrange_quota_rows(rows, shown))
         self._all: list[QuotaRow] = []
         self._rows: list[QuotaRow] = []
         self._shown = QuotaFilter()
@@ -150,7 +148,7 @@ class QuotaTableModel(ColumnTableModel):
         if role == FractionRole:
             return row.status.fraction
         if role == SortKeyRole:
-            return visit_service.quota_sort_key(row, COLUMNS[column].key)
+            return visit_quota.quota_sort_key(row, COLUMNS[column].key)
         if column == _STATE:
             if role == Qt.ItemDataRole.ForegroundRole:
                 return _brush(rules.STATE_COLOURS[row.status.state])
@@ -385,7 +383,7 @@ class QuotaPage(QWidget):
         self.rule_note.setWordWrap(True)
 
         self.model = QuotaTableModel(
-            lambda rows, shown: visit_service.quota_rows(db, actor, rows, shown), self
+            lambda rows, shown: visit_quota.quota_rows(db, actor, rows, shown), self
         )
         self.table = house_table(
             self.model,
@@ -456,7 +454,7 @@ class QuotaPage(QWidget):
 
     def reload(self, *_args) -> None:
         selected = self.model.row_at(self.table.currentIndex().row())
-        self.report = visit_service.quota_report(
+        self.report = visit_quota.quota_report(
             self.db, self.actor, self.selected_month(), self.manager.currentData()
         )
         self.model.set_rows(self.report.rows, self.behind_only.isChecked(), self.search.text())

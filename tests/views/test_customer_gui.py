@@ -299,12 +299,13 @@ def test_the_editor_shows_the_visit_class_of_the_administrators_mapping(qtbot, d
     class mapping the administrator set (here 普通 → class 1), not the defaults (class 3)."""
     from kac_desktop.rules import vocab
     from kac_desktop.rules.defaults import DEFAULTS
+    from kac_desktop.services import customer_list
     from kac_desktop.services import settings as settings_service
 
     mapping = {**DEFAULTS["visit_class.by_tier"], "ordinary": 1}
     settings_service.set_value(db, org.admin, "visit_class.by_tier", mapping)
     customer_id = files["长乐医院"]
-    (row,) = cs.fetch_rows(db, org.sup_a, [customer_id])
+    (row,) = customer_list.fetch_rows(db, org.sup_a, [customer_id])
     assert row.tier == "ordinary" and row.visit_class == 1  # the list
     editor = CustomerEditor(db, org.sup_a, customer_id)
     qtbot.addWidget(editor)

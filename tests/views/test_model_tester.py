@@ -10,14 +10,14 @@ from decimal import Decimal
 import pytest
 from PySide6.QtCore import Qt
 
+from kac_desktop.rules.clock import business_today
 from kac_desktop.rules.customer import ContactData
 from kac_desktop.rules.visits import VisitData
-from kac_desktop.services import audit, revenue
-from kac_desktop.services import customers as cs
+from kac_desktop.services import audit, customers, revenue, visit_agenda, visit_quota
+from kac_desktop.services import customer_list as cs
 from kac_desktop.services import requests as rs
 from kac_desktop.services import visits as vs
 from kac_desktop.services.audit import AuditQuery
-from kac_desktop.services.clock import business_today
 from kac_desktop.services.requests import RequestInput, RequestQuery
 from kac_desktop.services.revenue import PointsQuery
 from kac_desktop.views.audit_page import AuditTableModel
@@ -43,7 +43,7 @@ def data(db, org, make_customer):
     ids = []
     for name in NAMES:
         record = make_customer(name, manager=org.mgr_a1, nature="individual")
-        customer_id = cs.save_customer(db, org.mgr_a1, record).ids[0]
+        customer_id = customers.save_customer(db, org.mgr_a1, record).ids[0]
         ids.append(customer_id)
         vs.log_visit(
             db,
@@ -110,19 +110,19 @@ def _points(db, org, ids):
 
 def _follow_ups(db, org, ids):
     model = RowsModel(FOLLOW_UP_COLUMNS, lambda f: f.visit_id)
-    model.set_rows(vs.follow_ups(db, org.mgr_a1))
+    model.set_rows(visit_agenda.follow_ups(db, org.mgr_a1))
     return model
 
 
 def _quota(db, org, ids):
-    model = QuotaTableModel(lambda rows, shown: vs.quota_rows(db, org.sup_a, rows, shown))
-    model.set_rows(vs.quota_report(db, org.sup_a).rows)
+    model = QuotaTableModel(lambda rows, shown: visit_quota.quota_rows(db, org.sup_a, rows, shown))
+    model.set_rows(visit_quota.quota_report(db, org.sup_a).rows)
     return model
 
 
 def _compliance(db, org, ids):
     model = ManagerComplianceModel()
-    model.set_report(vs.quota_report(db, org.admin))
+    model.set_report(visit_quota.quota_report(db, org.admin))
     return model
 
 
@@ -206,9 +206,9 @@ def test_refresh_keys_fetches_again_only_the_rows_named(qtbot, db, org, data):
     model.set_query(cs.CustomerQuery())
     names = [model.data(model.index(r, 0)) for r in range(model.rowCount())]
     target = model.id_at(2)
-    record = cs.get_customer(db, org.admin, target)
+    record = customers.get_customer(db, org.admin, target)
     record.data.name = "福州新名字有限公司"
-    cs.save_customer(db, org.sup_a, record.data, target, record.version)
+    customers.save_customer(db, org.sup_a, record.data, target, record.version)
     fetched.clear()
     with qtbot.waitSignal(model.dataChanged):
         model.refresh_keys([target, "no-such-key"])
@@ -218,8 +218,8 @@ def test_refresh_keys_fetches_again_only_the_rows_named(qtbot, db, org, data):
         n for i, n in enumerate(names) if i != 2
     ]
     gone = model.id_at(0)
-    record = cs.get_customer(db, org.sup_a, gone)
+    record = customers.get_customer(db, org.sup_a, gone)
     record.data.manager_id = org.mgr_a2.user_id
-    cs.save_customer(db, org.sup_a, record.data, gone, record.version)
+    customers.save_customer(db, org.sup_a, record.data, gone, record.version)
     model.refresh_keys([gone])
     assert model.rowCount() == len(names) - 1 and model.row_of(gone) == -1

@@ -121,7 +121,7 @@ def test_the_pages_open_on_the_business_day_not_the_computers(qtbot, db, org, mo
     opens on the new year — on a PC kept on UTC as on one kept on China time."""
     import time
 
-    from kac_desktop.services import clock
+    from kac_desktop.rules import clock
     from kac_desktop.views.report_page import ReportPage
     from kac_desktop.views.revenue_page import RevenuePage
 
@@ -129,7 +129,7 @@ def test_the_pages_open_on_the_business_day_not_the_computers(qtbot, db, org, mo
     time.tzset()
     try:
         moment = datetime(2026, 12, 31, 16, 30, tzinfo=UTC)
-        monkeypatch.setattr(clock, "utcnow", lambda: moment)
+        monkeypatch.setattr(clock, "now", lambda: moment)
         quota = QuotaPage(db, org.sup_a)
         qtbot.addWidget(quota)
         assert quota.selected_month() == Month(2027, 1)
