@@ -64,6 +64,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         set_language(args.lang)
     command = args.command or "gui"
     if command == "gui":
+        from kac_desktop.platform_libraries import check_platform
+
+        problem = check_platform()
+        if problem is not None:  # Qt would abort the process with an English message
+            print(problem.message(), file=sys.stderr)
+            return 1
         from kac_desktop.views.app import run
 
         return run(getattr(args, "db", None), getattr(args, "user", None), args.lang)
