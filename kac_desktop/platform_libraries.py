@@ -284,7 +284,9 @@ def _loads(path: Path) -> str | None:
     return None
 
 
-def check_platform(environ: os._Environ[str] | dict[str, str] | None = None) -> PlatformProblem | None:
+def check_platform(
+    environ: os._Environ[str] | dict[str, str] | None = None,
+) -> PlatformProblem | None:
     """A problem when none of the platform plugins Qt would try can be loaded; None when
     one can (or when this is not Linux, or the plugin is not where PySide6 keeps it, in
     which case Qt's own message is all there is)."""
