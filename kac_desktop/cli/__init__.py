@@ -66,6 +66,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "gui":
         from kac_desktop.platform_libraries import check_platform
 
+        if getattr(args, "db", None) is not None:  # only the default database is made here
+            from .common import require_existing
+
+            try:
+                require_existing(args.db)
+            except ServiceError as exc:
+                print(_("Error: {message}").format(message=exc.message), file=sys.stderr)
+                return 2
+
         problem = check_platform()
         if problem is not None:  # Qt would abort the process with an English message
             print(problem.message(), file=sys.stderr)
