@@ -14,6 +14,8 @@ from kac_desktop.i18n import _, set_language
 from kac_desktop.progress import Cancelled
 from kac_desktop.services.errors import ServiceError
 
+from . import argparse_words
+
 # feature modules, in the order their commands are listed in --help
 COMMAND_MODULES = ("customers", "visits", "requests", "revenue", "report", "admin")
 
@@ -34,7 +36,7 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
         default=None,
         help=_("language of the interface"),
     )
-    sub = parser.add_subparsers(dest="command")
+    sub = parser.add_subparsers(dest="command", title=_("commands"), metavar=_("COMMAND"))
     gui = sub.add_parser("gui", help=_("start the application window (the default)"))
     add_db(gui)
     add_user(gui)
@@ -56,8 +58,25 @@ def _starts_the_window(argv: list[str]) -> bool:
     return not rest or rest[0] == "gui"
 
 
+def _language_asked(argv: list[str]) -> str | None:
+    """The value of a leading ``--lang`` (read before the parser is built: its help texts
+    and argparse's own words are taken in the language of that moment)."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+        if not arg.startswith("-"):
+            return None  # a command: --lang belongs before it
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    asked = _language_asked(argv)
+    if asked in ("zh_CN", "en", "system"):
+        set_language(asked)
+    argparse_words.install()
     parser = build_parser(commands=not _starts_the_window(argv))
     args = parser.parse_args(argv)
     if args.lang:

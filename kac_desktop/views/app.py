@@ -29,7 +29,7 @@ from kac_desktop.services.context import Actor
 from kac_desktop.services.errors import ServiceError
 
 # isort: split
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
@@ -63,7 +63,68 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 
 
 def choose_language(explicit: str | None) -> str:
-    return set_language(explicit or QSettings().value("ui/language", "system"))
+    """The interface language, for the application's texts and for Qt's own."""
+    language = set_language(explicit or QSettings().value("ui/language", "system"))
+    install_qt_language(language)
+    return language
+
+
+_qt_translators: list[QTranslator] = []
+
+
+class _MnemonicFallback(QTranslator):
+    """Qt's Chinese catalogue lags some of its own source texts that gained a mnemonic
+    (the file dialog's "&Look in:" and "Files of &type:" are only there as "Look in:" and
+    "Files of type:"): such a text is looked up without its "&" and given back with the
+    mnemonic in the Chinese way, 查找范围(&L)：."""
+
+    def __init__(self, base: QTranslator, parent=None) -> None:
+        super().__init__(parent)
+        self._base = base
+
+    def isEmpty(self) -> bool:  # noqa: N802 - Qt's name
+        return False
+
+    def translate(self, context, source, disambiguation=None, n=-1):  # noqa: D102
+        at = source.find("&") if source else -1
+        if at < 0 or at + 1 >= len(source) or source[at + 1] == "&":
+            return ""
+        found = self._base.translate(context, source[:at] + source[at + 1 :], disambiguation, n)
+        if not found:
+            return ""
+        mnemonic = f"(&{source[at + 1].upper()})"
+        if found[-1] in ":：":
+            return found[:-1] + mnemonic + found[-1]
+        return found + mnemonic
+
+
+def install_qt_language(language: str) -> bool:
+    """Qt's own texts (the standard buttons Save / Discard / Cancel, the edit menu of a text
+    field, the file dialog, the calendar's month and day names) in ``language``: Qt's
+    translation catalogue shipped with PySide6 and the matching default QLocale.  True when
+    the catalogue was found (English needs none)."""
+    app = QApplication.instance()
+    for translator in _qt_translators:
+        if app is not None:
+            app.removeTranslator(translator)
+    _qt_translators.clear()
+    if language == "en":
+        QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+        return True
+    locale = QLocale(language)
+    QLocale.setDefault(locale)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    translator = QTranslator(app)
+    if not translator.load(locale, "qtbase", "_", folder):
+        log.warning("Qt's translation qtbase_%s was not found in %s", language, folder)
+        return False
+    fallback = _MnemonicFallback(translator, app)
+    _qt_translators.extend([fallback, translator])
+    if app is not None:
+        # the last installed is asked first: Qt's catalogue, then the mnemonic fallback
+        app.installTranslator(fallback)
+        app.installTranslator(translator)
+    return True
 
 
 def error_log_path() -> Path:
