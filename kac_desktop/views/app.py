@@ -59,6 +59,9 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("kac_desktop")
     app.setApplicationDisplayName("kac_desktop")
     install_fonts(app)
+    from .colours import follow_system_scheme
+
+    follow_system_scheme(app)
     return app
 
 

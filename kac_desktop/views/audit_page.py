@@ -27,7 +27,7 @@ from kac_desktop.services.context import Actor
 from kac_desktop.services.errors import ServiceError
 
 from .table_models import ColumnTableModel, house_table
-from .widgets import OptionalDateEdit
+from .widgets import DateField
 from .workers import run_with_progress
 
 PAGE_SIZE = 256
@@ -151,8 +151,8 @@ class AuditPage(QWidget):
         self.action.addItem(_("All actions"), "")
         for code, label in audit.ACTION_FAMILIES:
             self.action.addItem(_(label), code)
-        self.since = OptionalDateEdit()
-        self.until = OptionalDateEdit()
+        self.since = DateField()
+        self.until = DateField()
         self.text = QLineEdit()
         self.text.setObjectName("text")
         self.text.setPlaceholderText(_("Search the text…"))
@@ -162,8 +162,8 @@ class AuditPage(QWidget):
         self.text.returnPressed.connect(self.apply_filters)
         for combo in (self.user, self.action):
             combo.currentIndexChanged.connect(self.apply_filters)
-        self.since.dateChanged.connect(self.apply_filters)
-        self.until.dateChanged.connect(self.apply_filters)
+        self.since.valueChanged.connect(self.apply_filters)
+        self.until.valueChanged.connect(self.apply_filters)
         filters = QHBoxLayout()
         filters.addWidget(QLabel(_("User")))
         filters.addWidget(self.user)

@@ -19,7 +19,7 @@ from kac_desktop.rules import vocab
 from kac_desktop.rules.customer import ContactData
 from kac_desktop.rules.validation import email_error, mobile_error, phone_error
 
-from .widgets import CodeCombo, OptionalDateEdit
+from .widgets import CodeCombo, DateField, refuse_invalid_dates
 
 CONTACT_COLUMNS = (
     ("name", N_("Name")),
@@ -103,7 +103,7 @@ class ContactDialog(QDialog):
         self.phone = QLineEdit(self._original.phone)
         self.phone.setPlaceholderText("0591-87654321")
         self.email = QLineEdit(self._original.email)
-        self.birthday = OptionalDateEdit()
+        self.birthday = DateField()
         self.birthday.set_value(self._original.birthday)
         self.notes = QPlainTextEdit(self._original.notes)
         self.notes.setMaximumHeight(70)
@@ -152,6 +152,8 @@ class ContactDialog(QDialog):
         return problems
 
     def accept(self) -> None:
+        if refuse_invalid_dates(self):
+            return
         problems = self.problems()
         if problems:
             QMessageBox.warning(self, _("Please check the contact"), "\n".join(problems))

@@ -32,6 +32,7 @@ from kac_desktop.rules import vocab
 from kac_desktop.services.context import Actor, Change
 
 from .admin_pages import AdminPages
+from .colours import current_colours, text_style
 from .customer_list import CustomerListPage
 
 if TYPE_CHECKING:
@@ -68,11 +69,7 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("navigation")
         self.nav.setFixedWidth(150)
         self.nav.setIconSize(QSize(20, 20))
-        self.nav.setStyleSheet(
-            "QListWidget { font-size: 15px; border: none; background: #f3f5f8; }"
-            "QListWidget::item { padding: 10px 14px; }"
-            "QListWidget::item:selected { background: #0b6e4f; color: white; }"
-        )
+        self._style_navigation()
         self.pages = QStackedWidget()
 
         self.customers = CustomerListPage(db, actor)
@@ -271,8 +268,39 @@ class MainWindow(QMainWindow):
         self.nav.addItem(item)
 
     def _show_follow_ups(self, n: int) -> None:
+        self._follow_ups = n
         self.follow_up_label.setText(_("Follow-ups due {count}").format(count=n))
-        self.follow_up_label.setStyleSheet("color: #c62828; font-weight: bold;" if n else "")
+        self.follow_up_label.setStyleSheet(
+            text_style(current_colours().danger, bold=True) if n else ""
+        )
+
+    def _style_navigation(self) -> None:
+        """The navigation in the scheme in use: every entry's text in the scheme's text
+        colour on its background (a fixed light background under a dark palette's light
+        text made every entry but the selected one vanish)."""
+        c = current_colours()
+        self.nav.setStyleSheet(
+            f"QListWidget {{ font-size: 15px; border: none; background: {c.nav_background};"
+            f" color: {c.nav_text}; }}"
+            f"QListWidget::item {{ padding: 10px 14px; color: {c.nav_text}; }}"
+            f"QListWidget::item:hover {{ background: {c.nav_hover}; }}"
+            f"QListWidget::item:selected {{ background: {c.nav_selected_background};"
+            f" color: {c.nav_selected_text}; }}"
+        )
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if not hasattr(self, "follow_up_label"):  # still being built
+            return
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            # the system switched between light and dark: the colours drawn here follow
+            self._style_navigation()
+            self._show_follow_ups(getattr(self, "_follow_ups", 0))
+            if "requests" in self._built:
+                from .request_board import style_due_label
+
+                page = self._built["requests"]
+                style_due_label(self.due_label, page.counts.overdue, page.counts.due_today)
 
     def _show_count(self, n: int) -> None:
         self.count_label.setText(_("Customers shown: {count}").format(count=f"{n:,}"))

@@ -37,7 +37,6 @@ from kac_desktop.rules.service_states import (
     IN_PROGRESS,
     RESOLVED,
     SATISFACTION,
-    STATE_COLOURS,
     UNRESOLVED,
     WARNING_STATES,
     allowed_steps,
@@ -52,6 +51,7 @@ from kac_desktop.services.customers import CustomerQuery
 from kac_desktop.services.errors import ServiceError, ValidationFailed
 from kac_desktop.services.requests import RequestInput
 
+from .colours import current_colours
 from .request_board import Clock, local_text
 from .table_models import TextTableModel
 from .widgets import CodeCombo
@@ -451,7 +451,7 @@ class RequestDialog(QDialog):
             if r.resolved_at
             else time_left_text(due.at, now, None, due.first_response)
         )
-        fg, bg = STATE_COLOURS[state]
+        fg, bg = current_colours().service[state]
         self.state.setStyleSheet(
             f"QLabel {{ color: {fg}; background: {bg}; padding: 6px 10px; font-weight: bold;"
             " border-radius: 4px; }"
