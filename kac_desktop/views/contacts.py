@@ -6,7 +6,6 @@ import dataclasses
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLineEdit,
@@ -19,6 +18,7 @@ from kac_desktop.rules import vocab
 from kac_desktop.rules.customer import ContactData
 from kac_desktop.rules.validation import email_error, mobile_error, phone_error
 
+from .screen_fit import FittedDialog
 from .widgets import CodeCombo, DateField, refuse_invalid_dates
 
 CONTACT_COLUMNS = (
@@ -90,7 +90,7 @@ class ContactsModel(QAbstractTableModel):
         return value or ""
 
 
-class ContactDialog(QDialog):
+class ContactDialog(FittedDialog):
     def __init__(self, contact: ContactData | None = None, parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("Contact") if contact is None else _("Edit contact"))

@@ -44,6 +44,7 @@ from kac_desktop.services.errors import (
 
 from .colours import error_style
 from .contacts import ContactDialog, ContactsModel
+from .screen_fit import FittedDialog
 from .widgets import CodeCombo, DateField, MoneyEdit, refuse_invalid_dates
 
 
@@ -58,7 +59,7 @@ def _check_grid(vocabulary: dict, columns: int = 4) -> tuple[QGroupBox, dict[str
     return group, boxes
 
 
-class CustomerEditor(QDialog):
+class CustomerEditor(FittedDialog):
     """Opens one file (or a new one); emits ``saved`` with what changed."""
 
     saved = Signal(object)  # Change
@@ -73,7 +74,7 @@ class CustomerEditor(QDialog):
         self.record: CustomerRecord | None = None
         self._dirty = False
         self._loading = True
-        self.setMinimumSize(860, 640)
+        self.resize(860, 640)  # screen_fit makes it smaller, scrolling, on a small screen
         self._build()
         if customer_id:
             self.record = customer_service.get_customer(db, actor, customer_id)

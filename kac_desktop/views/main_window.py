@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QScrollArea,
     QStackedWidget,
     QWidget,
 )
@@ -34,6 +35,7 @@ from kac_desktop.services.context import Actor, Change
 from .admin_pages import AdminPages
 from .colours import current_colours, text_style
 from .customer_list import CustomerListPage
+from .screen_fit import restore_place, save_place
 
 if TYPE_CHECKING:
     from .customer_editor import CustomerEditor
@@ -43,6 +45,8 @@ log = logging.getLogger("kac_desktop")
 # the start-up work after the first paint waits no longer than this for a window that is
 # not painted (started minimised, say)
 PAINT_WAIT_MS = 2000
+# the window's size where the screen has room for it (else it fits the screen)
+PREFERRED_SIZE = QSize(1360, 820)
 
 
 class _Arrival(QObject):
@@ -63,7 +67,6 @@ class MainWindow(QMainWindow):
         self.db = db
         self.actor = actor
         self.setWindowTitle(_("kac_desktop — key-account management"))
-        self.resize(1360, 820)
 
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
@@ -95,7 +98,13 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.nav)
-        layout.addWidget(self.pages, 1)
+        # the pages scroll when the screen is smaller than a page needs (1366×768 at 150 %)
+        self.page_scroll = QScrollArea()
+        self.page_scroll.setObjectName("pageScroll")
+        self.page_scroll.setWidgetResizable(True)
+        self.page_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.page_scroll.setWidget(self.pages)
+        layout.addWidget(self.page_scroll, 1)
         self.setCentralWidget(central)
 
         bar = self.statusBar()
@@ -346,15 +355,13 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ window state
     def _restore_state(self) -> None:
         settings = QSettings()
-        geometry = settings.value("main/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        restore_place(self, "main", PREFERRED_SIZE)
         header = settings.value("customers/header")
         if header is not None:
             self.customers.table.horizontalHeader().restoreState(header)
 
     def closeEvent(self, event) -> None:
         settings = QSettings()
-        settings.setValue("main/geometry", self.saveGeometry())
+        save_place(self, "main")
         settings.setValue("customers/header", self.customers.table.horizontalHeader().saveState())
         super().closeEvent(event)

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateTimeEdit,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -53,6 +52,7 @@ from kac_desktop.services.requests import RequestInput
 
 from .colours import current_colours
 from .request_board import Clock, local_text
+from .screen_fit import FittedDialog
 from .table_models import TextTableModel
 from .widgets import CodeCombo
 
@@ -151,7 +151,7 @@ class CustomerPicker(QWidget):
         self.chosen.emit(customer_id)
 
 
-class RegisterRequestDialog(QDialog):
+class RegisterRequestDialog(FittedDialog):
     """登记工单: customer, type, channel, time received, description, special case; the
     deadline is computed and shown as soon as the form has what it needs."""
 
@@ -298,7 +298,7 @@ STEP_BUTTONS = {
 HISTORY_HEADERS = (N_("Time"), N_("From"), N_("To"), N_("By"), N_("Note"))
 
 
-class RequestDialog(QDialog):
+class RequestDialog(FittedDialog):
     """One request: what was asked, its deadline and state, each step so far, and the next
     steps the flow allows."""
 

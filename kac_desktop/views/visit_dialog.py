@@ -14,7 +14,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
-    QDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -36,6 +35,7 @@ from kac_desktop.services.context import Actor
 from kac_desktop.services.errors import ServiceError, StaleRecord, ValidationFailed
 
 from .colours import error_style
+from .screen_fit import FittedDialog
 from .widgets import CodeCombo, DateField, refuse_invalid_dates
 
 
@@ -99,7 +99,7 @@ class CustomerPicker(QComboBox):
         self.setCurrentIndex(index)
 
 
-class VisitDialog(QDialog):
+class VisitDialog(FittedDialog):
     """Emits ``saved`` with the Change of what it logged, corrected or removed."""
 
     saved = Signal(object)  # Change
