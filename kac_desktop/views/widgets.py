@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from kac_desktop.i18n import _
 from kac_desktop.rules import vocab
+from kac_desktop.rules.clock import business_today
 from kac_desktop.rules.date_input import DateInputError, format_date, parse_date
 
 from .colours import current_colours
@@ -47,7 +48,7 @@ class DateField(QLineEdit):
 
     valueChanged = Signal(object)  # date | None
 
-    def __init__(self, parent=None, *, today: Callable[[], date] = date.today) -> None:
+    def __init__(self, parent=None, *, today: Callable[[], date] = business_today) -> None:
         super().__init__(parent)
         self._today = today
         self._value: date | None = None
