@@ -35,7 +35,7 @@ from kac_desktop.services.database import Database
 from .admin_pages import AdminPages
 from .colours import current_colours, text_style
 from .customer_list import CustomerListPage
-from .screen_fit import restore_place, save_place
+from .screen_fit import FRAME_KNOWN_MS, keep_inside, restore_place, save_place
 
 if TYPE_CHECKING:
     from .customer_editor import CustomerEditor
@@ -159,6 +159,9 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        if not getattr(self, "_placed", False):  # the frame is known once shown
+            self._placed = True
+            QTimer.singleShot(FRAME_KNOWN_MS, self, lambda: keep_inside(self))
         if not self._painted:  # shown but not painted (minimised): do not wait for ever
             QTimer.singleShot(PAINT_WAIT_MS, self, self._first_paint_done)
 

@@ -8,12 +8,14 @@ needs, and the main window comes back where it was only when that screen is stil
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QPoint, QRect, QSettings, QSize
+from PySide6.QtCore import QByteArray, QPoint, QRect, QSettings, QSize, QTimer
 from PySide6.QtGui import QGuiApplication, QScreen
 from PySide6.QtWidgets import QDialog, QScrollArea, QWidget
 
 # room for the window manager's frame (title bar and borders) around a window's contents
 FRAME = QSize(16, 40)
+# after showing, the time the window manager takes to put its frame around a window
+FRAME_KNOWN_MS = 150
 
 
 def available(widget: QWidget | None = None, screen: QScreen | None = None) -> QRect:
@@ -30,9 +32,29 @@ def fitted(area: QRect, wanted: QSize, frame: QSize = FRAME) -> QRect:
     frame, centred in ``area``."""
     width = max(1, min(wanted.width(), area.width() - frame.width()))
     height = max(1, min(wanted.height(), area.height() - frame.height()))
-    left = area.left() + (area.width() - width) // 2
-    top = area.top() + max(frame.height() - 8, (area.height() - height - frame.height()) // 2)
+    # a top-level window's position is its frame's: the frame's top left corner
+    left = area.left() + max(0, (area.width() - width - frame.width()) // 2)
+    top = area.top() + max(0, (area.height() - height - frame.height()) // 2)
     return QRect(left, top, width, height)
+
+
+def keep_inside(widget: QWidget) -> None:
+    """Once shown (the window manager's frame is known then): shrink and move ``widget`` so
+    that its whole frame is inside the available area of its screen."""
+    if not widget.isVisible() or widget.isMaximized() or widget.isFullScreen():
+        return
+    area = available(screen=widget.screen())
+    frame = widget.frameGeometry()
+    extra = frame.size() - widget.size()  # the real frame
+    width = min(widget.width(), area.width() - extra.width())
+    height = min(widget.height(), area.height() - extra.height())
+    if (width, height) != (widget.width(), widget.height()):
+        widget.resize(max(width, 1), max(height, 1))
+        frame = widget.frameGeometry()
+    x = min(max(frame.left(), area.left()), area.right() + 1 - frame.width())
+    y = min(max(frame.top(), area.top()), area.bottom() + 1 - frame.height())
+    if (x, y) != (frame.left(), frame.top()):
+        widget.move(x, y)
 
 
 def fit_window(widget: QWidget, wanted: QSize | None = None) -> QRect:
@@ -118,4 +140,5 @@ class FittedDialog(QDialog):
         if not self._fitted:
             self._fitted = True
             scroll_when_small(self)
+            QTimer.singleShot(FRAME_KNOWN_MS, self, lambda: keep_inside(self))
         super().showEvent(event)

@@ -68,9 +68,11 @@ class DateField(QLineEdit):
 
     # ------------------------------------------------------------------ value
     def value(self) -> date | None:
-        """The date shown (None when empty, or while the text is not a date)."""
-        if self.isModified():  # typed but not yet left: read it now
-            self.commit()
+        """The date in the field (None when empty, or while the text is not a date).  Read
+        while the user is still typing (a form's live check) it leaves the text alone: the
+        text is shown as a date only when the field is left."""
+        if self.isModified():
+            return self._parsed()[0]
         return self._value
 
     def set_value(self, value: date | None) -> None:
@@ -80,11 +82,17 @@ class DateField(QLineEdit):
 
     def is_valid(self) -> bool:
         if self.isModified():
-            self.commit()
+            return not self._parsed()[1]
         return not self._error
 
     def error(self) -> str:
-        return self._error
+        return self._parsed()[1] if self.isModified() else self._error
+
+    def _parsed(self) -> tuple[date | None, str]:
+        try:
+            return parse_date(self.text()), ""
+        except DateInputError as exc:
+            return None, exc.message
 
     def commit(self) -> None:
         """Read what was typed (on leaving the field, Enter, or before the value is used)."""
@@ -184,8 +192,10 @@ class DateField(QLineEdit):
 def invalid_dates(parent: QWidget) -> list[DateField]:
     """The date fields under ``parent`` whose text is not a date (marked red)."""
     bad = [f for f in parent.findChildren(DateField) if not f.is_valid()]
-    for field in bad:  # a dialog's "clear the marks" may have taken the red away
-        field._set_error(field.error())
+    for field in bad:  # marked now (a dialog's "clear the marks" may have taken the red away)
+        message = field.error()
+        field.commit()
+        field._set_error(message)
     return bad
 
 

@@ -70,6 +70,20 @@ def test_clicking_away_keeps_the_typed_date(form, qtbot):
     assert field.value() == date(2024, 3, 15)
 
 
+def test_a_form_reading_the_value_at_every_key_leaves_the_text_alone(form, qtbot):
+    """The customer editor's live completeness check reads every field at each key: a
+    text that is already a date half-way ("2024-02-3") must not be reformatted under the
+    typing hand (it gave "2024-02-030")."""
+    _page, field, _other = form
+    seen = []
+    field.textEdited.connect(lambda _text: seen.append(field.value()))
+    qtbot.keyClicks(field, "2024-02-30")
+    assert field.text() == "2024-02-30"
+    assert date(2024, 2, 3) in seen  # it was read, as a date, on the way
+    qtbot.keyClick(field, Qt.Key.Key_Tab)
+    assert field.text() == "2024-02-30" and field.property("invalidDate") is True
+
+
 def test_the_value_is_read_even_before_the_field_is_left(form, qtbot):
     _page, field, _other = form
     type_text(qtbot, field, "2024年3月15日")
