@@ -26,6 +26,7 @@ from kac_desktop.services.context import Actor
 from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError
 
+from .colours import current_colours
 from .table_models import ColumnTableModel, house_table
 from .widgets import DateField
 from .workers import run_with_progress
@@ -258,6 +259,8 @@ class AuditPage(QWidget):
     def show_report(self, report: audit.ChainReport) -> None:
         self.chain.setText(("✔ " if report.intact else "⚠ ") + report.describe())
         self.chain.setStyleSheet(
-            "color: #0b6e4f;" if report.intact else "color: #c62828; font-weight: bold;"
+            f"color: {current_colours().accent};"
+            if report.intact
+            else f"color: {current_colours().danger}; font-weight: bold;"
         )
         self.model.set_broken(report.broken)

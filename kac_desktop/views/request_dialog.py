@@ -57,9 +57,18 @@ from .table_models import TextTableModel
 from .widgets import CodeCombo
 
 PICKER_LIMIT = 50
-ERROR_STYLE = "QLabel { color: #b71c1c; }"
-HINT_STYLE = "QLabel { color: #6b6b6b; }"
-DEADLINE_STYLE = "QLabel { font-size: 14px; font-weight: bold; color: #0b6e4f; }"
+
+
+def _error_style() -> str:
+    return f"QLabel {{ color: {current_colours().danger}; }}"
+
+
+def _hint_style() -> str:
+    return f"QLabel {{ color: {current_colours().muted}; }}"
+
+
+def _deadline_style() -> str:
+    return f"QLabel {{ font-size: 14px; font-weight: bold; color: {current_colours().accent}; }}"
 
 
 def to_qdatetime(moment: datetime) -> QDateTime:
@@ -193,13 +202,11 @@ class RegisterRequestDialog(FittedDialog):
         self.deadline = QLabel()
         self.deadline.setObjectName("deadlinePreview")
         self.deadline.setWordWrap(True)
-        self.deadline.setStyleSheet(
-            "QLabel { font-size: 14px; font-weight: bold; color: #0b6e4f; }"
-        )
+        self.deadline.setStyleSheet(_deadline_style())
         self.errors = QLabel()
         self.errors.setObjectName("errors")
         self.errors.setWordWrap(True)
-        self.errors.setStyleSheet(ERROR_STYLE)
+        self.errors.setStyleSheet(_error_style())
 
         form = QFormLayout()
         form.addRow(_("Customer"), self.picker)
@@ -250,10 +257,10 @@ class RegisterRequestDialog(FittedDialog):
     def update_deadline(self, *_args) -> None:
         data = self.input()
         if not data.customer_id:
-            self.deadline.setStyleSheet(HINT_STYLE)
+            self.deadline.setStyleSheet(_hint_style())
             self.deadline.setText(_("Choose the customer to see the deadline."))
             return
-        self.deadline.setStyleSheet(DEADLINE_STYLE)
+        self.deadline.setStyleSheet(_deadline_style())
         data.description = data.description or "-"  # the preview needs no description yet
         try:
             deadline = request_service.preview_deadline(self.db, self.actor, data, now=self.clock())
@@ -346,7 +353,7 @@ class RequestDialog(FittedDialog):
         self.errors = QLabel()
         self.errors.setObjectName("errors")
         self.errors.setWordWrap(True)
-        self.errors.setStyleSheet(ERROR_STYLE)
+        self.errors.setStyleSheet(_error_style())
 
         form = QFormLayout()
         form.addRow(_("Resolution"), self.resolution)
