@@ -24,6 +24,7 @@ from kac_desktop.db import (
     open_database,
 )
 from kac_desktop.i18n import _, set_language
+from kac_desktop.resource_files import font_path
 from kac_desktop.services import first_screen
 from kac_desktop.services.context import Actor
 from kac_desktop.services.errors import ServiceError
@@ -33,9 +34,6 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
-FONT_FILE = (
-    Path(__file__).resolve().parent.parent / "resources" / "fonts" / "DroidSansFallbackFull.ttf"
-)
 LOG_FILE = "kac_desktop-errors.log"
 PRELOAD_AFTER_MS = 300  # the sign-in dialog is on screen by then
 log = logging.getLogger("kac_desktop")
@@ -44,7 +42,7 @@ log = logging.getLogger("kac_desktop")
 def install_fonts(app: QApplication) -> None:
     """Chinese must render on a PC without Chinese fonts: the bundled Droid Sans Fallback
     (Apache-2.0) is the fallback family behind the system's default."""
-    font_id = QFontDatabase.addApplicationFont(str(FONT_FILE))
+    font_id = QFontDatabase.addApplicationFont(str(font_path()))
     families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
     font = QFont(app.font())
     font.setFamilies([font.family(), *families])
