@@ -24,14 +24,15 @@ from kac_desktop.db import (
     open_database,
 )
 from kac_desktop.i18n import _, set_language
-from kac_desktop.resource_files import font_path
+from kac_desktop import __version__
+from kac_desktop.resource_files import ICON_SIZES, font_path, icon_png
 from kac_desktop.services import first_screen
 from kac_desktop.services.context import Actor
 from kac_desktop.services.errors import ServiceError
 
 # isort: split
-from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtCore import QSettings, QSize, QTimer
+from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication
 
 LOG_FILE = "kac_desktop-errors.log"
@@ -56,8 +57,22 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName("kac_desktop")
     app.setApplicationName("kac_desktop")
     app.setApplicationDisplayName("kac_desktop")
+    app.setApplicationVersion(__version__)
+    # the taskbar and the Linux menu match windows to the desktop entry by this name
+    app.setDesktopFileName("kac-desktop")
     install_fonts(app)
+    app.setWindowIcon(application_icon())
     return app
+
+
+def application_icon() -> QIcon:
+    """The icon of every window: the PNG sizes rendered from resources/icons/kac-desktop.svg."""
+    icon = QIcon()
+    for size in ICON_SIZES:
+        path = icon_png(size)
+        if path.is_file():
+            icon.addFile(str(path), QSize(size, size))
+    return icon
 
 
 def choose_language(explicit: str | None) -> str:
