@@ -72,8 +72,17 @@ def build_bundle() -> Path:
     shutil.rmtree(BUNDLE, ignore_errors=True)
     subprocess.run(
         [
-            sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
-            "--distpath", str(DIST), "--workpath", str(ROOT / "build" / "pyinstaller"),
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--clean",
+            "--log-level",
+            "WARN",
+            "--distpath",
+            str(DIST),
+            "--workpath",
+            str(ROOT / "build" / "pyinstaller"),
             str(ROOT / "installer" / "kac-desktop.spec"),
         ],
         check=True,
@@ -164,8 +173,11 @@ def build_deb(bundle: Path) -> Path:
         encoding="utf-8",
     )
     for name, body in (
-        ("postinst", _MENU_REFRESH + "gtk-update-icon-cache -q /usr/share/icons/hicolor"
-                     " 2>/dev/null || true\n"),
+        (
+            "postinst",
+            _MENU_REFRESH + "gtk-update-icon-cache -q /usr/share/icons/hicolor"
+            " 2>/dev/null || true\n",
+        ),
         ("postrm", _MENU_REFRESH),
     ):
         script = debian / name
@@ -177,9 +189,12 @@ def build_deb(bundle: Path) -> Path:
             path.chmod(mode & ~0o022)
     out = DIST / f"kac-desktop_{ver}_{arch}.deb"
     subprocess.run(
-        ["dpkg-deb", "--root-owner-group", "-Zxz", "-z3", "--build", str(root), str(out)], check=True
+        ["dpkg-deb", "--root-owner-group", "-Zxz", "-z3", "--build", str(root), str(out)],
+        check=True,
     )
-    _say(f"package {out} ({out.stat().st_size / 2**20:.0f} MB, installed {installed_kb // 1024} MB)")
+    _say(
+        f"package {out} ({out.stat().st_size / 2**20:.0f} MB, installed {installed_kb // 1024} MB)"
+    )
     return out
 
 
@@ -192,8 +207,13 @@ def build_windows(bundle: Path) -> Path:
     out = DIST / f"kac-desktop-{version()}-setup.exe"
     subprocess.run(
         [
-            makensis, "-V2", f"-DVERSION={version()}", f"-DBUNDLE={bundle}", f"-DOUTFILE={out}",
-            f"-DROOT={ROOT}", str(ROOT / "installer" / "windows" / "kac-desktop.nsi"),
+            makensis,
+            "-V2",
+            f"-DVERSION={version()}",
+            f"-DBUNDLE={bundle}",
+            f"-DOUTFILE={out}",
+            f"-DROOT={ROOT}",
+            str(ROOT / "installer" / "windows" / "kac-desktop.nsi"),
         ],
         check=True,
     )

@@ -28,7 +28,9 @@ def _wait_for_window(display: str, deadline: float) -> bool:
     while time.perf_counter() < deadline:
         found = subprocess.run(
             ["xdotool", "search", "--onlyvisible", "--name", TITLE],
-            env=env, capture_output=True, text=True,
+            env=env,
+            capture_output=True,
+            text=True,
         )
         if found.returncode == 0 and found.stdout.strip():
             return True
@@ -45,8 +47,9 @@ def _start(command: list[str], display: str, data: Path) -> float:
         "KAC_LANGUAGE": "zh_CN",
     }
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         if not _wait_for_window(display, started + 60):
             raise SystemExit(f"no sign-in dialog from {command[0]} within 60 s")
@@ -66,31 +69,40 @@ def main() -> int:
     for tool in ("Xvfb", "xdotool"):
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} is needed (Debian: xvfb, xdotool)")
-    xvfb = subprocess.Popen(["Xvfb", args.display, "-screen", "0", "1366x768x24"],
-                            stderr=subprocess.DEVNULL)
+    xvfb = subprocess.Popen(
+        ["Xvfb", args.display, "-screen", "0", "1366x768x24"], stderr=subprocess.DEVNULL
+    )
     folder = Path(tempfile.mkdtemp(prefix="kac-start-"))
     try:
         time.sleep(1)
         db = folder / "kac.db"
-        subprocess.run([args.source, "demo", "--db", str(db), "--customers", "200"],
-                       check=True, capture_output=True,
-                       env={**os.environ, "KAC_DATA_DIR": str(folder)})
+        subprocess.run(
+            [args.source, "demo", "--db", str(db), "--customers", "200"],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "KAC_DATA_DIR": str(folder)},
+        )
         commands = {
             "installed": [args.installed, "gui", "--db", str(db), "--user", "admin"],
             "source": [args.source, "gui", "--db", str(db), "--user", "admin"],
         }
         times: dict[str, list[float]] = {name: [] for name in commands}
-        for name, command in commands.items():  # one start each to warm the disk cache
+        for command in commands.values():  # one start each to warm the disk cache
             _start(command, args.display, folder)
         for run in range(args.runs):
             for name, command in commands.items():
                 times[name].append(_start(command, args.display, folder))
-            print(f"run {run + 1}: " + ", ".join(f"{n} {t[-1] * 1000:.0f} ms"
-                                                 for n, t in times.items()), flush=True)
+            print(
+                f"run {run + 1}: "
+                + ", ".join(f"{n} {t[-1] * 1000:.0f} ms" for n, t in times.items()),
+                flush=True,
+            )
         medians = {name: statistics.median(t) for name, t in times.items()}
         for name, median in medians.items():
-            print(f"{name}: median {median * 1000:.0f} ms "
-                  f"(min {min(times[name]) * 1000:.0f}, max {max(times[name]) * 1000:.0f})")
+            print(
+                f"{name}: median {median * 1000:.0f} ms "
+                f"(min {min(times[name]) * 1000:.0f}, max {max(times[name]) * 1000:.0f})"
+            )
         print(f"ratio installed / source: {medians['installed'] / medians['source']:.2f}")
     finally:
         xvfb.kill()

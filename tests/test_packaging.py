@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from kac_desktop import __version__
-from kac_desktop.cli import main
-from kac_desktop.cli import self_check
+from kac_desktop.cli import main, self_check
 from kac_desktop.db import head_revision, open_database
 from kac_desktop.resource_files import ICON_SIZES, font_path, icon_png, resource, resources_dir
 
@@ -48,8 +47,17 @@ def test_resources_in_the_editable_install_are_the_repository_folder():
 
 def test_resources_in_an_installed_wheel_come_from_the_wheel(tmp_path):
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
-         "-w", str(tmp_path / "dist"), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+            str(ROOT),
+        ],
         check=True,
     )
     (wheel,) = (tmp_path / "dist").glob("kac_desktop-*.whl")
@@ -63,12 +71,19 @@ def test_resources_in_an_installed_wheel_come_from_the_wheel(tmp_path):
     assert "kac_desktop/migrations/versions/0001_baseline_the_whole_domain.py" in names
     # a fresh interpreter that sees only the unpacked wheel (not this checkout)
     found = subprocess.run(
-        [sys.executable, "-I", "-c",
-         "import sys; sys.path.insert(0, sys.argv[1]);"
-         "from kac_desktop.resource_files import resources_dir, font_path;"
-         "print(resources_dir()); assert font_path().is_file()",
-         str(site)],
-        cwd=tmp_path, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-I",
+            "-c",
+            "import sys; sys.path.insert(0, sys.argv[1]);"
+            "from kac_desktop.resource_files import resources_dir, font_path;"
+            "print(resources_dir()); assert font_path().is_file()",
+            str(site),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     assert Path(found) == site / "kac_desktop" / "resources"
 
@@ -84,7 +99,9 @@ def test_the_version_is_written_in_one_place(capsys):
 def test_self_check_passes_on_a_working_installation():
     done = subprocess.run(
         [sys.executable, "-m", "kac_desktop", "self-check"],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     lines = [line for line in done.stdout.splitlines() if line.startswith("  ")]

@@ -64,32 +64,29 @@ def _resources(state: _State) -> str:
 
 
 def _database(state: _State) -> str:
-    from kac_desktop.db import head_revision, open_database
+    from kac_desktop.services.database import open_database, schema_revisions
 
     state.db = open_database(state.folder / "self-check.db")
-    with state.db.engine.connect() as connection:
-        from sqlalchemy import text
-
-        current = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    if current != head_revision():
+    current, head = schema_revisions(state.db)
+    if current != head:
         raise RuntimeError(
-            _("the schema is at {current}, not at {head}").format(
-                current=current, head=head_revision()
-            )
+            _("the schema is at {current}, not at {head}").format(current=current, head=head)
         )
     return _("schema {revision}").format(revision=current)
 
 
 def _demo(state: _State) -> str:
-    from kac_desktop.services.demo import Volumes, build_demo
+    from kac_desktop.demo.build import build_demo
+    from kac_desktop.demo.volumes import Volumes
 
     summary = build_demo(
         state.db,
         DEMO_CUSTOMERS,
         seed=7,
         workers=1,
-        volumes=Volumes(visits=300, revenue_rows=1200, requests=60, visit_months=3,
-                        request_months=3),
+        volumes=Volumes(
+            visits=300, revenue_rows=1200, requests=60, visit_months=3, request_months=3
+        ),
     )
     return _("{customers} customers, {users} users").format(
         customers=summary.customers, users=summary.users
@@ -97,8 +94,8 @@ def _demo(state: _State) -> str:
 
 
 def _sign_in(state: _State) -> str:
+    from kac_desktop.demo.build import DEMO_PASSWORD
     from kac_desktop.services import auth
-    from kac_desktop.services.demo import DEMO_PASSWORD
 
     try:
         auth.sign_in(state.db, "admin", DEMO_PASSWORD + "-wrong")
@@ -107,9 +104,7 @@ def _sign_in(state: _State) -> str:
     else:
         raise RuntimeError(_("a wrong password was accepted"))
     state.actor = auth.sign_in(state.db, "admin", DEMO_PASSWORD)
-    return _("signed in as {login}; a wrong password was refused").format(
-        login=state.actor.login
-    )
+    return _("signed in as {login}; a wrong password was refused").format(login=state.actor.login)
 
 
 def _report(state: _State) -> str:
@@ -187,7 +182,10 @@ def _qt(state: _State) -> str:
     painter.drawText(4, 30, "大客户管理")
     painter.end()
     dark = sum(
-        1 for x in range(0, 160, 2) for y in range(0, 40, 2) if QColor(image.pixel(x, y)).value() < 128
+        1
+        for x in range(0, 160, 2)
+        for y in range(0, 40, 2)
+        if QColor(image.pixel(x, y)).value() < 128
     )
     if dark < 20:
         raise RuntimeError(_("Qt drew no Chinese text"))
@@ -213,8 +211,9 @@ def run(args: argparse.Namespace) -> int:
     folder = Path(tempfile.mkdtemp(prefix="kac-self-check-"))
     state = _State(folder=folder)
     failed = 0
-    print(_("kac_desktop {version} self-check in {folder}").format(
-        version=__version__, folder=folder))
+    print(
+        _("kac_desktop {version} self-check in {folder}").format(version=__version__, folder=folder)
+    )
     try:
         for title, step, chained in STEPS:
             started = time.perf_counter()

@@ -15,19 +15,19 @@ from pathlib import Path
 # sqlite3 reads (services/first_screen.py).  The services are imported while the user types the
 # password (PRELOAD_AFTER_MS) or, for a window opened without signing in, right after its
 # first paint.
+from kac_desktop import __version__
 from kac_desktop.config import data_dir
-from kac_desktop.db import (
+from kac_desktop.i18n import _, set_language
+from kac_desktop.resource_files import ICON_SIZES, font_path, icon_png
+from kac_desktop.services import first_screen
+from kac_desktop.services.context import Actor
+from kac_desktop.services.database import (
     Database,
     DatabaseProblem,
     LockedDatabase,
     network_warning,
     open_database,
 )
-from kac_desktop.i18n import _, set_language
-from kac_desktop import __version__
-from kac_desktop.resource_files import ICON_SIZES, font_path, icon_png
-from kac_desktop.services import first_screen
-from kac_desktop.services.context import Actor
 from kac_desktop.services.errors import ServiceError
 
 # isort: split

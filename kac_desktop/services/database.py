@@ -1,0 +1,41 @@
+"""The database as the window and the command line see it: a handle to pass to every
+service (``Database``), opening one at start-up (created or upgraded, with a copy kept
+before an upgrade), the problems that can stop it (each with a message for the user) and
+the warning for a database on a network drive.
+
+Views and commands import these names from here, never from ``kac_desktop.db``: they reach
+data only through the services, and the handle stays opaque to them.
+"""
+
+from __future__ import annotations
+
+from kac_desktop.db import (
+    DamagedDatabase,
+    Database,
+    DatabaseProblem,
+    ForeignDatabase,
+    LockedDatabase,
+    NewerDatabase,
+    network_warning,
+    open_database,
+)
+from kac_desktop.db.schema import head_revision, schema_state
+
+
+def schema_revisions(db: Database) -> tuple[str | None, str]:
+    """The schema revision the database is at, and the one this release migrates to."""
+    with db.engine.connect() as connection:
+        current, _other_tables = schema_state(connection)
+    return current, head_revision()
+
+__all__ = [
+    "DamagedDatabase",
+    "Database",
+    "DatabaseProblem",
+    "ForeignDatabase",
+    "LockedDatabase",
+    "NewerDatabase",
+    "network_warning",
+    "open_database",
+    "schema_revisions",
+]
