@@ -9,6 +9,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from kac_desktop import __version__
 from kac_desktop.i18n import _, set_language
 from kac_desktop.progress import Cancelled
 from kac_desktop.services.database import DatabaseProblem
@@ -17,7 +18,7 @@ from kac_desktop.services.errors import ServiceError
 from . import argparse_words
 
 # feature modules, in the order their commands are listed in --help
-COMMAND_MODULES = ("customers", "visits", "requests", "revenue", "report", "admin")
+COMMAND_MODULES = ("customers", "visits", "requests", "revenue", "report", "admin", "self_check")
 
 
 def _modules():
@@ -30,6 +31,12 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
     from .common import add_db, add_user
 
     parser = argparse.ArgumentParser(prog="kac-desktop", description=_("Key-account management"))
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"kac-desktop {__version__}",
+        help=_("show the version and exit"),
+    )
     parser.add_argument(
         "--lang",
         choices=["zh_CN", "en", "system"],

@@ -15,8 +15,10 @@ from pathlib import Path
 # sqlite3 reads (services/first_screen.py).  The services are imported while the user types the
 # password (PRELOAD_AFTER_MS) or, for a window opened without signing in, right after its
 # first paint.
+from kac_desktop import __version__
 from kac_desktop.config import data_dir
 from kac_desktop.i18n import _, set_language
+from kac_desktop.resource_files import ICON_SIZES, font_path, icon_png
 from kac_desktop.services import first_screen
 from kac_desktop.services.context import Actor
 from kac_desktop.services.database import (
@@ -29,13 +31,10 @@ from kac_desktop.services.database import (
 from kac_desktop.services.errors import ServiceError
 
 # isort: split
-from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QTimer, QTranslator
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QSize, QTimer, QTranslator
+from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication
 
-FONT_FILE = (
-    Path(__file__).resolve().parent.parent / "resources" / "fonts" / "DroidSansFallbackFull.ttf"
-)
 LOG_FILE = "kac_desktop-errors.log"
 PRELOAD_AFTER_MS = 300  # the sign-in dialog is on screen by then
 log = logging.getLogger("kac_desktop")
@@ -44,7 +43,7 @@ log = logging.getLogger("kac_desktop")
 def install_fonts(app: QApplication) -> None:
     """Chinese must render on a PC without Chinese fonts: the bundled Droid Sans Fallback
     (Apache-2.0) is the fallback family behind the system's default."""
-    font_id = QFontDatabase.addApplicationFont(str(FONT_FILE))
+    font_id = QFontDatabase.addApplicationFont(str(font_path()))
     families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
     font = QFont(app.font())
     font.setFamilies([font.family(), *families])
@@ -58,11 +57,25 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName("kac_desktop")
     app.setApplicationName("kac_desktop")
     app.setApplicationDisplayName("kac_desktop")
+    app.setApplicationVersion(__version__)
+    # the taskbar and the Linux menu match windows to the desktop entry by this name
+    app.setDesktopFileName("kac-desktop")
     install_fonts(app)
+    app.setWindowIcon(application_icon())
     from .colours import follow_system_scheme
 
     follow_system_scheme(app)
     return app
+
+
+def application_icon() -> QIcon:
+    """The icon of every window: the PNG sizes rendered from resources/icons/kac-desktop.svg."""
+    icon = QIcon()
+    for size in ICON_SIZES:
+        path = icon_png(size)
+        if path.is_file():
+            icon.addFile(str(path), QSize(size, size))
+    return icon
 
 
 def choose_language(explicit: str | None) -> str:
