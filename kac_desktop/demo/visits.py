@@ -37,7 +37,7 @@ from typing import Any
 from kac_desktop.i18n import _
 from kac_desktop.rules.clock import LOCAL_TZ as LOCAL
 from kac_desktop.rules.clock import UTC_OFFSET
-from kac_desktop.rules.defaults import DEFAULTS
+from kac_desktop.rules.quota import DEFAULT_QUOTA
 from kac_desktop.rules.tiers import visit_class
 from kac_desktop.services.errors import ServiceError
 
@@ -167,7 +167,7 @@ VISIT_COLUMNS = (
     "satisfaction",
 )
 # the default quota of DOMAIN.md §3 (rules/defaults.py), to tell surplus visits apart
-_QUOTA = {int(cls): int(n) for cls, n in DEFAULTS["quota.per_class"].items()}
+_QUOTA = dict(DEFAULT_QUOTA)
 
 
 @dataclass

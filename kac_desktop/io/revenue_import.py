@@ -380,7 +380,7 @@ def parse(
             )
             continue
         seen[identity] = first + index
-        append(RevenueRow(first + index, *identity, cast(int, fen)))
+        append(RevenueRow(first + index, *identity, fen))
     return ParsedRevenue(rows, rejections, total)
 
 

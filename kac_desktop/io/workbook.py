@@ -307,7 +307,8 @@ def write_workbook(path: str | os.PathLike[str], sheets: Sequence[SheetSpec]) ->
                     cell.data_type = "s"
                     return cell
             if fmt:
-                cell = WriteOnlyCell(sheet, value)
+                # openpyxl writes Decimal and date too; its stubs list fewer types
+                cell = WriteOnlyCell(sheet, value)  # type: ignore[arg-type]
                 cell.number_format = fmt
                 return cell
             return value

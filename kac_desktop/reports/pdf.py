@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -348,7 +349,7 @@ def _render_table(
     blank_zero = table.blank_zero
     pad = 2 * CELL_PAD + 0.5
 
-    def line(row: list[object]) -> list[str]:
+    def line(row: Sequence[object]) -> list[str]:
         cells = []
         for i, (value, column) in enumerate(zip(row, table.columns, strict=False)):
             text = _cell_text(value, column.kind, blank_zero=i in blank_zero)
@@ -391,7 +392,8 @@ def _bar_chart(
     chart = HorizontalBarChart() if horizontal else VerticalBarChart()
     left = 70 if horizontal else 50
     chart.x, chart.y = left, 24
-    chart.width, chart.height = width - left - 20, height - 34
+    # the stubs say int; ReportLab takes any number of points
+    chart.width, chart.height = width - left - 20, height - 34  # type: ignore[assignment]
     chart.data = [values or [0]]
     chart.bars[0].fillColor = GREEN
     chart.bars[0].strokeColor = None
@@ -437,19 +439,22 @@ class _NumberedCanvas(pdf_canvas.Canvas):
 
     def showPage(self):  # noqa: N802 - ReportLab's name
         self._pages.append(dict(self.__dict__))
-        self._startPage()
+        self._startPage()  # type: ignore[attr-defined]  # ReportLab's own, not in its stubs
 
     def save(self):
         total = len(self._pages)
         for state in self._pages:
             self.__dict__.update(state)
-            width, _height = self._pagesize
+            width, _height = self._pagesize  # type: ignore[attr-defined]  # as _startPage
             self.setFillColor(colors.black)
             draw_text(
                 self,
                 width / 2,
                 FOOTER_SPACE - 3 * mm,
-                _("Page {page} of {pages}").format(page=self._pageNumber, pages=total),
+                _("Page {page} of {pages}").format(
+                    page=self._pageNumber,  # type: ignore[attr-defined]  # as _startPage
+                    pages=total,
+                ),
                 8,
                 "centre",
             )

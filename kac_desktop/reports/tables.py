@@ -5,6 +5,7 @@ text in the PDF), so the three cannot show different figures.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -39,8 +40,8 @@ class Column:
 class Table:
     title: str
     columns: list[Column]
-    rows: list[list[object]]
-    totals: list[object] | None = None
+    rows: Sequence[Sequence[object]]
+    totals: Sequence[object] | None = None
     empty: str = ""  # said instead of the table when it has no rows
     notice: str = ""  # said above the table (e.g. "no visits this month")
     per_row_kinds: list[str] | None = None  # a key/value table: the kind of each row's value

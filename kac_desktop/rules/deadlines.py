@@ -117,7 +117,7 @@ class ChineseHolidayCalendar:
     as published by the State Council and kept in the ``chinesecalendar`` package."""
 
     def __init__(self) -> None:
-        import chinese_calendar  # type: ignore[import-untyped]
+        import chinese_calendar
 
         self._cc = chinese_calendar
         years = {d.year for d in chinese_calendar.holidays} | {

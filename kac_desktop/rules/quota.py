@@ -174,7 +174,7 @@ class ClassChange:
 
     at: datetime
     field: str
-    before: object
+    before: str | int | None  # a tier code, or an override class (None: no override)
 
 
 def classification_at(
@@ -194,7 +194,7 @@ def classification_at(
         if change.field == "tier":
             tier = str(change.before)
         elif change.field == "visit_class_override":
-            override = None if change.before is None else int(change.before)  # type: ignore[arg-type]
+            override = None if change.before is None else int(change.before)
     return tier, override
 
 

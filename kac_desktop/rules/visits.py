@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from kac_desktop.i18n import _
 
@@ -34,12 +36,10 @@ class VisitData:
 
 
 def clean_visit(data: VisitData) -> VisitData:
-    return VisitData(
-        **{
-            name: (value.strip() if isinstance(value, str) else value)
-            for name, value in vars(data).items()
-        }
-    )
+    stripped: dict[str, Any] = {
+        name: value.strip() for name, value in vars(data).items() if isinstance(value, str)
+    }
+    return dataclasses.replace(data, **stripped)
 
 
 def validate_visit(data: VisitData, now: datetime) -> list[FieldError]:

@@ -11,7 +11,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, case, func, literal_column, select, text
+from sqlalchemy import (
+    ColumnClause,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
@@ -138,7 +149,7 @@ def _lookup(session: Session, needle: str) -> _Lookup:
             return _Lookup(None, 0)
         return _Lookup(" OR ".join(_fts_phrase(r.term) for r in rows), sum(r.doc for r in rows))
     grams = {needle[i : i + 3] for i in range(len(needle) - 2)}
-    docs = dict(
+    docs: dict[str, int] = dict(
         session.execute(
             text(f"SELECT term, doc FROM {VOCAB_TABLE} WHERE term IN :terms").bindparams(
                 bindparam("terms", expanding=True)
@@ -202,7 +213,7 @@ def _search_condition(session: Session, needle: str, *, walking: bool = False):
 
 
 # sorts by a name kept in another table: (that table, the customer's key to it, the name)
-_GROUPED_SORTS = {
+_GROUPED_SORTS: dict[str, tuple[type[Branch] | type[User], str, str]] = {
     "branch": (Branch, "branch_id", "name"),
     "manager": (User, "manager_id", "display_name"),
 }
@@ -241,7 +252,7 @@ def _list_statement(
     elif q.sort == "manager":
         stmt = stmt.join(manager, manager.id == Customer.manager_id)
     stmt = scope_customers(stmt, actor)
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if q.archived is not None:
         conditions.append(Customer.archived.is_(q.archived))
     for col, value in (
@@ -283,7 +294,7 @@ def query_ids(db: Database, actor: Actor, q: CustomerQuery) -> list[str]:
         return list(session.scalars(_ids_statement(session, actor, q)))
 
 
-_ROWID = literal_column("customers.rowid")
+_ROWID: ColumnClause[int] = literal_column("customers.rowid")
 
 
 def list_keys(

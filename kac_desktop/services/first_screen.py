@@ -139,8 +139,8 @@ def rows_by_key(connection: sqlite3.Connection, actor: Actor, keys: list[int]) -
     )
     bound = [value for pair in mapping.items() for value in pair]
     by_key = {
-        row[-1]: CustomerRow(
-            row[0], row[1], row[2] or "", *row[3:13], bool(row[13]), read_time(row[14])
+        row[-1]: CustomerRow._make(
+            (row[0], row[1], row[2] or "", *row[3:13], bool(row[13]), read_time(row[14]))
         )
         for row in connection.execute(sql, (*bound, *keys, *params))
     }
