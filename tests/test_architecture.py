@@ -1,5 +1,6 @@
-"""DESIGN.md's layers hold: only views/ (and the GUI start-up) import Qt, rules know no
-database, and no layer imports one above it.  The contracts are in pyproject.toml."""
+"""The layers of docs/ARCHITECTURE.md hold: only views/ (and the GUI start-up) import Qt,
+rules know no database, views and cli reach data through services, only db/ speaks sqlite3,
+and no layer imports one above it.  The contracts are in pyproject.toml."""
 
 from __future__ import annotations
 

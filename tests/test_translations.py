@@ -1,4 +1,4 @@
-"""DESIGN.md § Language: every visible string has a Chinese translation with the same
+"""Every visible string has a Chinese translation with the same
 placeholders; the catalogue serves the window and the Qt-free layers alike."""
 
 from __future__ import annotations

@@ -166,7 +166,7 @@ VISIT_COLUMNS = (
     "next_step_done",
     "satisfaction",
 )
-# the default quota of DOMAIN.md §3 (rules/defaults.py), to tell surplus visits apart
+# the default quota of docs/DOMAIN.md §3 (rules/defaults.py), to tell surplus visits apart
 _QUOTA = dict(DEFAULT_QUOTA)
 
 

@@ -1,4 +1,6 @@
-"""Declarative base and the columns every travelling record carries (DESIGN.md § Data)."""
+"""Declarative base and the columns every travelling record carries: a UUID key (records
+made at a branch and at the city center must never collide when merged), timestamps in UTC,
+who changed it last and a row version for optimistic locking."""
 
 from __future__ import annotations
 

@@ -1,12 +1,14 @@
 """The monthly report as a print-ready PDF (ReportLab platypus).
 
 * The bundled TrueType font (Droid Sans Fallback, Apache-2.0) is embedded, so the Chinese
-  prints the same on a PC without Chinese fonts (FACTS.md: STSong-Light embeds nothing).
+  prints the same on a PC without Chinese fonts (ReportLab's built-in STSong-Light embeds
+  nothing and shows blanks where the reader has no Chinese font).
 * A4 portrait for the summary, the visits and the service; landscape for the wide customer
   table and the per-branch summary.
 * Long tables are ``LongTable``: fixed column widths and row heights, cut into one ReportLab
   ``Table`` per page with the header repeated.  A single Table splits itself again for every
-  page (FACTS.md: 9.2 s with automatic widths, quadratic); cutting once is linear.
+  page (measured: 9.2 s for 10,000 rows with automatic widths, growing quadratically);
+  cutting once is linear.
 * Every page: the title, unit, month and time made in the header; "第 x 页 共 y 页" in the
   footer (the total is known only at the end, so the canvas keeps the pages and numbers them
   when it saves).

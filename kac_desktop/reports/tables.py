@@ -498,7 +498,7 @@ def alerts_table(report: MonthlyReport) -> Table:
 
 
 def sections(report: MonthlyReport) -> list[tuple[str, list[Table]]]:
-    """(sheet name, tables) in the order of DOMAIN.md §6; the per-branch summary for the
+    """(sheet name, tables) in the order of docs/DOMAIN.md §6; the per-branch summary for the
     city center's report right after the summary."""
     result = [(_("Report summary"), [summary_table(report), tier_table(report)])]
     if report.scope == "city":

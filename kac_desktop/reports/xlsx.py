@@ -1,6 +1,6 @@
-"""The monthly report as an Excel workbook: one sheet a section of DOMAIN.md §6.
+"""The monthly report as an Excel workbook: one sheet a section of docs/DOMAIN.md §6.
 
-Written with openpyxl in write-only mode (FACTS.md: 1.9 s instead of 3.1 s for 10,000 rows
+Written with openpyxl in write-only mode (measured: 1.9 s instead of 3.1 s for 10,000 rows
 and a third of the memory); write-only sheets still take frozen panes, an auto filter, column
 widths and per-cell number formats, which is all the report needs (no merged cells: the
 title simply runs across the empty cells beside it).  Every sheet: the title and the unit /

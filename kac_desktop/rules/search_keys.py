@@ -1,5 +1,6 @@
-"""Keys for finding and sorting customers by name, pinyin and pinyin initials (DESIGN.md:
-"Search by name also answers pinyin initials (zgyz → 中国邮政…) and pinyin").
+"""Keys for finding and sorting customers by name, pinyin and pinyin initials: a search by
+name also answers pinyin initials (zgyz → 中国邮政…) and pinyin, since that is how managers
+type on a keyboard without switching the input method.
 
 The service stores ``search_text(...)`` in a column and filters with
 ``search_text LIKE '%' || normalise_query(q) || '%'``.  Both sides are *folded* the same way

@@ -1,4 +1,4 @@
-"""A visit record (走访记录, DOMAIN.md §3) and its checks; pure (``now`` is passed in)."""
+"""A visit record (走访记录, docs/DOMAIN.md §3) and its checks; pure (``now`` is passed in)."""
 
 from __future__ import annotations
 

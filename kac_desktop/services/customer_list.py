@@ -71,7 +71,7 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-# The list at 100,000 customers (benchmarks/cases_customers.py, FACTS.md "Lists"):
+# The list at 100,000 customers (measured by benchmarks/cases_customers.py):
 #
 # * the first page comes from one LIMIT query, the full ordered list of keys (and the count)
 #   apart (``list_keys``, on a worker thread in the view) — unless the first query already

@@ -1,4 +1,4 @@
-"""The monthly report to the city center (大客户用邮月报表, DOMAIN.md §6), computed once.
+"""The monthly report to the city center (大客户用邮月报表, docs/DOMAIN.md §6), computed once.
 
 ``build_report`` reads the month's figures with a handful of grouped queries (never one
 query per customer) into a ``reports.model.MonthlyReport``; ``make_files`` writes that one
@@ -9,7 +9,7 @@ only gathers the data they need.
 Scope: an account manager's report covers his own customers, a supervisor's his branch, the
 city center's every branch (with a per-branch summary) or one branch it names.
 
-Definitions (DOMAIN.md names these figures but does not define them all; shown as a note
+Definitions (the business names these figures but does not define them all; shown as a note
 in both files):
 
 * **Customers in the report**: every file that existed before the month ended and was not
@@ -912,7 +912,7 @@ def branch_choices(db: Database, actor: Actor) -> list[tuple[str, str]]:
 
 
 def record_print(db: Database, actor: Actor, report: MonthlyReport) -> None:
-    """A printed report leaves an audit record too (DOMAIN.md §7)."""
+    """A printed report leaves an audit record too (docs/DOMAIN.md §7)."""
     with db.session() as session, session.begin():
         audit.record(
             session,

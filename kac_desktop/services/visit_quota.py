@@ -159,7 +159,7 @@ def quota_report(
     *,
     now: datetime | None = None,
 ) -> QuotaReport:
-    """The month's quota for every customer due (DOMAIN.md §3) as far as the actor sees:
+    """The month's quota for every customer due (docs/DOMAIN.md §3) as far as the actor sees:
     one query for the customers, one grouped count of the counting visits, and (for a
     month already over) one read of the later tier changes."""
     today = _today(now)

@@ -1,4 +1,4 @@
-"""DOMAIN.md §2 "File completeness" (档案资料完整率): the share of required fields filled, per
+"""docs/DOMAIN.md §2 "File completeness" (档案资料完整率): the share of required fields filled, per
 customer and averaged per manager and branch; show what is missing."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""DOMAIN.md §2: the unified social credit code has 18 characters with the GB 32100-2015
+"""docs/DOMAIN.md §2: the unified social credit code has 18 characters with the GB 32100-2015
 check character; positions 9–17 are a GB 11714-1997 organisation code with its own check."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""DOMAIN.md §2 "A file holds": what a customer file must contain before it is saved, with
+"""docs/DOMAIN.md §2 "A file holds": what a customer file must contain before it is saved, with
 clear errors naming the field."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""DOMAIN.md §2 "No double development": the same name once normalised (full-width /
+"""docs/DOMAIN.md §2 "No double development": the same name once normalised (full-width /
 half-width, spaces, brackets, and suffixes such as 有限公司, 有限责任公司, 股份, 集团 removed)
 is the same customer."""
 

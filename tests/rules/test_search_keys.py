@@ -1,4 +1,4 @@
-"""DESIGN.md: search by name also answers pinyin initials (zgyz → 中国邮政…) and pinyin; the
+"""Search by name also answers pinyin initials (zgyz → 中国邮政…) and pinyin; the
 list sorts in pinyin order."""
 
 from __future__ import annotations

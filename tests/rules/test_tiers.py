@@ -1,4 +1,4 @@
-"""DOMAIN.md §2 visit class by tier (Diamond/Platinum → 1, Gold → 2, VIP/Ordinary → 3,
+"""docs/DOMAIN.md §2 visit class by tier (Diamond/Platinum → 1, Gold → 2, VIP/Ordinary → 3,
 supervisor override) and §5 club levels (VIP ≥ 50,000; Gold ≥ 150,000; Platinum ≥ 300,000;
 Diamond ≥ 1,500,000 annual points); the tier suggestion follows the club level."""
 

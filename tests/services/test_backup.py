@@ -1,5 +1,5 @@
-"""Backups, checks and restore (issue: nothing lost; FACTS.md: restoring beside a stale WAL
-corrupts the database)."""
+"""Backups, checks and restore (nothing committed is lost; copying a backup over a database
+that still has its old -wal beside it corrupts the database, so a restore must not)."""
 
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ def test_check_tells_what_is_wrong_with_a_file(db, org, tmp_path, kind, make_cus
 
 
 def test_restore_keeps_the_replaced_file_and_ignores_a_live_wal(db, org, make_customer, tmp_path):
-    """FACTS.md: a restore beside a stale -wal must not replay it into the restored file."""
+    """A restore beside a stale -wal must not replay it into the restored file."""
     add_customers(db, org.mgr_a1, make_customer, "福州甲公司", "福州乙公司")
     info = backup.backup_now(db, org.admin, now=NOW)
     # later work, still in the WAL (a connection keeps it from being checkpointed)

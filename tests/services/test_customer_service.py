@@ -1,4 +1,4 @@
-"""The customer service (services/customers.py) against DOMAIN.md §2 "The customer file" and
+"""The customer service (services/customers.py) against docs/DOMAIN.md §2 "The customer file" and
 §7 "Confidentiality", through the service layer only (no Qt)."""
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def ids_of(db, actor, **query) -> list[str]:
 
 
 def full_file(manager) -> CustomerData:
-    """A file with every field of DOMAIN.md §2 filled in."""
+    """A file with every field of docs/DOMAIN.md §2 filled in."""
     return CustomerData(
         name="福州华闽贸易有限公司",
         credit_code=CODE_A,
@@ -264,7 +264,7 @@ def test_each_change_is_audited_with_before_and_after(db, org, field, edit, expe
 
 
 def test_an_update_raises_the_version(db, org, make_customer):
-    """§7 / DESIGN "Data": every change of a record raises its row version."""
+    """Every change of a record raises its row version (optimistic locking)."""
     cid = create(db, org.mgr_a1, make_customer(code=CODE_A, manager=org.mgr_a1))
     record = cs.get_customer(db, org.mgr_a1, cid)
     record.data.address = "福州市仓山区"
@@ -437,7 +437,7 @@ BAD_INPUTS = [
 def test_invalid_new_file_is_refused_and_nothing_is_written(
     db, org, make_customer, case, spoil, fields
 ):
-    """DESIGN "Every bad input has a test that shows the clear error and that nothing was
+    """Every bad input has a test that shows the clear error and that nothing was
     written"; §2 credit code check character, name, contact mobile, cooperation date."""
     create(db, org.mgr_a1, make_customer("已有客户有限公司", code=CODE_B, manager=org.mgr_a1))
     data = make_customer("福州华闽贸易有限公司", code=CODE_A, manager=org.mgr_a1)
@@ -455,7 +455,7 @@ def test_invalid_new_file_is_refused_and_nothing_is_written(
 def test_invalid_update_is_refused_and_nothing_is_written(
     db, org, make_customer, case, spoil, fields
 ):
-    """DESIGN "Every bad input …": an update with bad input leaves the stored file as it was."""
+    """An update with bad input leaves the stored file as it was."""
     cid = create(
         db, org.mgr_a1, make_customer("福州华闽贸易有限公司", code=CODE_A, manager=org.mgr_a1)
     )
@@ -630,7 +630,7 @@ def test_the_admin_may_do_everything(db, org, a1_file, make_customer):
 
 def test_a_manager_cannot_confirm_a_tier(db, org, a1_file):
     """§2 "Tier": the application suggests a tier, a supervisor confirms it (and services
-    are the only place that checks permissions, DESIGN "Layers")."""
+    are the only place that checks permissions, docs/ARCHITECTURE.md)."""
     record = cs.get_customer(db, org.mgr_a1, a1_file)
     record.data.tier = "diamond"
     with pytest.raises(PermissionDenied):
@@ -955,7 +955,7 @@ def test_deleting_an_audit_record_breaks_the_chain(db, org, population):
     ],
 )
 def test_search(world, query, expected):
-    """DESIGN "Search by name also answers pinyin initials and pinyin"; the list's search
+    """Search by name also answers pinyin initials and pinyin; the list's search
     box finds by name, pinyin, initials, credit code, contact name and phone; % and _ are
     not wildcards."""
     db, org, population = world
@@ -1006,7 +1006,7 @@ def _expected_order(rows: list[cs.CustomerRow], key: str, descending: bool) -> l
 @pytest.mark.parametrize("descending", [False, True], ids=["asc", "desc"])
 @pytest.mark.parametrize("key", SORT_KEYS)
 def test_sorting_by_every_column(world, key, descending):
-    """The list sorts in SQL by every column, both ways (DESIGN "Qt model/view")."""
+    """The list sorts in SQL by every column, both ways (never in Python over all rows)."""
     db, org, population = world
     ids = ids_of(db, org.admin, sort=key, descending=descending)
     rows = customer_list.fetch_rows(db, org.admin, ids)

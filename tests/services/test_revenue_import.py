@@ -1,4 +1,4 @@
-"""The revenue import (DOMAIN.md §5): good, bad, mixed files, re-import of a month."""
+"""The revenue import (docs/DOMAIN.md §5): good, bad, mixed files, re-import of a month."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""FACTS.md "A crash to avoid": PySide6 6.12.0 on Python 3.11 aborts the interpreter
+"""A crash to avoid: PySide6 6.12.0 on Python 3.11 aborts the interpreter
 ("Fatal Python error: none_dealloc") after a few thousand calls of Qt methods that return
 nothing — 100,000 QStandardItemModel.appendRow calls die before 10,000.  Keep the dependency
 below 6.12 and keep a test that makes ~100,000 such calls."""
@@ -45,9 +45,9 @@ SCRIPT = textwrap.dedent(f"""
 
 
 def test_installed_pyside6_is_not_the_crashing_release():
-    """The installed PySide6 is below 6.12 (FACTS.md: 6.12.0 aborts on Python 3.11)."""
+    """The installed PySide6 is below 6.12 (6.12.0 aborts on Python 3.11, see above)."""
     version = tuple(int(part) for part in PySide6.__version_info__[:3])
-    assert version < (6, 12), f"PySide6 {PySide6.__version__} — see FACTS.md before upgrading"
+    assert version < (6, 12), f"PySide6 {PySide6.__version__} — run this module's crash test before upgrading"
 
 
 def test_the_declared_dependency_excludes_6_12():

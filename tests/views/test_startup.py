@@ -139,7 +139,7 @@ def test_quitting_from_the_recovery_dialog_ends_with_code_2(qtbot, db, org, monk
 
 
 def test_start_up_imports_nothing_heavy_that_the_first_paint_does_not_need(db, org, tmp_path):
-    """The libraries that cost tens to hundreds of ms to import (FACTS of issue #8) are
+    """The libraries that cost tens to hundreds of ms to import (measured in issue #8) are
     imported when their feature is first used, not at start-up."""
     db.dispose()
     script = textwrap.dedent(
