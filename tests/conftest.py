@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,7 +14,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["KAC_LANGUAGE"] = "zh_CN"
 
 from kac_desktop.db import Database, open_database  # noqa: E402
-from kac_desktop.i18n import set_language  # noqa: E402
+from kac_desktop.i18n import current_language, set_language  # noqa: E402
 from kac_desktop.models import Branch, User  # noqa: E402
 from kac_desktop.rules.customer import ContactData, CustomerData  # noqa: E402
 from kac_desktop.services import auth  # noqa: E402
@@ -34,6 +35,15 @@ def _isolate(tmp_path, monkeypatch):
     set_language("zh_CN")
     yield
     set_language("zh_CN")
+
+
+@pytest.fixture
+def english() -> Iterator[None]:
+    """English for one test, for assertions that read the source messages."""
+    previous = current_language()
+    set_language("en")
+    yield
+    set_language(previous)
 
 
 @pytest.fixture

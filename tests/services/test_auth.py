@@ -54,6 +54,7 @@ def test_password_rule_accepts_letters_and_digits_and_refuses_the_login():
     assert password_problems("mgr0012345", login="MGR0012345")
 
 
+@pytest.mark.slow
 def test_production_hasher_is_argon2_with_its_default_cost():
     """docs/DOMAIN.md §7: passwords stored only as slow, salted hashes (Argon2's defaults outside
     the tests, which swap in a cheap hasher)."""

@@ -144,6 +144,7 @@ def test_the_column_keys_are_the_services_sort_keys():
     assert set(keys) <= fields
 
 
+@pytest.mark.slow
 def test_customer_model_passes_the_model_tester(qtmodeltester, model):
     """Every item model passes pytest-qt's qtmodeltester — over more than two
     pages of rows."""
@@ -152,6 +153,7 @@ def test_customer_model_passes_the_model_tester(qtmodeltester, model):
     qtmodeltester.check(model)
 
 
+@pytest.mark.slow
 def test_customer_model_passes_the_model_tester_after_sort_and_search(qtmodeltester, model):
     model.sort(
         COLUMNS.index(next(c for c in COLUMNS if c.key == "completeness")),

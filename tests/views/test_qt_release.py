@@ -14,6 +14,7 @@ import tomllib
 from pathlib import Path
 
 import PySide6
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CALLS = 100_000
@@ -61,6 +62,7 @@ def test_the_declared_dependency_excludes_6_12():
         )
 
 
+@pytest.mark.slow
 def test_a_hundred_thousand_void_calls_do_not_abort_the_interpreter(tmp_path):
     """~100,000 appendRow calls plus a few thousand other void calls, in a child process so
     that an abort shows as a failed exit code instead of killing the test run."""

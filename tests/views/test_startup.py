@@ -10,6 +10,7 @@ import sys
 import textwrap
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import func, select
@@ -138,6 +139,7 @@ def test_quitting_from_the_recovery_dialog_ends_with_code_2(qtbot, db, org, monk
     assert window.exit_code == 2 and not window.restart_requested
 
 
+@pytest.mark.slow
 def test_start_up_imports_nothing_heavy_that_the_first_paint_does_not_need(db, org, tmp_path):
     """The libraries that cost tens to hundreds of ms to import (measured in issue #8) are
     imported when their feature is first used, not at start-up."""
@@ -219,6 +221,7 @@ print(json.dumps({"first": seen, "after": after}, ensure_ascii=False))
 """
 
 
+@pytest.mark.slow
 def test_the_first_page_paints_before_sqlalchemy_is_imported(db, org, make_customer, tmp_path):
     """The window's first screen (who is signed in, the list as it opens) is read with plain
     sqlite3 (services/first_screen.py): the list paints its first page before SQLAlchemy, the
