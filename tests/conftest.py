@@ -81,8 +81,7 @@ def _user(session, login, name, role, branch) -> Actor:
     return Actor(user.id, login, name, role, branch.id, branch.name)
 
 
-@pytest.fixture
-def org(db) -> Org:
+def _build_org(db: Database) -> Org:
     with db.session() as session, session.begin():
         ensure_reference_data(session)
         center = Branch(name="福州市大客户中心", level="city")
@@ -102,6 +101,17 @@ def org(db) -> Org:
             branch_a=a.id,
             branch_b=b.id,
         )
+
+
+@pytest.fixture
+def org(db) -> Org:
+    return _build_org(db)
+
+
+@pytest.fixture(scope="session")
+def build_org():
+    """``org``'s branches and people in another database (a module's shared one)."""
+    return _build_org
 
 
 # Valid GB 32100-2015 codes for tests.
@@ -135,6 +145,20 @@ def customer_data(
     for key, value in overrides.items():
         setattr(data, key, value)
     return data
+
+
+@pytest.fixture
+def two_customers(db, org, make_customer) -> tuple[str, str]:
+    """Two companies of mgr_a1 with valid credit codes: (福州华闽贸易, 福建海峡物流) ids."""
+    from kac_desktop.services import customers as customer_service
+
+    made = [
+        customer_service.save_customer(
+            db, org.mgr_a1, make_customer(name, code=code, manager=org.mgr_a1)
+        ).ids[0]
+        for name, code in (("福州华闽贸易有限公司", CODES[0]), ("福建海峡物流有限公司", CODES[1]))
+    ]
+    return made[0], made[1]
 
 
 @pytest.fixture

@@ -7,13 +7,12 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select, text
 
 from kac_desktop.db import open_database
-from kac_desktop.models import AuditRecord, Branch, Customer, User
+from kac_desktop.models import AuditRecord, Customer
 from kac_desktop.rules.completeness import completeness
 from kac_desktop.rules.credit_code import make_credit_code
 from kac_desktop.rules.customer import ContactData, CustomerData
@@ -21,7 +20,6 @@ from kac_desktop.rules.search_keys import name_sort_key
 from kac_desktop.rules.tiers import visit_class
 from kac_desktop.services import audit, customer_list
 from kac_desktop.services import customers as cs
-from kac_desktop.services.context import Actor
 from kac_desktop.services.customers import CustomerQuery
 from kac_desktop.services.errors import (
     DuplicateCustomer,
@@ -29,7 +27,6 @@ from kac_desktop.services.errors import (
     StaleRecord,
     ValidationFailed,
 )
-from kac_desktop.services.users import ensure_reference_data
 
 # The sort keys of the customer list's columns (views/customer_list.COLUMNS), duplicated
 # here so that the services tests stay Qt-free; tests/views checks the two agree.
@@ -804,37 +801,12 @@ def population(db, org) -> dict[str, tuple[Spec, str]]:
     return populate(db, org)
 
 
-def _actor(session, login, name, role, branch) -> Actor:
-    user = User(login=login, display_name=name, role=role, branch_id=branch.id)
-    session.add(user)
-    session.flush()
-    return Actor(user.id, login, name, role, branch.id, branch.name)
-
-
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(tmp_path_factory, build_org):
     """(db, org, population) shared by the tests that only read: the same two branches and
     people as conftest's ``org``, built once for the module."""
     database = open_database(tmp_path_factory.mktemp("world") / "world.db")
-    with database.session() as session, session.begin():
-        ensure_reference_data(session)
-        center = Branch(name="福州市大客户中心", level="city")
-        session.add(center)
-        session.flush()
-        a = Branch(name="鼓楼支局", level="sub", parent_id=center.id)
-        b = Branch(name="仓山支局", level="sub", parent_id=center.id)
-        session.add_all([a, b])
-        session.flush()
-        org = SimpleNamespace(
-            admin=_actor(session, "admin", "系统管理员", "admin", center),
-            sup_a=_actor(session, "sup_a", "林支局长", "supervisor", a),
-            mgr_a1=_actor(session, "mgr_a1", "陈经理", "manager", a),
-            mgr_a2=_actor(session, "mgr_a2", "王经理", "manager", a),
-            sup_b=_actor(session, "sup_b", "黄支局长", "supervisor", b),
-            mgr_b1=_actor(session, "mgr_b1", "张经理", "manager", b),
-            branch_a=a.id,
-            branch_b=b.id,
-        )
+    org = build_org(database)
     yield database, org, populate(database, org)
     database.dispose()
 
