@@ -8,6 +8,23 @@ from alembic import command
 
 from kac_desktop.db import alembic_config, make_engine
 
+# The customer list's sort keys, one a column, as the service tests sort by them (they stay
+# Qt-free) and as the view tests check the list's columns against them.
+LIST_SORT_KEYS = [
+    "name",
+    "credit_code",
+    "kind",
+    "tier",
+    "visit_class",
+    "industry",
+    "area",
+    "branch",
+    "manager",
+    "contact",
+    "phone",
+    "completeness",
+]
+
 
 def database_at(path: Path, revision: str) -> Path:
     """A SQLite database file at ``path`` migrated only up to ``revision``, as an older

@@ -43,7 +43,7 @@ from kac_desktop.services.errors import ServiceError
 
 from .randomness import any_of, month_start, new_id, pick, table
 from .volumes import Volumes, fit_counts
-from .write import BATCH, Writer
+from .write import BATCH, TRACKED_COLUMNS, Writer
 
 SUMMARIES = {
     "keep": (
@@ -147,11 +147,7 @@ def _working_day(rng: random.Random, first: int, last: int) -> date | None:
 
 
 VISIT_COLUMNS = (
-    "id",
-    "created_at",
-    "updated_at",
-    "updated_by",
-    "version",
+    *TRACKED_COLUMNS,
     "customer_id",
     "branch_id",
     "manager_id",

@@ -36,6 +36,10 @@ from kac_desktop.models.base import UTCDateTime
 BATCH = 20_000
 
 
+# the columns every tracked record starts with (models.base.Tracked), in table order
+TRACKED_COLUMNS = ("id", "created_at", "updated_at", "updated_by", "version")
+
+
 def _memo_utc_text() -> Callable[[datetime | None], str | None]:
     """``raw_sql.utc_text`` remembering its answers: the demo's moments repeat (a month's revenue
     rows share one stamp, visits fall on the quarter hour, a status step is also the

@@ -27,23 +27,11 @@ from kac_desktop.services.errors import (
     StaleRecord,
     ValidationFailed,
 )
+from tests.helpers import LIST_SORT_KEYS
 
-# The sort keys of the customer list's columns (views/customer_list.COLUMNS), duplicated
-# here so that the services tests stay Qt-free; tests/views checks the two agree.
-SORT_KEYS = [
-    "name",
-    "credit_code",
-    "kind",
-    "tier",
-    "visit_class",
-    "industry",
-    "area",
-    "branch",
-    "manager",
-    "contact",
-    "phone",
-    "completeness",
-]
+# The sort keys of the customer list's columns (views/customer_list.COLUMNS), kept in
+# tests/helpers.py so that the services tests stay Qt-free; tests/views checks the two agree.
+SORT_KEYS = LIST_SORT_KEYS
 TIER_RANK = {"diamond": 1, "platinum": 2, "gold": 3, "vip": 4, "ordinary": 5}
 TABLES = ("customers", "contacts", "customer_search", "audit_records")
 CODE_A, CODE_B = "91350100M000100Y43", "91110000600037341L"

@@ -28,6 +28,7 @@ from kac_desktop.views.customer_list import (
     CustomerTableModel,
     IdRole,
 )
+from tests.helpers import LIST_SORT_KEYS
 
 N = 600  # more than two pages of PAGE_SIZE
 CITIES = [
@@ -123,23 +124,10 @@ def model(qtbot, recorder) -> CustomerTableModel:
 
 
 def test_the_column_keys_are_the_services_sort_keys():
-    """tests/services/test_customer_service.py sorts by this literal list of keys; the
+    """tests/services/test_customer_service.py sorts by these keys (tests/helpers.py); the
     list's columns and the rows it shows must stay in step with it."""
     keys = [c.key for c in COLUMNS]
-    assert keys == [
-        "name",
-        "credit_code",
-        "kind",
-        "tier",
-        "visit_class",
-        "industry",
-        "area",
-        "branch",
-        "manager",
-        "contact",
-        "phone",
-        "completeness",
-    ]
+    assert keys == LIST_SORT_KEYS
     fields = set(CustomerRow._fields)
     assert set(keys) <= fields
 
