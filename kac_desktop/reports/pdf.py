@@ -392,7 +392,8 @@ def _bar_chart(
     n = max(1, len(labels))
     height = (40 + 14 * n) if horizontal else 170
     drawing = Drawing(width, height + 4)
-    drawing.initialFontName = LATIN  # not ReportLab's Helvetica, which is never embedded
+    # not ReportLab's Helvetica, which is never embedded (an attribute its stubs leave out)
+    drawing.initialFontName = LATIN  # type: ignore[attr-defined]
     chart = HorizontalBarChart() if horizontal else VerticalBarChart()
     left = 70 if horizontal else 50
     chart.x, chart.y = left, 24
