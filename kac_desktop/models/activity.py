@@ -1,4 +1,4 @@
-"""Visits (DOMAIN.md §3) and time-limited service requests (§4)."""
+"""Visits (docs/DOMAIN.md §3) and time-limited service requests (§4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The monthly report to the city center (大客户用邮月报表, DOMAIN.md §6) as plain data.
+"""The monthly report to the city center (大客户用邮月报表, docs/DOMAIN.md §6) as plain data.
 
 ``services.monthly_report.build_report`` computes it once; the report page, the workbook
 (``reports.xlsx``) and the PDF (``reports.pdf``) are three renderings of the same object, so

@@ -5,6 +5,7 @@ text in the PDF), so the three cannot show different figures.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -39,8 +40,8 @@ class Column:
 class Table:
     title: str
     columns: list[Column]
-    rows: list[list[object]]
-    totals: list[object] | None = None
+    rows: Sequence[Sequence[object]]
+    totals: Sequence[object] | None = None
     empty: str = ""  # said instead of the table when it has no rows
     notice: str = ""  # said above the table (e.g. "no visits this month")
     per_row_kinds: list[str] | None = None  # a key/value table: the kind of each row's value
@@ -497,7 +498,7 @@ def alerts_table(report: MonthlyReport) -> Table:
 
 
 def sections(report: MonthlyReport) -> list[tuple[str, list[Table]]]:
-    """(sheet name, tables) in the order of DOMAIN.md §6; the per-branch summary for the
+    """(sheet name, tables) in the order of docs/DOMAIN.md §6; the per-branch summary for the
     city center's report right after the summary."""
     result = [(_("Report summary"), [summary_table(report), tier_table(report)])]
     if report.scope == "city":

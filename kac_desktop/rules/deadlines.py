@@ -1,10 +1,10 @@
-"""Deadlines of time-limited service (限时服务, DOMAIN.md §4), and the working-day calendar.
+"""Deadlines of time-limited service (限时服务, docs/DOMAIN.md §4), and the working-day calendar.
 
 Pure: no database and no clock.  The functions take the moments, the settings and a calendar
 and return values; the service layer passes the stored settings and the real calendar, tests
 pass a fixed calendar.
 
-Decisions (where DOMAIN.md is silent):
+Decisions (where the business rules are silent):
 
 * Everything is reckoned in the branch's local time, Asia/Shanghai (UTC+8 all year, no daylight
   saving since 1991); moments are stored and passed as aware UTC datetimes.
@@ -117,7 +117,7 @@ class ChineseHolidayCalendar:
     as published by the State Council and kept in the ``chinesecalendar`` package."""
 
     def __init__(self) -> None:
-        import chinese_calendar  # type: ignore[import-untyped]
+        import chinese_calendar
 
         self._cc = chinese_calendar
         years = {d.year for d in chinese_calendar.holidays} | {
@@ -255,7 +255,7 @@ def compute_deadline(
     calendar: WorkCalendar | None = None,
     tz: tzinfo = LOCAL_TZ,
 ) -> Deadline:
-    """The deadline of a request (DOMAIN.md §4).  ``calendar`` is used in working-day mode
+    """The deadline of a request (docs/DOMAIN.md §4).  ``calendar`` is used in working-day mode
     (default: the official calendar); it may raise CalendarNotCovered.  A special case
     needs ``confirmed_at`` (ValueError otherwise)."""
     if received_at.tzinfo is None:

@@ -1,4 +1,4 @@
-"""The warning state of a service request and its status flow (DOMAIN.md §4).
+"""The warning state of a service request and its status flow (docs/DOMAIN.md §4).
 
 The warning state is never stored: it is computed from the request's times and ``now``, so it
 moves by itself as time passes.
@@ -77,7 +77,7 @@ def warning_state(
     resolved_at: datetime | None = None,
     thresholds: Thresholds = Thresholds(),
 ) -> str:
-    """One of the six states of DOMAIN.md §4."""
+    """One of the six states of docs/DOMAIN.md §4."""
     if resolved_at is not None:
         return DONE_ON_TIME if resolved_at <= deadline else DONE_LATE
     if now > deadline:

@@ -11,7 +11,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, case, func, literal_column, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
@@ -62,7 +72,7 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-# The list at 100,000 customers (benchmarks/cases_customers.py, FACTS.md "Lists"):
+# The list at 100,000 customers (measured by benchmarks/cases_customers.py):
 #
 # * the first page comes from one LIMIT query, the full ordered list of keys (and the count)
 #   apart (``list_keys``, on a worker thread in the view) — unless the first query already
@@ -141,7 +151,7 @@ def _lookup(session: Session, needle: str) -> _Lookup:
             return _Lookup(None, 0)
         return _Lookup(" OR ".join(_fts_phrase(r.term) for r in rows), sum(r.doc for r in rows))
     grams = {needle[i : i + 3] for i in range(len(needle) - 2)}
-    docs = dict(
+    docs: dict[str, int] = dict(
         session.execute(
             text(f"SELECT term, doc FROM {VOCAB_TABLE} WHERE term IN :terms").bindparams(
                 bindparam("terms", expanding=True)
@@ -204,7 +214,7 @@ def _search_condition(session: Session, needle: str, *, walking: bool = False):
 
 
 # sorts by a name kept in another table: (that table, the customer's key to it, the name)
-_GROUPED_SORTS = {
+_GROUPED_SORTS: dict[str, tuple[type[Branch] | type[User], str, str]] = {
     "branch": (Branch, "branch_id", "name"),
     "manager": (User, "manager_id", "display_name"),
 }
@@ -243,7 +253,7 @@ def _list_statement(
     elif q.sort == "manager":
         stmt = stmt.join(manager, manager.id == Customer.manager_id)
     stmt = scope_customers(stmt, actor)
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if q.archived is not None:
         conditions.append(Customer.archived.is_(q.archived))
     for col, value in (

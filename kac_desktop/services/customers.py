@@ -201,7 +201,7 @@ def find_duplicate(
     )
     if exclude_id:
         stmt = stmt.where(Customer.id != exclude_id)
-    rows = session.execute(stmt.limit(5)).all()
+    rows = list(session.execute(stmt.limit(5)).all())
     if not rows:
         return None
     rows.sort(key=lambda r: r[0].credit_code != data.credit_code or not data.credit_code)

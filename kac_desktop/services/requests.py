@@ -1,4 +1,4 @@
-"""Time-limited service (限时服务, DOMAIN.md §4): register a request with its deadline, move it
+"""Time-limited service (限时服务, docs/DOMAIN.md §4): register a request with its deadline, move it
 through its status flow, and the queries behind the deadline board and the command line.
 
 Permissions as for customer files: a manager sees and changes the requests of his own

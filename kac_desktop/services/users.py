@@ -42,7 +42,7 @@ class BranchRow:
 
 
 def ensure_reference_data(session: Session) -> None:
-    """Product lines with the DOMAIN defaults, on a database that has none."""
+    """Product lines with their default factors (rules/defaults.py), on a database that has none."""
     if session.scalar(select(func.count()).select_from(ProductLine)):
         return
     for order, (code, name, factor, earns, growth) in enumerate(PRODUCT_LINE_DEFAULTS):

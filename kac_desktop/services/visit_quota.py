@@ -170,7 +170,7 @@ def class_changes(
         AuditRecord.entity_id.in_(customer_ids),
     )
     for entity_id, at, details in session.execute(stmt):
-        if not isinstance(details, dict):
+        if entity_id is None or not isinstance(details, dict):
             continue
         for field in ("tier", "visit_class_override"):
             pair = details.get(field)
@@ -180,8 +180,8 @@ def class_changes(
 
 
 # The local month of a visit as SQLite computes it from the stored UTC text, the business
-# zone being UTC+8 all year (rules.clock.UTC_OFFSET): the expression of ix_visits_month_customer (migration 0004), which
-# SQLite uses only for this very text.  The fraction of a second is cut off first: SQLite's
+# zone being UTC+8 all year (rules.clock.UTC_OFFSET): the expression of
+# ix_visits_month_customer (migration 0004), which SQLite uses only for this very text.  The fraction of a second is cut off first: SQLite's
 # date functions round to the millisecond, which would put 23:59:59.9996 into next month.
 MONTH_KEY_SQL = "strftime('%Y-%m', substr(visits.visited_at, 1, 19), '+8 hours')"
 _UTC8 = UTC_OFFSET
@@ -227,7 +227,7 @@ def quota_report(
     *,
     now: datetime | None = None,
 ) -> QuotaReport:
-    """The month's quota for every customer due (DOMAIN.md §3) as far as the actor sees:
+    """The month's quota for every customer due (docs/DOMAIN.md §3) as far as the actor sees:
     one query for the customers, one grouped count of the counting visits, and (for a
     month already over) one read of the later tier changes."""
     today = _today(now)

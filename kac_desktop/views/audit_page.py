@@ -1,5 +1,5 @@
 """The audit log viewer (操作日志) for supervisors and administrators: filters, a lazy table
-over the service's query, and whether the hash chain is intact (DOMAIN.md §7)."""
+over the service's query, and whether the hash chain is intact (docs/DOMAIN.md §7)."""
 
 from __future__ import annotations
 

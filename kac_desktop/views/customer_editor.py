@@ -1,4 +1,4 @@
-"""The customer file editor (客户档案): every field of DOMAIN.md §2, contacts, completeness,
+"""The customer file editor (客户档案): every field of docs/DOMAIN.md §2, contacts, completeness,
 tiers side by side, validation and the no-double-development refusal."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The monthly visit quota (走访达标, DOMAIN.md §3): every customer due with its class, visits
+"""The monthly visit quota (走访达标, docs/DOMAIN.md §3): every customer due with its class, visits
 required and done, a progress bar and its state — colour *and* label — for a month and a
 manager (a supervisor picks any manager of his branch, or all), with the compliance rate
 per manager and for the branch."""
@@ -244,8 +244,9 @@ class ProgressDelegate(QStyledItemDelegate):
 
 
 class ManagerComplianceModel(ColumnTableModel):
-    """Compliance per manager, then per branch when there are several (rolled up per
-    branch), and the total as the last row.  Not paged: a summary of a few dozen rows."""
+    """Compliance per manager, then per branch when there are several (docs/DOMAIN.md §3
+    "rolled up per branch"), and the total as the last row.  Not paged: a summary of a few
+    dozen rows."""
 
     HEADERS = (
         N_("Account manager"),

@@ -1,4 +1,4 @@
-"""The monthly report page (大客户用邮月报表, DOMAIN.md §6): pick a month (and, at the city
+"""The monthly report page (大客户用邮月报表, docs/DOMAIN.md §6): pick a month (and, at the city
 center, a branch or all of them), see the summary, make the workbook and the PDF behind a
 cancellable progress dialog, open them, preview and print.
 

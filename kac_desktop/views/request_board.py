@@ -414,7 +414,7 @@ _DONE = frozenset({"done_on_time", "done_late"})
 
 
 class _Looks:
-    """The brushes and the font of the warning states, made once (DOMAIN §4: never colour
+    """The brushes and the font of the warning states, made once (docs/DOMAIN.md §4: never colour
     alone — the state column says it in words)."""
 
     def __init__(self, scheme=None) -> None:

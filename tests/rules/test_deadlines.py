@@ -1,4 +1,4 @@
-"""DOMAIN.md §4 deadlines: city same day with the 18:00 cut-off, rural two days, special case
+"""docs/DOMAIN.md §4 deadlines: city same day with the 18:00 cut-off, rural two days, special case
 three days from the confirming call, the complaint first response, calendar days or working
 days by the official holiday calendar.  Times are Asia/Shanghai local time."""
 

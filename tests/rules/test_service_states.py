@@ -1,4 +1,4 @@
-"""DOMAIN.md §4 warning colours and status flow: on track / attention / urgent / overdue /
+"""docs/DOMAIN.md §4 warning colours and status flow: on track / attention / urgent / overdue /
 done on time / done late at their thresholds, the "剩余 / 超时" texts, and each step of
 已受理 → 处理中 → 已办结 → 已回访 → 已关闭 with the refused ones."""
 

@@ -124,6 +124,7 @@ def test_the_first_page_of_every_sort_is_the_start_of_the_list(lists, sort, desc
             ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("limits", [(4_000, 20_000), (0, 20_000), (10**9, 20_000), (0, 5)])
 def test_every_search_plan_gives_the_lists_rows(lists, monkeypatch, limits):
     """Lookup through the index (a high limit), walking (none), and a walk that gives up."""

@@ -1,4 +1,4 @@
-"""The service-request service (DOMAIN.md §4): registering with the computed deadline, the
+"""The service-request service (docs/DOMAIN.md §4): registering with the computed deadline, the
 status flow with who and when, reopening with history, permissions as for customer files,
 the audit, and nothing written on a refusal."""
 

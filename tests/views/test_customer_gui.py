@@ -1,5 +1,5 @@
 """The customer pages as a user meets them: the main window's list, its search, opening a
-file, saving with the checks of DOMAIN.md §2, closing with unsaved changes, who may edit
+file, saving with the checks of docs/DOMAIN.md §2, closing with unsaved changes, who may edit
 the tier, and the language of the list."""
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def test_the_list_shows_the_managers_customers_and_their_count(window):
 
 
 def test_typing_in_the_search_box_narrows_the_list(qtbot, window):
-    """DESIGN "Search by name also answers pinyin initials and pinyin"."""
+    """Search by name also answers pinyin initials and pinyin."""
     page = window.customers
     qtbot.keyClicks(page.search, "huamin")
     assert shown_names(page) == ["福州华闽贸易有限公司"]
@@ -177,9 +177,9 @@ def fill_new_file(editor: CustomerEditor, name: str, code: str) -> None:
 def test_an_invalid_credit_code_is_refused_then_the_fixed_file_is_listed(
     qtbot, db, window, warnings
 ):
-    """§2 credit code with its GB 32100 check character; DESIGN "Every bad input has a test
+    """§2 credit code with its GB 32100 check character; every bad input has a test
     that shows the clear error and that nothing was written"; the saved file appears in the
-    open list (DESIGN "open views refresh from that summary")."""
+    open list (open views refresh from what changed)."""
     page = window.customers
     before = customers_in_db(db)
     editor = window.new_customer()
@@ -318,7 +318,7 @@ def test_the_editor_shows_the_visit_class_of_the_administrators_mapping(qtbot, d
 
 
 def test_the_list_speaks_chinese(qtbot, window):
-    """DESIGN "Language and look": Simplified Chinese is the users' language; the headers
+    """Simplified Chinese is the users' language; the headers
     and the count follow the catalogue, and switch with the language."""
     set_language("zh_CN")
     model: CustomerTableModel = window.customers.model

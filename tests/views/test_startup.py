@@ -10,6 +10,7 @@ import sys
 import textwrap
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import func, select
@@ -138,8 +139,9 @@ def test_quitting_from_the_recovery_dialog_ends_with_code_2(qtbot, db, org, monk
     assert window.exit_code == 2 and not window.restart_requested
 
 
+@pytest.mark.slow
 def test_start_up_imports_nothing_heavy_that_the_first_paint_does_not_need(db, org, tmp_path):
-    """The libraries that cost tens to hundreds of ms to import (FACTS of issue #8) are
+    """The libraries that cost tens to hundreds of ms to import (measured in issue #8) are
     imported when their feature is first used, not at start-up."""
     db.dispose()
     script = textwrap.dedent(
@@ -215,6 +217,7 @@ print(json.dumps({"first": seen, "after": after}, ensure_ascii=False))
 """
 
 
+@pytest.mark.slow
 def test_the_first_page_paints_first_and_the_filters_follow(db, org, make_customer, tmp_path):
     """The window's first paint shows the first page of the list as it opens, read through
     the customer service (the one path every query takes); the branch and manager filters
