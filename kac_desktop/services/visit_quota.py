@@ -92,6 +92,7 @@ class QuotaReport:
     per_class: dict[int, int]
 
 
+_QUOTA_STATE_ORDER: dict[str, int] = {rules.BEHIND: 0, rules.ON_TRACK: 1, rules.MET: 2}
 # How the quota list sorts, by column key: what the rules computed for each row (the state,
 # what is missing) is no column of any table, so the service orders the report's rows.
 QUOTA_SORTS: dict[str, Any] = {
@@ -103,7 +104,6 @@ QUOTA_SORTS: dict[str, Any] = {
     "progress": lambda r: r.status.fraction,
     "state": lambda r: (_QUOTA_STATE_ORDER[r.status.state], -r.status.missing),
 }
-_QUOTA_STATE_ORDER = {rules.BEHIND: 0, rules.ON_TRACK: 1, rules.MET: 2}
 
 
 @dataclass(frozen=True)
