@@ -51,6 +51,17 @@ KIND_WORDS: dict[str, str] = {
     "班": WORKDAY,
 }
 WEEKDAY_NAMES = "一二三四五六日"
+# the chinesecalendar package names its holidays in English
+LIBRARY_NAMES = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利纪念日",
+}
 WARNING_DAYS = 60  # the administrator is warned this many days before the calendar ends
 
 
@@ -79,6 +90,14 @@ class YearCalendar(Protocol):
     last_year: int
 
     def is_working_day(self, day: date) -> bool: ...
+
+
+def library_entries(days: Iterable[tuple[date, bool, str]]) -> list[CalendarEntry]:
+    """The library's days of a year (ChineseHolidayCalendar.days_of) as entries."""
+    return [
+        CalendarEntry(day, HOLIDAY if is_holiday else WORKDAY, LIBRARY_NAMES.get(name, name))
+        for day, is_holiday, name in days
+    ]
 
 
 # ------------------------------------------------------------------ checking a year

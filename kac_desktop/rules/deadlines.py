@@ -130,6 +130,17 @@ class ChineseHolidayCalendar:
         self.first_year = min(years)
         self.last_year = max(years)
 
+    @property
+    def version(self) -> str:
+        return str(getattr(self._cc, "__version__", ""))
+
+    def days_of(self, year: int) -> list[tuple[date, bool, str]]:
+        """The year's holidays (True) and adjusted working days (False), with the library's
+        (English) name of the holiday."""
+        found = [(d, True, str(n)) for d, n in self._cc.holidays.items() if d.year == year]
+        found += [(d, False, str(n)) for d, n in self._cc.workdays.items() if d.year == year]
+        return sorted(found)
+
     def is_working_day(self, day: date) -> bool:
         if not self.first_year <= day.year <= self.last_year:
             raise CalendarNotCovered(day, self.first_year, self.last_year)
