@@ -15,7 +15,7 @@ from kac_desktop.progress import Cancelled
 from kac_desktop.services.errors import ServiceError
 
 # feature modules, in the order their commands are listed in --help
-COMMAND_MODULES = ("customers", "visits", "requests", "revenue", "report", "admin")
+COMMAND_MODULES = ("customers", "visits", "requests", "revenue", "report", "settings", "admin")
 
 
 def _modules():

@@ -123,9 +123,10 @@ def library_version() -> str:
     return library.version if library is not None else ""
 
 
-def years(db: Database) -> list[YearSchedule]:
-    """Every year known, the center's and the library's, newest first.  Anyone signed in may
-    read the calendar."""
+def years(db: Database, actor: Actor) -> list[YearSchedule]:
+    """Every year known, the center's and the library's, newest first (administrators: the
+    calendar is theirs to keep)."""
+    _require_admin(actor)
     with db.session() as session:
         names = dict(session.execute(select(User.id, User.display_name)).all())
         mine: dict[int, YearSchedule] = {}
@@ -157,8 +158,8 @@ def years(db: Database) -> list[YearSchedule]:
     return [result[y] for y in sorted(result, reverse=True)]
 
 
-def year_schedule(db: Database, year: int) -> YearSchedule | None:
-    return next((y for y in years(db) if y.year == year), None)
+def year_schedule(db: Database, actor: Actor, year: int) -> YearSchedule | None:
+    return next((y for y in years(db, actor) if y.year == year), None)
 
 
 def calendar_outlook(db: Database, today: date) -> CalendarOutlook | None:
@@ -177,7 +178,7 @@ def calendar_outlook(db: Database, today: date) -> CalendarOutlook | None:
 def _require_admin(actor: Actor) -> None:
     if not actor.is_admin:
         raise PermissionDenied(
-            _("Only a city-center administrator may change the working-day calendar.")
+            _("Only a city-center administrator may keep the working-day calendar.")
         )
 
 
@@ -387,7 +388,7 @@ def add_entries(
     (its Spring Festival among the dates).  A date already entered is refused."""
     _require_admin(actor)
     grouped = group_by_year(entries) if year is None else {year: list(entries)}
-    current = {y.year: y for y in years(db) if y.source == "app"}
+    current = {y.year: y for y in years(db, actor) if y.source == "app"}
     merged: dict[int, list[CalendarEntry]] = {}
     for y, new in grouped.items():
         merged[y] = (list(current[y].entries) if y in current else []) + list(new)
@@ -553,7 +554,7 @@ def import_file(
     """Replace the years a file holds with its schedules (see ``read_file``)."""
     _require_admin(actor)
     schedules, source = read_file(path, year)
-    current = {y.year: y.version for y in years(db) if y.source == "app"}
+    current = {y.year: y.version for y in years(db, actor) if y.source == "app"}
     return save_years(
         db,
         actor,

@@ -195,7 +195,7 @@ def test_the_centers_year_overrides_the_library(db, org, customers):
     rid = register(db, org.mgr_a1, customers["city"], local(2026, 12, 31, 10))
     r = rs.get_request(db, org.mgr_a1, rid)
     assert r.deadline_at == local(2027, 1, 1, 18) and r.deadline_provisional
-    years = {y.year: y.source for y in calendar_service.years(db)}
+    years = {y.year: y.source for y in calendar_service.years(db, org.admin)}
     assert years[2026] == "app" and years[2025] == "library"
 
 
@@ -256,7 +256,7 @@ def test_saving_again_replaces_the_year(db, org):
     calendar_service.save_year(db, org.admin, 2027, entries_2027())
     fewer = [e for e in entries_2027() if e.name != "中秋节"]
     calendar_service.save_year(db, org.admin, 2027, fewer)
-    (year,) = [y for y in calendar_service.years(db) if y.year == 2027]
+    (year,) = [y for y in calendar_service.years(db, org.admin) if y.year == 2027]
     assert year.source == "app" and year.version == 2 and len(year.entries) == len(fewer)
     assert year.updated_by
     second = audits(db, "settings.calendar")[-1]
@@ -300,7 +300,7 @@ def test_importing_the_notice_as_text_and_a_workbook(db, org, tmp_path):
     book.save(path)
     result = calendar_service.import_file(db, org.admin, path)
     assert result.years == (2027,)
-    (year,) = [y for y in calendar_service.years(db) if y.year == 2027]
+    (year,) = [y for y in calendar_service.years(db, org.admin) if y.year == 2027]
     assert sorted(year.entries) == sorted(entries_2027()) and year.version == 2
 
 
