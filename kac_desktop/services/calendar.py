@@ -431,7 +431,7 @@ def _header_key(text: str) -> str | None:
     return None
 
 
-def _cell_date(value: object) -> date | None:
+def cell_date(value: object) -> date | None:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -475,7 +475,7 @@ def read_workbook(path: str | Path) -> list[CalendarEntry]:
         if all(v is None for v in row):
             continue
         number = table.row_number(index)
-        day = _cell_date(row[columns["day"]])
+        day = cell_date(row[columns["day"]])
         kind_text = str(row[columns["kind"]] or "").strip()
         kind = KIND_WORDS.get(kind_text.lower()) or KIND_WORDS.get(kind_text)
         name = str(row[columns["name"]] or "").strip()
