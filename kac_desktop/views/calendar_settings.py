@@ -134,7 +134,7 @@ class CalendarSettings(QWidget):
         self.source.setStyleSheet("color: #555;")
         self.table = QTableWidget(0, 4)
         self.table.setObjectName("calendarEntries")
-        self.table.setHorizontalHeaderLabels([_("Date"), _("Weekday"), _("Kind"), _("Holiday")])
+        self.table.setHorizontalHeaderLabels([_("Date"), _("Weekday"), _("Kind"), _("Holiday name")])
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)

@@ -78,7 +78,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("customer", N_("Customer"), 230),
     Column("type", N_("Type"), 100),
     Column("status", N_("Status"), 70),
-    Column("deadline", N_("Deadline"), 130),
+    Column("deadline", N_("Deadline"), 180),  # room for （暂定）
     Column("rule", N_("Deadline rule"), 240),
     Column("received", N_("Received"), 130),
     Column("manager", N_("Account manager"), 80),
