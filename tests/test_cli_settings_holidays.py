@@ -68,8 +68,8 @@ def test_refused_to_anyone_but_an_administrator(capsys, path, tmp_path):
     notice.write_text(NOTICE_2027, encoding="utf-8")
     for login in ("sup_a", "mgr_a1"):
         for args in (("list",), ("import", str(notice))):
-            code, _out, err = run(capsys, *args, "--db", path, "--user", login)
-            assert code == 2 and "管理员" in err
+            code, out, err = run(capsys, *args, "--db", path, "--user", login)
+            assert code == 2 and "管理员" in err and out == ""
 
 
 def test_a_year_without_spring_festival_writes_nothing(capsys, path, tmp_path):

@@ -144,11 +144,12 @@ def _list(db, actor, year: int | None) -> int:
         for e in schedule.entries:
             print("\t".join([e.day.isoformat(), weekday_name(e.day), kind_label(e.kind), e.name]))
         return 0
+    schedules = calendar_service.years(db, actor)  # refuses anyone but an administrator
     mode = settings_service.get(db).get("deadline.working_days")
     print(
         _("Deadlines count working days.") if mode else _("Deadlines count calendar days.")
     )
-    for schedule in calendar_service.years(db, actor):
+    for schedule in schedules:
         holidays = sum(1 for e in schedule.entries if e.kind == HOLIDAY)
         line = _("{year}\t{source}\t{holidays} holidays, {workdays} adjusted working days").format(
             year=schedule.year,
