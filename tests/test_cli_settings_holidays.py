@@ -40,7 +40,7 @@ def test_import_the_notice_then_list(capsys, path, tmp_path):
     lines = out.splitlines()
     assert lines[0] == "期限按自然日计算。"
     assert lines[1].startswith("2027\t本中心录入\t放假 2")
-    assert any(line.startswith("2026\tchinesecalendar") for line in lines)
+    assert any(line.startswith("2026\t库数据 chinesecalendar") for line in lines)
     code, out, _err = run(capsys, "list", "--year", "2027", "--db", path, "--user", "admin")
     assert "2027-02-14\t周日\t调休上班\t春节" in out.splitlines()
 
