@@ -50,7 +50,16 @@ def test_add_a_holiday_block_and_a_bad_one(capsys, path, tmp_path):
     notice.write_text(NOTICE_2027, encoding="utf-8")
     run(capsys, "import", str(notice), "--db", path, "--user", "admin")
     code, out, err = run(
-        capsys, "add", "--name", "植树节", "--holiday", "2027-03-12", "--db", path, "--user", "admin"
+        capsys,
+        "add",
+        "--name",
+        "植树节",
+        "--holiday",
+        "2027-03-12",
+        "--db",
+        path,
+        "--user",
+        "admin",
     )
     assert code == 0, err
     code, out, err = run(

@@ -68,9 +68,7 @@ def register(sub) -> list[str]:
         metavar="DATE",
         help=_("an adjusted working day (a weekend day worked); may be repeated"),
     )
-    adding.add_argument(
-        "--year", type=int, default=None, help=_("the year's schedule to add to")
-    )
+    adding.add_argument("--year", type=int, default=None, help=_("the year's schedule to add to"))
     return ["settings"]
 
 
@@ -81,9 +79,7 @@ def _day(text: str) -> date:
             return date(int(match[1]), int(match[2]), int(match[3]))
         except ValueError:
             pass
-    raise ServiceError(
-        _('"{value}" is not a date; write it like 2027-02-06.').format(value=text)
-    )
+    raise ServiceError(_('"{value}" is not a date; write it like 2027-02-06.').format(value=text))
 
 
 def _days(text: str) -> list[date]:
@@ -100,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
 
     db = open_db(args)
     actor = actor_from_args(db, args)
+    calendar_service.check_may_keep(actor)  # the calendar's commands are the center's
     if args.action == "list":
         return _list(db, actor, args.year)
     if args.action == "import":
@@ -144,11 +141,9 @@ def _list(db, actor, year: int | None) -> int:
         for e in schedule.entries:
             print("\t".join([e.day.isoformat(), weekday_name(e.day), kind_label(e.kind), e.name]))
         return 0
-    schedules = calendar_service.years(db, actor)  # refuses anyone but an administrator
+    schedules = calendar_service.years(db, actor)
     mode = settings_service.get(db).get("deadline.working_days")
-    print(
-        _("Deadlines count working days.") if mode else _("Deadlines count calendar days.")
-    )
+    print(_("Deadlines count working days.") if mode else _("Deadlines count calendar days."))
     for schedule in schedules:
         holidays = sum(1 for e in schedule.entries if e.kind == HOLIDAY)
         line = _("{year}\t{source}\t{holidays} holidays, {workdays} adjusted working days").format(

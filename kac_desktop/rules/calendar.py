@@ -130,8 +130,9 @@ def check_year(year: int, entries: Sequence[CalendarEntry]) -> list[str]:
     for entry in sorted(entries):
         if entry.kind not in KINDS:
             problems.append(
-                _("{date}: the kind “{kind}” is neither a holiday nor an adjusted working day.")
-                .format(date=entry.day.isoformat(), kind=entry.kind)
+                _(
+                    "{date}: the kind “{kind}” is neither a holiday nor an adjusted working day."
+                ).format(date=entry.day.isoformat(), kind=entry.kind)
             )
         if not entry.name.strip():
             problems.append(
@@ -142,8 +143,9 @@ def check_year(year: int, entries: Sequence[CalendarEntry]) -> list[str]:
         earlier = seen.get(entry.day)
         if earlier is not None:
             problems.append(
-                _("{date} is listed twice ({first}: {first_kind}; {second}: {second_kind}).")
-                .format(
+                _(
+                    "{date} is listed twice ({first}: {first_kind}; {second}: {second_kind})."
+                ).format(
                     date=entry.day.isoformat(),
                     first=earlier.name,
                     first_kind=kind_label(earlier.kind),
@@ -206,8 +208,10 @@ _DIGITS = str.maketrans("０１２３４５６７８９（）：；，", "012345
 _FULL_DATE = re.compile(
     r"(?:(?P<y>\d{4})\s*年\s*)?(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日\s*(?:\((?P<note>[^)]*)\))?"
 )
-_DAY_ONLY = re.compile(r"(?:(?P<y>\d{4})\s*年\s*)?(?:(?P<m>\d{1,2})\s*月\s*)?(?P<d>\d{1,2})\s*日"
-                       r"\s*(?:\((?P<note>[^)]*)\))?")
+_DAY_ONLY = re.compile(
+    r"(?:(?P<y>\d{4})\s*年\s*)?(?:(?P<m>\d{1,2})\s*月\s*)?(?P<d>\d{1,2})\s*日"
+    r"\s*(?:\((?P<note>[^)]*)\))?"
+)
 _RANGE_SEP = re.compile(r"\s*(?:至|到|—|－|-|~|～)\s*")
 _HEADING = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]\s*|\d+\s*[、.．]\s*)?"
@@ -241,8 +245,9 @@ def _check_weekday(day: date, note: str | None, line_no: int, problems: list[str
     said = "日" if match[1] == "天" else match[1]
     if WEEKDAY_NAMES.index(said) != day.weekday():
         problems.append(
-            _("Line {line}: {date} is a {actual}, not a {said} as written; is the year right?")
-            .format(
+            _(
+                "Line {line}: {date} is a {actual}, not a {said} as written; is the year right?"
+            ).format(
                 line=line_no,
                 date=day.isoformat(),
                 actual=weekday_name(day),
@@ -354,9 +359,9 @@ def parse_notice(text: str, year: int | None = None) -> ParsedNotice:
                     # dates with the verb in a later clause ("1月1日（周五），放假…") are rare;
                     # say so rather than guess
                     result.problems.append(
-                        _(
-                            "Line {line}: “{text}” names dates but neither 放假 nor 上班."
-                        ).format(line=line_no, text=clause.strip())
+                        _("Line {line}: “{text}” names dates but neither 放假 nor 上班.").format(
+                            line=line_no, text=clause.strip()
+                        )
                     )
                     continue
                 if not name:
@@ -408,8 +413,7 @@ def notice_text(year: int, entries: Sequence[CalendarEntry]) -> str:
             else:
                 same_month = (first.year, first.month) == (last.year, last.month)
                 parts.append(
-                    f"{written(first, True)}至{written(last, not same_month)}放假，"
-                    f"共{len(block)}天"
+                    f"{written(first, True)}至{written(last, not same_month)}放假，共{len(block)}天"
                 )
         text = "；".join(parts) + "。"
         work = [written(e.day, True) for e in items if e.kind == WORKDAY]
@@ -440,7 +444,7 @@ class ScheduledCalendar:
                 self._entries[entry.day] = entry.kind
 
     def source(self, year: int) -> str | None:
-        """"app", "library", or None for a year no one knows."""
+        """ "app", "library", or None for a year no one knows."""
         if year in self.app_years:
             return "app"
         if self.library is not None and self.library.first_year <= year <= self.library.last_year:
@@ -499,9 +503,7 @@ class CalendarOutlook:
             "The working-day calendar ends on {date} ({days} days from now). Enter the "
             "holiday schedule of {year} in Settings → Working-day calendar as soon as the "
             "State Council publishes it; until then deadlines after {date} are provisional."
-        ).format(
-            date=self.known_until.isoformat(), days=self.days_left, year=self.missing_year
-        )
+        ).format(date=self.known_until.isoformat(), days=self.days_left, year=self.missing_year)
 
     def short(self) -> str:
         if self.days_left is None:

@@ -72,9 +72,7 @@ class CalendarNotCovered(Exception):
                 "The holiday calendar covers {first}–{last} only; {date} is outside it."
             ).format(first=first_year, last=last_year, date=day.isoformat())
         else:
-            message = _("The holiday calendar does not cover {date}.").format(
-                date=day.isoformat()
-            )
+            message = _("The holiday calendar does not cover {date}.").format(date=day.isoformat())
         super().__init__(message)
         self.message = message
         self.day = day
@@ -318,9 +316,7 @@ def compute_deadline(
         first_response = received_at.astimezone(UTC) + timedelta(
             hours=settings.complaint_first_response_hours
         )
-    return Deadline(
-        end_of_day(day, settings.cutoff, tz), rule, first_response, bool(cal.guessed)
-    )
+    return Deadline(end_of_day(day, settings.cutoff, tz), rule, first_response, bool(cal.guessed))
 
 
 def recompute_deadline(

@@ -123,10 +123,20 @@ def library_version() -> str:
     return library.version if library is not None else ""
 
 
-def years(db: Database, actor: Actor) -> list[YearSchedule]:
-    """Every year known, the center's and the library's, newest first (administrators: the
-    calendar is theirs to keep)."""
+def may_keep(actor: Actor) -> bool:
+    """Whether ``actor`` may change the calendar (the city center's administrators)."""
+    return actor.is_admin
+
+
+def check_may_keep(actor: Actor) -> None:
+    """Refuse anyone but an administrator (the command line's ``settings holidays`` is
+    theirs, reading included)."""
     _require_admin(actor)
+
+
+def years(db: Database, actor: Actor) -> list[YearSchedule]:
+    """Every year known, the center's and the library's, newest first.  Anyone signed in
+    may read the calendar; only an administrator changes it."""
     with db.session() as session:
         names = dict(session.execute(select(User.id, User.display_name)).all())
         mine: dict[int, YearSchedule] = {}
@@ -303,8 +313,9 @@ def _store_year(
         "settings.calendar",
         "holiday_year",
         record.id,
-        _("Working-day calendar {year}: {holidays} holidays, {workdays} adjusted working days")
-        .format(year=year, holidays=holidays, workdays=len(entries) - holidays),
+        _(
+            "Working-day calendar {year}: {holidays} holidays, {workdays} adjusted working days"
+        ).format(year=year, holidays=holidays, workdays=len(entries) - holidays),
         {
             "year": year,
             "added": sorted(set(after) - set(before)),
@@ -437,7 +448,9 @@ def cell_date(value: object) -> date | None:
     if isinstance(value, date):
         return value
     if isinstance(value, str):
-        match = re.fullmatch(r"\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*", value)
+        match = re.fullmatch(
+            r"\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*", value
+        )
         if match:
             try:
                 return date(int(match[1]), int(match[2]), int(match[3]))
@@ -507,7 +520,9 @@ def read_workbook(path: str | Path) -> list[CalendarEntry]:
     return entries
 
 
-def read_file(path: str | Path, year: int | None = None) -> tuple[dict[int, list[CalendarEntry]], str]:
+def read_file(
+    path: str | Path, year: int | None = None
+) -> tuple[dict[int, list[CalendarEntry]], str]:
     """The schedules in a file — a workbook, or a text file with the notice — by year, and
     the text to keep as their source."""
     path = Path(path)

@@ -108,8 +108,10 @@ class CalendarSettings(QWidget):
         self._schedules_text = ""  # the notice as pasted: kept with the saved year
 
         self.mode = QCheckBox(
-            _("Count deadlines in working days (skip weekends and public holidays, count "
-              "adjusted working days)")
+            _(
+                "Count deadlines in working days (skip weekends and public holidays, count "
+                "adjusted working days)"
+            )
         )
         self.mode.setObjectName("workingDaysMode")
         self.mode.toggled.connect(self._mode_changed)
@@ -134,7 +136,9 @@ class CalendarSettings(QWidget):
         self.source.setStyleSheet("color: #555;")
         self.table = QTableWidget(0, 4)
         self.table.setObjectName("calendarEntries")
-        self.table.setHorizontalHeaderLabels([_("Date"), _("Weekday"), _("Kind"), _("Holiday name")])
+        self.table.setHorizontalHeaderLabels(
+            [_("Date"), _("Weekday"), _("Kind"), _("Holiday name")]
+        )
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -161,6 +165,25 @@ class CalendarSettings(QWidget):
         self.message.setObjectName("calendarMessage")
         self.message.setWordWrap(True)
 
+        self.read_only = not calendar_service.may_keep(actor)
+        self.read_only_note = QLabel(
+            _("Only a city-center administrator changes the working-day calendar.")
+        )
+        self.read_only_note.setStyleSheet("color: #666;")
+        self.read_only_note.setVisible(self.read_only)
+        if self.read_only:
+            self.mode.setEnabled(False)
+            for button in (
+                self.new_year_button,
+                self.paste_button,
+                self.import_button,
+                self.add_button,
+                self.remove_button,
+                self.save_button,
+            ):
+                button.setVisible(False)
+            self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+
         left = QVBoxLayout()
         left.addWidget(QLabel(_("Years the deadlines know")))
         left.addWidget(self.years, 1)
@@ -181,6 +204,7 @@ class CalendarSettings(QWidget):
         body.addLayout(right, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.mode)
+        layout.addWidget(self.read_only_note)
         layout.addWidget(self.outlook)
         layout.addLayout(body, 1)
         self.reload()
@@ -192,7 +216,7 @@ class CalendarSettings(QWidget):
         self.mode.setChecked(with_mode)
         self.mode.blockSignals(False)
         today = utcnow().astimezone(LOCAL_TZ).date()
-        outlook = calendar_service.calendar_outlook(self.db, today)
+        outlook = calendar_service.calendar_outlook(self.db, today) if not self.read_only else None
         self.outlook.setText(outlook.message() if outlook else "")
         self.outlook.setVisible(outlook is not None)
         schedules = calendar_service.years(self.db, self.actor)
@@ -238,9 +262,7 @@ class CalendarSettings(QWidget):
         schedule = self._schedules.get(year)
         self.title.setText(_("Holiday schedule of {year}").format(year=year))
         if entries is not None:
-            self.source.setText(
-                _("Not saved yet: check the dates, then save the year's schedule.")
-            )
+            self.source.setText(_("Not saved yet: check the dates, then save the year's schedule."))
         elif schedule is None:
             self.source.setText(
                 _(
@@ -256,10 +278,10 @@ class CalendarSettings(QWidget):
                 else ""
             )
             self.source.setText(
-                _("Entered by the center; last saved {time} by {user}. It overrides the "
-                  "library's calendar for {year}.").format(
-                    time=when, user=schedule.updated_by, year=year
-                )
+                _(
+                    "Entered by the center; last saved {time} by {user}. It overrides the "
+                    "library's calendar for {year}."
+                ).format(time=when, user=schedule.updated_by, year=year)
             )
         else:
             self.source.setText(
@@ -296,6 +318,7 @@ class CalendarSettings(QWidget):
         for code in KINDS:
             combo.addItem(kind_label(code), code)
         combo.setCurrentIndex(max(combo.findData(kind), 0))
+        combo.setEnabled(not self.read_only)
         self.table.setCellWidget(row, KIND, combo)
         self.table.setItem(row, NAME, QTableWidgetItem(name))
         return row
@@ -318,7 +341,7 @@ class CalendarSettings(QWidget):
         for row in range(self.table.rowCount()):
             text = self.table.item(row, DAY).text().strip()
             combo = self.table.cellWidget(row, KIND)
-            name = (self.table.item(row, NAME).text() if self.table.item(row, NAME) else "")
+            name = self.table.item(row, NAME).text() if self.table.item(row, NAME) else ""
             day = _parse_day(text)
             if day is None:
                 problems.append(
@@ -398,8 +421,7 @@ class CalendarSettings(QWidget):
                 _(
                     "The file holds {years}; {year} is shown. To import every year at once, "
                     "use the command kac-desktop settings holidays import."
-                )
-                .format(years="、".join(str(y) for y in sorted(schedules)), year=year)
+                ).format(years="、".join(str(y) for y in sorted(schedules)), year=year)
             )
 
     def save(self) -> calendar_service.SaveResult | None:

@@ -62,13 +62,12 @@ class SettingsPage(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("settingsTabs")
         self.tabs.addTab(main, _("General"))
-        self.calendar = None
-        if actor.is_admin:  # the center keeps the working-day calendar
-            from .calendar_settings import CalendarSettings
+        # the working-day calendar: the center's administrators keep it, everyone reads it
+        from .calendar_settings import CalendarSettings
 
-            self.calendar = CalendarSettings(db, actor)
-            self.calendar.changed.connect(self.changed)
-            self.tabs.addTab(self.calendar, _("Working-day calendar"))
+        self.calendar = CalendarSettings(db, actor)
+        self.calendar.changed.connect(self.changed)
+        self.tabs.addTab(self.calendar, _("Working-day calendar"))
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.tabs)

@@ -100,9 +100,7 @@ def test_the_usual_phrasings_read():
         year=2027,
     )
     assert parsed.problems == []
-    by_kind = {
-        k: sorted(e.day for e in parsed.entries if e.kind == k) for k in (HOLIDAY, WORKDAY)
-    }
+    by_kind = {k: sorted(e.day for e in parsed.entries if e.kind == k) for k in (HOLIDAY, WORKDAY)}
     assert by_kind[WORKDAY] == [date(2027, 2, 14), date(2027, 2, 28)]
     assert date(2027, 1, 1) in by_kind[HOLIDAY]
     assert [d for d in by_kind[HOLIDAY] if d.month == 2] == [

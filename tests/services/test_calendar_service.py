@@ -12,7 +12,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from kac_desktop.models import AuditRecord, HolidayEntry, HolidayYear, ServiceRequest
+from kac_desktop.models import AuditRecord, HolidayEntry, HolidayYear
 from kac_desktop.rules.calendar import HOLIDAY, WORKDAY, CalendarEntry, parse_notice
 from kac_desktop.rules.deadlines import LOCAL_TZ, ChineseHolidayCalendar
 from kac_desktop.services import calendar as calendar_service
@@ -47,13 +47,16 @@ def local(y, m, d, hh=10, mm=0) -> datetime:
 @pytest.fixture
 def customers(db, org, make_customer):
     city = cs.save_customer(
-        db, org.mgr_a1, make_customer("福州华闽贸易有限公司", code="91350100M000100Y43",
-                                      manager=org.mgr_a1)
+        db,
+        org.mgr_a1,
+        make_customer("福州华闽贸易有限公司", code="91350100M000100Y43", manager=org.mgr_a1),
     )
     rural = cs.save_customer(
         db,
         org.mgr_a1,
-        make_customer("闽侯县竹岐农业合作社", manager=org.mgr_a1, area="rural", nature="individual"),
+        make_customer(
+            "闽侯县竹岐农业合作社", manager=org.mgr_a1, area="rural", nature="individual"
+        ),
     )
     settings_service.set_value(db, org.admin, "deadline.working_days", True)
     return {"city": city.ids[0], "rural": rural.ids[0]}
@@ -136,7 +139,7 @@ def test_a_closed_months_report_does_not_change_when_the_schedule_comes_late(db,
     now = local(2027, 2, 5, 11)
     january = monthly_report.build_report(db, org.admin, "2027-01", now=now)
     overdue_before = [(o.customer, o.deadline_at, o.provisional) for o in january.overdue]
-    assert (("闽侯县竹岐农业合作社", local(2027, 1, 4, 18), True) in overdue_before)
+    assert ("闽侯县竹岐农业合作社", local(2027, 1, 4, 18), True) in overdue_before
 
     result = calendar_service.save_year(db, org.admin, 2027, entries_2027(), now=now)
     # the Dec 31 request's deadline (4 Jan) was counted by January's report: kept, marked

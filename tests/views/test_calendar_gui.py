@@ -19,7 +19,7 @@ from kac_desktop.services.requests import RequestInput
 from kac_desktop.views.calendar_settings import CalendarSettings
 from kac_desktop.views.request_board import COLUMN_INDEX, RequestBoardPage
 from kac_desktop.views.settings_page import SettingsPage
-from tests.rules.test_calendar import NOTICE_2027
+from tests.rules.test_calendar import NOTICE_2027, entries_2027
 from tests.services.test_calendar_service import LibraryTo2026
 from tests.views.test_request_board import FakeClock
 
@@ -50,7 +50,9 @@ def test_the_mark_on_the_board_goes_when_the_schedule_is_pasted_and_saved(
 ):
     received = datetime(2026, 12, 31, 17, tzinfo=LOCAL_TZ)
     rs.register_request(
-        db, org.mgr_a1, RequestInput(customer_id=rural, description="揽收", received_at=received),
+        db,
+        org.mgr_a1,
+        RequestInput(customer_id=rural, description="揽收", received_at=received),
         now=received,
     )
     clock = FakeClock(datetime(2027, 1, 2, 9, tzinfo=LOCAL_TZ).astimezone(UTC))
@@ -108,13 +110,21 @@ def test_a_typed_schedule_with_a_problem_is_refused_with_the_message(qtbot, db, 
     assert calendar_service.year_schedule(db, org.admin, 2027) is None
 
 
-def test_only_an_administrator_sees_the_tab(qtbot, db, org):
+def test_everyone_reads_the_calendar_and_only_an_administrator_changes_it(qtbot, db, org, rural):
+    calendar_service.save_year(db, org.admin, 2027, entries_2027())
     admin = SettingsPage(db, org.admin)
     qtbot.addWidget(admin)
     assert [admin.tabs.tabText(i) for i in range(admin.tabs.count())] == ["常规", "工作日历"]
+    assert not admin.calendar.read_only and admin.calendar.outlook.isHidden()
     manager = SettingsPage(db, org.mgr_a1)
     qtbot.addWidget(manager)
-    assert manager.tabs.count() == 1 and manager.calendar is None
+    page = manager.calendar
+    assert page.read_only and not page.mode.isEnabled()
+    assert page.save_button.isHidden() and page.paste_button.isHidden()
+    assert not page.read_only_note.isHidden() and "管理员" in page.read_only_note.text()
+    assert page.years.currentItem().text() == "2027 — 本中心录入"
+    assert page.table.rowCount() == len(entries_2027())
+    assert not page.table.cellWidget(0, 2).isEnabled()
 
 
 def test_the_administrator_is_warned_in_the_status_bar_and_at_sign_in(
@@ -136,8 +146,6 @@ def test_the_administrator_is_warned_in_the_status_bar_and_at_sign_in(
     assert manager.show_calendar_notice() is None
     assert not manager.calendar_label.isVisibleTo(manager)
     # with 2027 entered, no warning
-    from tests.rules.test_calendar import entries_2027
-
     calendar_service.save_year(db, org.admin, 2027, entries_2027())
     assert window.show_calendar_outlook() is None
     assert calendar_notice.calendar_outlook(db, org.admin, date(2026, 12, 2)) is None
