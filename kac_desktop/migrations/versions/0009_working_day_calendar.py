@@ -61,17 +61,17 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_holiday_entries_year_id"), "holiday_entries", ["year_id"], unique=False
     )
-    with op.batch_alter_table("service_requests") as batch:
-        batch.add_column(
-            sa.Column(
-                "deadline_provisional", sa.Boolean(), nullable=False, server_default=sa.false()
-            )
-        )
+    # a plain ALTER TABLE … ADD COLUMN (not a batch copy): a city center's table holds
+    # hundreds of thousands of requests, and SQLite adds a column with a constant default
+    # without rewriting them
+    op.add_column(
+        "service_requests",
+        sa.Column("deadline_provisional", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("service_requests") as batch:
-        batch.drop_column("deadline_provisional")
+    op.drop_column("service_requests", "deadline_provisional")  # SQLite 3.35+ drops in place
     op.drop_index(op.f("ix_holiday_entries_year_id"), table_name="holiday_entries")
     op.drop_table("holiday_entries")
     op.drop_table("holiday_years")
