@@ -15,9 +15,9 @@ import re
 from datetime import date, timedelta
 
 from kac_desktop.i18n import _
-from kac_desktop.models import utcnow
 from kac_desktop.rules.calendar import HOLIDAY, WORKDAY, CalendarEntry, kind_label, weekday_name
-from kac_desktop.rules.deadlines import LOCAL_TZ
+from kac_desktop.rules.clock import LOCAL_TZ
+from kac_desktop.rules.clock import now as utcnow
 from kac_desktop.services.errors import ServiceError
 
 from .common import actor_from_args, add_db, add_user, open_db

@@ -8,12 +8,12 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import _
-from kac_desktop.models import utcnow
 from kac_desktop.rules.calendar import CalendarOutlook
-from kac_desktop.rules.deadlines import LOCAL_TZ
+from kac_desktop.rules.clock import LOCAL_TZ
+from kac_desktop.rules.clock import now as utcnow
 from kac_desktop.services.context import Actor
+from kac_desktop.services.database import Database
 
 
 def calendar_outlook(db: Database, actor: Actor, today=None) -> CalendarOutlook | None:

@@ -29,9 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import _
-from kac_desktop.models import utcnow
 from kac_desktop.rules.calendar import (
     HOLIDAY,
     KINDS,
@@ -39,10 +37,12 @@ from kac_desktop.rules.calendar import (
     kind_label,
     weekday_name,
 )
-from kac_desktop.rules.deadlines import LOCAL_TZ
+from kac_desktop.rules.clock import LOCAL_TZ
+from kac_desktop.rules.clock import now as utcnow
 from kac_desktop.services import calendar as calendar_service
 from kac_desktop.services import settings as settings_service
 from kac_desktop.services.context import Actor
+from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError, ValidationFailed
 
 DAY, WEEKDAY, KIND, NAME = range(4)
@@ -137,7 +137,7 @@ class CalendarSettings(QWidget):
         self.table = QTableWidget(0, 4)
         self.table.setObjectName("calendarEntries")
         self.table.setHorizontalHeaderLabels(
-            [_("Date"), _("Weekday"), _("Kind"), _("Holiday name")]
+            [_("Date"), _("Weekday"), _("Kind of day"), _("Holiday name")]
         )
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
