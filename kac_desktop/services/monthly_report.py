@@ -683,10 +683,10 @@ def _assemble(**k) -> MonthlyReport:  # noqa: C901 - one pass over the gathered 
                     bool(provisional),
                 )
             )
+        provisional_count += bool(provisional)  # the month's, and older ones still open
         if received_at < start:
             continue
         received += 1
-        provisional_count += bool(provisional)
         complaints += rtype == "complaint"
         counts = by_type.setdefault(rtype, defaultdict(int))
         counts["received"] += 1
@@ -823,9 +823,10 @@ def _assemble(**k) -> MonthlyReport:  # noqa: C901 - one pass over the gathered 
 def provisional_note(count: int) -> list[str]:
     return [
         _(
-            "Provisional deadlines (暂按周末计算): {count} requests of the month fall in a year "
-            "whose holiday schedule had not been entered, so their deadlines count weekends "
-            "only; they are recomputed when the schedule is entered."
+            "Provisional deadlines (暂按周末计算): {count} requests in this report have a "
+            "deadline in a year whose holiday schedule had not been entered, so it counts "
+            "weekends only; an open request's deadline is recomputed when the schedule is "
+            "entered."
         ).format(count=count)
     ]
 

@@ -125,7 +125,9 @@ def test_requests_beyond_2026_get_provisional_deadlines_that_the_2027_schedule_f
     assert c.deadline_at == local(2027, 2, 5, 18) and not c.deadline_provisional
 
 
-def test_a_closed_months_report_does_not_change_when_the_schedule_comes_late(db, org, customers):
+def test_a_closed_months_report_does_not_change_when_the_schedule_comes_late(
+    db, org, customers, tmp_path
+):
     """The schedule arrives on 5 February: January is closed; a January deadline it counted
     stays, the open February request is recomputed."""
     rural = register(db, org.mgr_a1, customers["rural"], local(2026, 12, 31, 17))
@@ -156,6 +158,23 @@ def test_a_closed_months_report_does_not_change_when_the_schedule_comes_late(db,
     again = monthly_report.build_report(db, org.admin, "2027-01", now=now)
     assert again.overdue == january.overdue and again.requests == january.requests
     assert again.summary == january.summary
+
+    # the files say it too: the overdue list's 期限依据 column and the note
+    monthly_report.make_files(
+        db, org.admin, "2027-01", xlsx=tmp_path / "r.xlsx", pdf=tmp_path / "r.pdf", now=now
+    )
+    from openpyxl import load_workbook
+
+    texts = [
+        str(c.value)
+        for sheet in load_workbook(tmp_path / "r.xlsx").worksheets
+        for row in sheet.iter_rows()
+        for c in row
+        if c.value
+    ]
+    assert "期限依据" in texts and "暂按周末计算" in texts
+    assert any(t.startswith("暂按周末计算：本报表有 1 件") for t in texts)
+    assert (tmp_path / "r.pdf").stat().st_size > 0
 
 
 def test_a_holiday_in_the_new_schedule_moves_an_open_deadline(db, org, customers):
