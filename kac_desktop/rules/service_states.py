@@ -91,6 +91,27 @@ def warning_state(
     return ON_TRACK
 
 
+def state_moments(
+    received_at: datetime, due: datetime, thresholds: Thresholds = Thresholds()
+) -> tuple[datetime, ...]:
+    """The moments at which an unresolved request's warning state may change, in order:
+    attention (``attention`` of the allowed time left), urgent by share and by hours,
+    overdue (the due moment; one second later it is overdue).  Between two of them
+    ``warning_state`` stays as it is, so a board recomputes a request only when the clock
+    passes one."""
+    allowed = due - received_at
+    return tuple(
+        sorted(
+            (
+                due - allowed * thresholds.attention,
+                due - allowed * thresholds.urgent,
+                due - timedelta(hours=thresholds.urgent_hours),
+                due,
+            )
+        )
+    )
+
+
 @dataclass(frozen=True)
 class Due:
     at: datetime

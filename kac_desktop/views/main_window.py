@@ -180,8 +180,8 @@ class MainWindow(QMainWindow):
             return
         self._painted = True
         self.customers.table.viewport().removeEventFilter(self)
-        # the services were not needed for the first page (services/first_screen.py): importing
-        # them is most of a start's time, so it comes after the paint, before anything else
+        # the list's filters of branches and managers, and its search cache, come after the
+        # first paint, before anything else
         self.customers.load_services()
         self.firstPainted.emit()
         QTimer.singleShot(0, self, self._next_start_step)

@@ -140,6 +140,26 @@ def test_five_failures_lock_the_account_for_the_set_time(db, org):
     assert stored.failed_logins == 0 and stored.locked_until is None
 
 
+def test_the_user_list_says_whether_an_account_is_locked_as_sign_in_judges_it(db, org):
+    """The users page shows the state the service gives: locked while sign-in refuses the
+    account, active from the minute it accepts it again."""
+
+    def state(now):
+        rows = {r.login: r for r in users.list_users(db, org.admin, now=now)}
+        return rows["mgr_a1"].state
+
+    assert state(NOW) == "active"
+    for _i in range(5):
+        with pytest.raises(auth.SignInFailed):
+            auth.sign_in(db, "mgr_a1", "Wrong-pass1", now=NOW)
+    assert state(NOW + timedelta(minutes=14)) == "locked"
+    with pytest.raises(auth.AccountLocked):
+        auth.sign_in(db, "mgr_a1", PW, now=NOW + timedelta(minutes=14))
+    assert state(NOW + timedelta(minutes=16)) == "active"
+    users.set_active(db, org.admin, org.mgr_a1.user_id, False)
+    assert state(NOW) == "disabled"
+
+
 def test_lock_minutes_is_a_business_setting(db, org):
     from kac_desktop.services import settings
 

@@ -294,6 +294,26 @@ def test_a_managers_editor_cannot_confirm_the_tier(qtbot, db, org, files):
     assert editor.manager.isEnabled()
 
 
+def test_the_editor_shows_the_visit_class_of_the_administrators_mapping(qtbot, db, org, files):
+    """The list and the editor agree on a customer's visit class: both take the tier ->
+    class mapping the administrator set (here 普通 → class 1), not the defaults (class 3)."""
+    from kac_desktop.rules import vocab
+    from kac_desktop.rules.defaults import DEFAULTS
+    from kac_desktop.services import customer_list
+    from kac_desktop.services import settings as settings_service
+
+    mapping = {**DEFAULTS["visit_class.by_tier"], "ordinary": 1}
+    settings_service.set_value(db, org.admin, "visit_class.by_tier", mapping)
+    customer_id = files["长乐医院"]
+    (row,) = customer_list.fetch_rows(db, org.sup_a, [customer_id])
+    assert row.tier == "ordinary" and row.visit_class == 1  # the list
+    editor = CustomerEditor(db, org.sup_a, customer_id)
+    qtbot.addWidget(editor)
+    assert editor.class_info.text() == vocab.label(vocab.VISIT_CLASSES, 1)
+    assert editor.class_value.value() == 1
+    editor._dirty = False
+
+
 # ---------------------------------------------------------------------- language
 
 
