@@ -13,6 +13,7 @@ from decimal import Decimal
 from kac_desktop.i18n import _
 from kac_desktop.rules import vocab
 from kac_desktop.rules.clock import LOCAL_TZ
+from kac_desktop.rules.deadlines import PROVISIONAL_MARK
 
 from .model import MonthlyReport
 
@@ -422,6 +423,7 @@ def requests_table(report: MonthlyReport) -> Table:
 
 
 def overdue_table(report: MonthlyReport) -> Table:
+    marked = any(o.provisional for o in report.overdue)
     rows = [
         [
             o.customer,
@@ -431,18 +433,22 @@ def overdue_table(report: MonthlyReport) -> Table:
             o.deadline_at,
             o.hours_overdue,
         ]
+        + ([_(PROVISIONAL_MARK) if o.provisional else ""] if marked else [])
         for o in report.overdue
     ]
+    columns = [
+        Column(_("Customer"), TEXT, 34),
+        Column(_("Type"), TEXT, 12),
+        Column(_("Responsible manager"), TEXT, 12),
+        Column(_("Received"), DATETIME, 17),
+        Column(_("Deadline"), DATETIME, 17),
+        Column(_("Hours overdue"), HOURS, 10),
+    ]
+    if marked:  # a deadline of a year without its holiday schedule (暂按周末计算)
+        columns.append(Column(_("Deadline basis"), TEXT, 14))
     return Table(
         _("Overdue requests at the cut-off"),
-        [
-            Column(_("Customer"), TEXT, 34),
-            Column(_("Type"), TEXT, 12),
-            Column(_("Responsible manager"), TEXT, 12),
-            Column(_("Received"), DATETIME, 17),
-            Column(_("Deadline"), DATETIME, 17),
-            Column(_("Hours overdue"), HOURS, 10),
-        ],
+        columns,
         rows,
         empty=_("No request is overdue."),
     )

@@ -428,6 +428,7 @@ def build_report(
                 ServiceRequest.resolved_at,
                 ServiceRequest.satisfaction,
                 manager.display_name,
+                ServiceRequest.deadline_provisional,
             )
             .join(manager, manager.id == ServiceRequest.manager_id)
             .where(
@@ -656,8 +657,8 @@ def _assemble(**k) -> MonthlyReport:  # noqa: C901 - one pass over the gathered 
     satisfaction: dict[str, list[int]] = defaultdict(list)
     overdue: list[OverdueRequest] = []
     per_branch_requests: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    received = complaints = 0
-    for cid, rtype, received_at, deadline, fr_due, fr_at, resolved, score, mname in k[
+    received = complaints = provisional_count = 0
+    for cid, rtype, received_at, deadline, fr_due, fr_at, resolved, score, mname, provisional in k[
         "request_rows"
     ]:
         received_at, deadline = _aware(received_at), _aware(deadline)
@@ -686,8 +687,10 @@ def _assemble(**k) -> MonthlyReport:  # noqa: C901 - one pass over the gathered 
                     received_at,
                     deadline,
                     (as_of - due).total_seconds() / 3600,
+                    bool(provisional),
                 )
             )
+        provisional_count += bool(provisional)  # the month's, and older ones still open
         if received_at < start:
             continue
         received += 1
@@ -817,10 +820,22 @@ def _assemble(**k) -> MonthlyReport:  # noqa: C901 - one pass over the gathered 
             has_visits=bool(k["done"]),
             has_requests=received > 0 or bool(overdue),
         ),
-        notes=definitions(),
+        notes=definitions() + (provisional_note(provisional_count) if provisional_count else []),
         inactivity_days=k["inactivity_days"],
         drop_threshold=k["drop_threshold"],
+        provisional_requests=provisional_count,
     )
+
+
+def provisional_note(count: int) -> list[str]:
+    return [
+        _(
+            "Provisional deadlines (暂按周末计算): {count} requests in this report have a "
+            "deadline in a year whose holiday schedule had not been entered, so it counts "
+            "weekends only; an open request's deadline is recomputed when the schedule is "
+            "entered."
+        ).format(count=count)
+    ]
 
 
 # ------------------------------------------------------------------ the files

@@ -78,7 +78,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("customer", N_("Customer"), 230),
     Column("type", N_("Type"), 100),
     Column("status", N_("Status"), 70),
-    Column("deadline", N_("Deadline"), 130),
+    Column("deadline", N_("Deadline"), 180),  # room for （暂定）
     Column("rule", N_("Deadline rule"), 240),
     Column("received", N_("Received"), 130),
     Column("manager", N_("Account manager"), 80),
@@ -394,6 +394,11 @@ class RequestBoardModel(ColumnTableModel):
             text += "\n" + _("First response due {time}").format(
                 time=local_text(row.first_response_due_at)
             )
+        if row.deadline_provisional:
+            text += "\n" + _(
+                "The holiday schedule of the deadline's year has not been entered: the "
+                "deadline counts weekends only and is recomputed when the schedule is saved."
+            )
         return text
 
 
@@ -439,7 +444,9 @@ class _Looks:
 
 def _rule_text(row: RequestRow) -> str:
     return rule_label(
-        row.deadline_rule, first_response_hours(row.received_at, row.first_response_due_at)
+        row.deadline_rule,
+        first_response_hours(row.received_at, row.first_response_due_at),
+        row.deadline_provisional,
     )
 
 
@@ -452,6 +459,8 @@ def _row_text(key: str, row: RequestRow) -> str:
     if key == "status":
         return vocab.label(vocab.REQUEST_STATUSES, row.status)
     if key == "deadline":
+        if row.deadline_provisional:
+            return local_text(row.deadline_at) + " " + _("(provisional)")
         return local_text(row.deadline_at)
     if key == "rule":
         return _rule_text(row)
@@ -655,7 +664,8 @@ class RequestBoardPage(QWidget):
 
     # -- actions
     def apply_change(self, change: Change) -> None:
-        if change.kind not in ("request", "customer"):
+        # a calendar saved recomputes the provisional deadlines of open requests
+        if change.kind not in ("request", "customer", "calendar"):
             return
         selected = change.ids[0] if change.created and change.ids else None
         selected = selected or self.model.id_at(self.table.currentIndex().row())
