@@ -49,7 +49,8 @@ from kac_desktop.rules.tiers import CLUB_THRESHOLDS, suggested_tier
 
 from . import assessments, audit
 from . import settings as settings_service
-from .context import Actor, Change
+from .changes import ChangeSet, Kind
+from .context import Actor
 from .customers import may_touch, scope_customers
 from .errors import NotFound, PermissionDenied, ServiceError
 
@@ -123,7 +124,7 @@ def update_product_line(
     earns_points: bool,
     growth_rate: object,
     today: date | None = None,
-) -> Change:
+) -> ChangeSet:
     """An administrator changes a line's factor, earns-points flag or growth rate; every
     stored year's points, suggestion and target follow.  Audited."""
     if not actor.is_admin:
@@ -137,7 +138,7 @@ def update_product_line(
         before = [str(line.factor), bool(line.earns_points), str(line.growth_rate)]
         after = [str(new_factor), bool(earns_points), str(new_growth)]
         if before == after:
-            return Change("product_line", (line.id,))
+            return ChangeSet.of(Kind.PRODUCT_LINE, (line.id,))
         line.factor, line.earns_points, line.growth_rate = new_factor, earns_points, new_growth
         line.updated_by = actor.user_id
         line.updated_at = utcnow()
@@ -153,7 +154,8 @@ def update_product_line(
         )
         years = set(session.scalars(select(TierAssessment.year).distinct()))
         recompute_assessments(session, years, None, today=today)
-        return Change("revenue", ())
+        # every customer's points, suggestion and target follow the line's rule
+        return ChangeSet.of(Kind.PRODUCT_LINE, (line.id,)) | ChangeSet.whole(Kind.REVENUE)
 
 
 # ---------------------------------------------------------------- SQL helpers
@@ -318,7 +320,7 @@ def set_month(
     amounts: Mapping[str, Decimal],
     *,
     today: date | None = None,
-) -> Change:
+) -> ChangeSet:
     """Manual entry or correction of one customer's month: ``amounts`` (line → amount)
     replace that month's figures (a line left out or 0 is removed).  The customer's manager,
     a supervisor of the branch or an administrator; audited."""
@@ -368,7 +370,7 @@ def set_month(
                     )
                 )
         if not changes:
-            return Change("revenue", (customer_id,))
+            return ChangeSet.of(Kind.REVENUE, (customer_id,))
         session.flush()
         recompute_assessments(session, affected_years([month], today), [customer_id], today=today)
         audit.record(
@@ -382,7 +384,7 @@ def set_month(
             ),
             {"month": month, "lines": changes},
         )
-        return Change("revenue", (customer_id,))
+        return ChangeSet.of(Kind.REVENUE, (customer_id,))
 
 
 # ---------------------------------------------------------------- the list
@@ -587,7 +589,7 @@ def confirm_tiers(
     items: Sequence[tuple[str, str | None]],
     *,
     today: date | None = None,
-) -> Change:
+) -> ChangeSet:
     """A supervisor confirms (tier None: the suggestion) or overrides the tier of each
     customer in ``items`` for ``year``, singly or a reviewed batch; who and when are kept on
     the customer and the year's assessment.  All or nothing; audited per customer."""
@@ -652,7 +654,9 @@ def confirm_tiers(
                     "tier": [before, chosen],
                 },
             )
-    return Change("customer", tuple(changed))
+    # the tier is on the customer's file (its row, its visit class) and on the year's
+    # assessment (the points list, the quota)
+    return ChangeSet.of(Kind.TIER, changed) | ChangeSet.of(Kind.CUSTOMER, changed)
 
 
 # ---------------------------------------------------------------- alerts

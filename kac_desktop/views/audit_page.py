@@ -20,15 +20,14 @@ from PySide6.QtWidgets import (
 
 from kac_desktop.db import Database
 from kac_desktop.i18n import N_, _
-from kac_desktop.progress import Cancelled
 from kac_desktop.services import audit
 from kac_desktop.services.audit import AuditQuery, AuditRow
+from kac_desktop.services.changes import ChangeSet
 from kac_desktop.services.context import Actor
-from kac_desktop.services.errors import ServiceError
 
+from . import operations
 from .table_models import ColumnTableModel, house_table
 from .widgets import OptionalDateEdit
-from .workers import run_with_progress
 
 PAGE_SIZE = 256
 SeqRole = Qt.ItemDataRole.UserRole + 1
@@ -223,6 +222,13 @@ class AuditPage(QWidget):
         self.user.blockSignals(False)
         self.apply_filters()
 
+    def apply_changes(self, changes: ChangeSet) -> None:
+        """Every operation that changes something writes its audit record in the same
+        transaction: a non-empty change set means new records (read now if the page is on
+        screen, else when it is next shown)."""
+        if changes and self.isVisible():
+            self.reload()
+
     def query(self) -> AuditQuery:
         return AuditQuery(
             login=self.user.currentData() or "",
@@ -245,15 +251,13 @@ class AuditPage(QWidget):
             self.verify()
 
     def verify(self) -> None:
-        try:
-            report = run_with_progress(
-                self,
-                _("Verifying the audit chain…"),
-                lambda _p: audit.check_chain(self.db, self.actor),
-            )
-        except (Cancelled, ServiceError):
-            return
-        self.show_report(report)
+        report = operations.run_long(
+            self,
+            _("Verifying the audit chain…"),
+            lambda progress: audit.check_chain(self.db, self.actor, progress=progress),
+        )
+        if report is not None:
+            self.show_report(report)
 
     def show_report(self, report: audit.ChainReport) -> None:
         self.chain.setText(("✔ " if report.intact else "⚠ ") + report.describe())

@@ -49,9 +49,10 @@ from kac_desktop.services import customers as customer_service
 from kac_desktop.services import requests as request_service
 from kac_desktop.services.context import Actor
 from kac_desktop.services.customers import CustomerQuery
-from kac_desktop.services.errors import ServiceError, ValidationFailed
+from kac_desktop.services.errors import ServiceError
 from kac_desktop.services.requests import RequestInput
 
+from . import operations
 from .request_board import Clock, local_text
 from .table_models import TextTableModel
 from .widgets import CodeCombo
@@ -155,7 +156,10 @@ class RegisterRequestDialog(QDialog):
     """登记工单: customer, type, channel, time received, description, special case; the
     deadline is computed and shown as soon as the form has what it needs."""
 
-    saved = Signal(object)  # Change
+    saved = Signal(object)  # the ChangeSet of what it changed
+
+    def _show_refusal(self, exc: ServiceError) -> None:
+        self.errors.setText(exc.message)
 
     def __init__(
         self,
@@ -275,15 +279,13 @@ class RegisterRequestDialog(QDialog):
         self.deadline.setText(text)
 
     def register(self) -> None:
-        try:
-            change = request_service.register_request(
-                self.db, self.actor, self.input(), now=self.clock()
-            )
-        except ValidationFailed as exc:
-            self.errors.setText(exc.message)
-            return
-        except ServiceError as exc:
-            self.errors.setText(exc.message)
+        data = self.input()
+        change = operations.run(
+            self,
+            lambda: request_service.register_request(self.db, self.actor, data, now=self.clock()),
+            refused=self._show_refusal,
+        )
+        if change is None:
             return
         self.saved.emit(change)
         self.accept()
@@ -302,7 +304,10 @@ class RequestDialog(QDialog):
     """One request: what was asked, its deadline and state, each step so far, and the next
     steps the flow allows."""
 
-    saved = Signal(object)  # Change
+    saved = Signal(object)  # the ChangeSet of what it changed
+
+    def _show_refusal(self, exc: ServiceError) -> None:
+        self.errors.setText(exc.message)
 
     def __init__(
         self, db: Database, actor: Actor, request_id: str, clock: Clock, parent=None
@@ -479,8 +484,10 @@ class RequestDialog(QDialog):
     def step(self, target: str) -> bool:
         if self.record is None:
             return False
-        try:
-            change = request_service.change_status(
+        version = self.record.version
+        change = operations.run(
+            self,
+            lambda: request_service.change_status(
                 self.db,
                 self.actor,
                 self.request_id,
@@ -489,10 +496,11 @@ class RequestDialog(QDialog):
                 satisfaction=self.satisfaction.currentData(),
                 note=self.note.text(),
                 now=self.clock(),
-                expected_version=self.record.version,
-            )
-        except ServiceError as exc:
-            self.errors.setText(exc.message)
+                expected_version=version,
+            ),
+            refused=self._show_refusal,
+        )
+        if change is None:
             return False
         self.errors.setText("")
         self.resolution.clear()

@@ -38,9 +38,12 @@ from kac_desktop.db import Database
 from kac_desktop.i18n import _
 from kac_desktop.rules import vocab
 from kac_desktop.services import revenue as revenue_service
-from kac_desktop.services.context import Actor, Change
+from kac_desktop.services.changes import ChangeSet
+from kac_desktop.services.context import Actor
 from kac_desktop.services.errors import ServiceError
 from kac_desktop.services.revenue import CustomerRevenue
+
+from . import operations
 
 MONTH_ROLE = Qt.ItemDataRole.UserRole + 1
 ACCENT = QColor("#0b6e4f")
@@ -220,7 +223,7 @@ class MonthDialog(QDialog):
 
 
 class RevenueTab(QWidget):
-    changed = Signal(object)  # Change
+    changed = Signal(object)  # the ChangeSet of a month corrected here
 
     def __init__(
         self, db: Database, actor: Actor, customer_id: str, parent=None, today: date | None = None
@@ -324,7 +327,7 @@ class RevenueTab(QWidget):
             return self.model.data(rows[0], MONTH_ROLE)
         return self.model.months[0] if self.model.months else None
 
-    def edit_month(self, month: int | None = None, amounts: dict | None = None) -> Change | None:
+    def edit_month(self, month: int | None = None, amounts: dict | None = None) -> ChangeSet | None:
         """Open the month's editor (or, for tests, store ``amounts`` directly)."""
         if self.data is None:
             return None
@@ -341,12 +344,15 @@ class RevenueTab(QWidget):
                     break
                 except ServiceError as exc:
                     QMessageBox.warning(self, dialog.windowTitle(), exc.message)
-        try:
-            change = revenue_service.set_month(
-                self.db, self.actor, self.customer_id, month, amounts, today=self.today
-            )
-        except ServiceError as exc:
-            QMessageBox.warning(self, _("The revenue cannot be saved"), exc.message)
+        chosen = amounts
+        change = operations.run(
+            self,
+            lambda: revenue_service.set_month(
+                self.db, self.actor, self.customer_id, month, chosen, today=self.today
+            ),
+            title=_("The revenue cannot be saved"),
+        )
+        if change is None:
             return None
         self.reload()
         self.changed.emit(change)

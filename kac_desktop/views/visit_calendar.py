@@ -25,7 +25,8 @@ from kac_desktop.i18n import _, current_language
 from kac_desktop.rules.quota import Month, local_date
 from kac_desktop.services import users as user_service
 from kac_desktop.services import visits as visit_service
-from kac_desktop.services.context import Actor, Change
+from kac_desktop.services.changes import ChangeSet, Kind
+from kac_desktop.services.context import Actor
 from kac_desktop.services.visits import CalendarEntry
 
 EntryRole = Qt.ItemDataRole.UserRole + 1
@@ -188,6 +189,6 @@ class VisitCalendarPage(QWidget):
         else:
             self.openVisit.emit(entry.visit_id)
 
-    def apply_change(self, change: Change) -> None:
-        if change.kind == "visit":
+    def apply_changes(self, changes: ChangeSet) -> None:
+        if changes.touches(Kind.VISIT):
             self.reload()

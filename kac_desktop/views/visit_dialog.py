@@ -32,9 +32,11 @@ from kac_desktop.rules import vocab
 from kac_desktop.rules.quota import LOCAL_TZ
 from kac_desktop.rules.visits import MEETING, VisitData
 from kac_desktop.services import visits as visit_service
+from kac_desktop.services.changes import Kind
 from kac_desktop.services.context import Actor
 from kac_desktop.services.errors import ServiceError, StaleRecord, ValidationFailed
 
+from . import operations
 from .widgets import CodeCombo, OptionalDateEdit
 
 _ERROR_STYLE = "border: 1px solid #c0392b; background: #fdecea;"
@@ -101,9 +103,9 @@ class CustomerPicker(QComboBox):
 
 
 class VisitDialog(QDialog):
-    """Emits ``saved`` with the Change of what it logged, corrected or removed."""
+    """Emits ``saved`` with the ChangeSet of what it logged, corrected or removed."""
 
-    saved = Signal(object)  # Change
+    saved = Signal(object)  # the ChangeSet of what it changed
 
     def __init__(
         self,
@@ -360,26 +362,30 @@ class VisitDialog(QDialog):
                 _("Choose the customer from the list that appears as you type."),
             )
             return False
-        try:
-            if self.record is None:
-                change = visit_service.log_visit(self.db, self.actor, data)
+        record = self.record
+
+        def refused(exc: ServiceError) -> None:
+            if isinstance(exc, ValidationFailed):
+                marked = [w for w in (self._mark(e.field) for e in exc.errors) if w is not None]
+                if marked:
+                    marked[0].setFocus()
+                title = _("The visit cannot be saved yet")
+            elif isinstance(exc, StaleRecord):
+                title = _("Changed by someone else")
             else:
-                change = visit_service.update_visit(
-                    self.db, self.actor, self.record.id, data, self.record.version
-                )
-        except ValidationFailed as exc:
-            marked = [w for w in (self._mark(e.field) for e in exc.errors) if w is not None]
-            if marked:
-                marked[0].setFocus()
-            QMessageBox.warning(self, _("The visit cannot be saved yet"), exc.message)
+                title = _("The visit cannot be saved")
+            QMessageBox.warning(self, title, exc.message)
+
+        change = operations.run(
+            self,
+            lambda: visit_service.log_visit(self.db, self.actor, data)
+            if record is None
+            else visit_service.update_visit(self.db, self.actor, record.id, data, record.version),
+            refused=refused,
+        )
+        if change is None:
             return False
-        except StaleRecord as exc:
-            QMessageBox.warning(self, _("Changed by someone else"), exc.message)
-            return False
-        except ServiceError as exc:
-            QMessageBox.warning(self, _("The visit cannot be saved"), exc.message)
-            return False
-        self.visit_id = change.ids[0]
+        self.visit_id = next(iter(change.ids(Kind.VISIT)))
         self.saved.emit(change)
         self.accept()
         return True
@@ -397,12 +403,13 @@ class VisitDialog(QDialog):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return False
-        try:
-            change = visit_service.remove_visit(
-                self.db, self.actor, self.record.id, self.record.version
-            )
-        except ServiceError as exc:
-            QMessageBox.warning(self, _("Remove visit"), exc.message)
+        record = self.record
+        change = operations.run(
+            self,
+            lambda: visit_service.remove_visit(self.db, self.actor, record.id, record.version),
+            title=_("Remove visit"),
+        )
+        if change is None:
             return False
         self.saved.emit(change)
         self.accept()

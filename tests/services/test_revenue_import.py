@@ -14,6 +14,7 @@ from kac_desktop.progress import Cancelled
 from kac_desktop.services import customers as customer_service
 from kac_desktop.services import revenue as revenue_service
 from kac_desktop.services import revenue_import
+from kac_desktop.services.changes import Kind
 from kac_desktop.services.errors import ServiceError
 
 # valid GB 32100-2015 codes (as tests/conftest.py CODES)
@@ -26,10 +27,10 @@ HEADERS = ["统一社会信用代码", "客户名称", "月份", "业务种类",
 def two(db, org, make_customer):
     a = customer_service.save_customer(
         db, org.mgr_a1, make_customer("福州华闽贸易有限公司", code=CODES[0], manager=org.mgr_a1)
-    ).ids[0]
+    ).first(Kind.CUSTOMER)
     b = customer_service.save_customer(
         db, org.mgr_a1, make_customer("福建海峡物流有限公司", code=CODES[1], manager=org.mgr_a1)
-    ).ids[0]
+    ).first(Kind.CUSTOMER)
     return a, b
 
 
