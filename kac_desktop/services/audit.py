@@ -86,9 +86,13 @@ def record(
     )
 
 
+# records between two progress reports (and looks at the cancel) of the chain check
+_CHAIN_STEP = 1000
+
+
 def verify_chain(session: Session, progress: Progress | None = None) -> list[int]:
     """Sequence numbers of records whose content or link no longer matches its hash.
-    ``progress`` is reported every thousand records; a cancel stops the reading (it
+    ``progress`` is reported every ``_CHAIN_STEP`` records; a cancel stops the reading (it
     writes nothing, so nothing is left half done)."""
     broken: list[int] = []
     prev = ""
@@ -100,7 +104,7 @@ def verify_chain(session: Session, progress: Progress | None = None) -> list[int
             select(AuditRecord).order_by(AuditRecord.seq).execution_options(yield_per=2000)
         )
     ):
-        if progress is not None and n % 1000 == 0:
+        if progress is not None and n % _CHAIN_STEP == 0:
             check(
                 progress,
                 n / total if total else 0.0,

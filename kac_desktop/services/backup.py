@@ -111,9 +111,13 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
 
 
+# SQLite virtual-machine steps between two looks at the cancel during a check
+_CHECK_STEPS = 20_000
+
+
 def _interrupt_on_cancel(connection: sqlite3.Connection, progress: Progress) -> None:
     """SQLite stops the running statement ("interrupted") once the user cancelled."""
-    connection.set_progress_handler(lambda: 1 if progress.cancelled() else 0, 20_000)
+    connection.set_progress_handler(lambda: 1 if progress.cancelled() else 0, _CHECK_STEPS)
 
 
 def _was_interrupted(exc: sqlite3.Error, progress: Progress) -> bool:

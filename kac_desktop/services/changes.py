@@ -24,7 +24,7 @@ class Kind(enum.Enum):
     TIER = "tier"  # a confirmed tier of a customer (ids: customer ids)
     USER = "user"  # an account
     SETTING = "setting"  # a business setting (ids: keys)
-    PRODUCT_LINE = "product_line"  # a product line's rule
+    PRODUCT_LINE = "product_line"  # a product line's rule (ids: line codes)
     AUDIT = "audit"  # the audit log only (a backup, a restore)
     DATABASE = "database"  # the whole file was replaced (a restore): everything
 

@@ -21,4 +21,3 @@ class Actor:
     @property
     def is_supervisor(self) -> bool:
         return self.role in ("supervisor", "admin")
-

@@ -138,7 +138,7 @@ def update_product_line(
         before = [str(line.factor), bool(line.earns_points), str(line.growth_rate)]
         after = [str(new_factor), bool(earns_points), str(new_growth)]
         if before == after:
-            return ChangeSet.of(Kind.PRODUCT_LINE, (line.id,))
+            return ChangeSet.of(Kind.PRODUCT_LINE, (line.code,))
         line.factor, line.earns_points, line.growth_rate = new_factor, earns_points, new_growth
         line.updated_by = actor.user_id
         line.updated_at = utcnow()
@@ -155,7 +155,7 @@ def update_product_line(
         years = set(session.scalars(select(TierAssessment.year).distinct()))
         recompute_assessments(session, years, None, today=today)
         # every customer's points, suggestion and target follow the line's rule
-        return ChangeSet.of(Kind.PRODUCT_LINE, (line.id,)) | ChangeSet.whole(Kind.REVENUE)
+        return ChangeSet.of(Kind.PRODUCT_LINE, (line.code,)) | ChangeSet.whole(Kind.REVENUE)
 
 
 # ---------------------------------------------------------------- SQL helpers

@@ -259,11 +259,17 @@ class RegisterRequestDialog(QDialog):
             return
         self.deadline.setStyleSheet(DEADLINE_STYLE)
         data.description = data.description or "-"  # the preview needs no description yet
-        try:
-            deadline = request_service.preview_deadline(self.db, self.actor, data, now=self.clock())
-        except ServiceError as exc:
+
+        def refused(exc: ServiceError) -> None:
             self.deadline.setText("")
             self.errors.setText(exc.message)
+
+        deadline = operations.run(
+            self,
+            lambda: request_service.preview_deadline(self.db, self.actor, data, now=self.clock()),
+            refused=refused,
+        )
+        if deadline is None:
             return
         self.errors.setText("")
         hours = first_response_hours(
@@ -381,11 +387,15 @@ class RequestDialog(QDialog):
         self.load()
 
     def load(self) -> None:
-        try:
-            self.record = request_service.get_request(self.db, self.actor, self.request_id)
-        except ServiceError as exc:
+        def refused(exc: ServiceError) -> None:
             self.summary.setText(exc.message)
-            self.record = None
+
+        self.record = operations.run(
+            self,
+            lambda: request_service.get_request(self.db, self.actor, self.request_id),
+            refused=refused,
+        )
+        if self.record is None:
             return
         r = self.record
         rule = rule_label(

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
@@ -290,14 +289,20 @@ class RevenueTab(QWidget):
         self.reload()
 
     def reload(self) -> None:
-        try:
-            self.data = revenue_service.customer_revenue(
-                self.db, self.actor, self.customer_id, today=self.today
-            )
-        except ServiceError as exc:
+        def refused(exc: ServiceError) -> None:
             self.note.setText(exc.message)
             self.edit_button.setEnabled(False)
+
+        data = operations.run(
+            self,
+            lambda: revenue_service.customer_revenue(
+                self.db, self.actor, self.customer_id, today=self.today
+            ),
+            refused=refused,
+        )
+        if data is None:
             return
+        self.data = data
         data = self.data
         self.model.set_data(data)
         self.chart.set_values([(m, data.month_totals.get(m, Decimal(0))) for m in data.months])
@@ -336,14 +341,10 @@ class RevenueTab(QWidget):
             return None
         if amounts is None:
             dialog = MonthDialog(self.data, month, self)
-            while True:
+            while amounts is None:  # until the amounts read, or the user gives up
                 if dialog.exec() != QDialog.DialogCode.Accepted:
                     return None
-                try:
-                    amounts = dialog.amounts()
-                    break
-                except ServiceError as exc:
-                    QMessageBox.warning(self, dialog.windowTitle(), exc.message)
+                amounts = operations.run(self, dialog.amounts, title=dialog.windowTitle())
         chosen = amounts
         change = operations.run(
             self,

@@ -378,9 +378,13 @@ class VisitDialog(QDialog):
 
         change = operations.run(
             self,
-            lambda: visit_service.log_visit(self.db, self.actor, data)
-            if record is None
-            else visit_service.update_visit(self.db, self.actor, record.id, data, record.version),
+            lambda: (
+                visit_service.log_visit(self.db, self.actor, data)
+                if record is None
+                else visit_service.update_visit(
+                    self.db, self.actor, record.id, data, record.version
+                )
+            ),
             refused=refused,
         )
         if change is None:

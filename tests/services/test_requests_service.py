@@ -42,7 +42,11 @@ def customers(db, org, make_customer):
     other = cs.save_customer(
         db, org.mgr_b1, make_customer("仓山物流有限公司", code=CODES[1], manager=org.mgr_b1)
     )
-    return {"city": city.first(Kind.CUSTOMER), "rural": rural.first(Kind.CUSTOMER), "other": other.first(Kind.CUSTOMER)}
+    return {
+        "city": city.first(Kind.CUSTOMER),
+        "rural": rural.first(Kind.CUSTOMER),
+        "other": other.first(Kind.CUSTOMER),
+    }
 
 
 def count(db, model) -> int:
