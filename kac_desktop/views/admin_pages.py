@@ -90,6 +90,7 @@ class AdminPages:
             self.window,
             _("Restoring the backup…"),
             lambda progress: backup.restore(db.path, Path(path), actor=actor, progress=progress),
+            title=_("Backup and restore"),
         )
         if result is None:
             return

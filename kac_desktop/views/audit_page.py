@@ -255,6 +255,7 @@ class AuditPage(QWidget):
             self,
             _("Verifying the audit chain…"),
             lambda progress: audit.check_chain(self.db, self.actor, progress=progress),
+            title=_("Audit log"),
         )
         if report is not None:
             self.show_report(report)

@@ -141,6 +141,7 @@ class BackupPage(QWidget):
             self,
             _("Backing up the database…"),
             lambda progress: backup_service.backup_now(self.db, self.actor, progress=progress),
+            title=_("Backup and restore"),
         )
         if info is None:
             return
@@ -176,6 +177,7 @@ class BackupPage(QWidget):
             self,
             _("Checking the backup…"),
             lambda progress: backup_service.check_file(path, progress=progress),
+            title=_("Backup and restore"),
         )
         if result is None:
             return False

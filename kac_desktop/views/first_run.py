@@ -103,6 +103,7 @@ class FirstRunDialog(QDialog):
             self,
             _("Building demonstration data…"),
             lambda progress: build_demo(self.db, customers=DEMO_CUSTOMERS, progress=progress),
+            title=self.windowTitle(),
         )
         if built is None:
             return

@@ -97,6 +97,7 @@ class RecoveryDialog(QDialog):
             self,
             _("Restoring the latest good backup…"),
             lambda progress: backup_service.restore_latest_good(path, progress=progress),
+            title=self.windowTitle(),
         )
         if result is None:
             return
