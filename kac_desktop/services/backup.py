@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from kac_desktop.db import (
     Database,
+    FileDatabaseError,
+    FileError,
+    connect_read_only,
+    copy_database,
+    copy_into,
     known_revisions,
     network_warning,  # noqa: F401 - the service's API
 )
@@ -107,20 +111,16 @@ def _known_revisions() -> set[str]:
     return known_revisions()
 
 
-def _connect_read_only(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
-
-
 # SQLite virtual-machine steps between two looks at the cancel during a check
 _CHECK_STEPS = 20_000
 
 
-def _interrupt_on_cancel(connection: sqlite3.Connection, progress: Progress) -> None:
+def _interrupt_on_cancel(connection, progress: Progress) -> None:
     """SQLite stops the running statement ("interrupted") once the user cancelled."""
     connection.set_progress_handler(lambda: 1 if progress.cancelled() else 0, _CHECK_STEPS)
 
 
-def _was_interrupted(exc: sqlite3.Error, progress: Progress) -> bool:
+def _was_interrupted(exc: Exception, progress: Progress) -> bool:
     return progress.cancelled() and "interrupt" in str(exc).lower()
 
 
@@ -133,8 +133,8 @@ def check_file(path: Path, *, full: bool = True, progress: Progress | None = Non
     if not path.is_file():
         return FileCheck(path, [_("The file {path} does not exist.").format(path=path)])
     try:
-        connection = _connect_read_only(path)
-    except sqlite3.Error as exc:
+        connection = connect_read_only(path)
+    except FileError as exc:
         return FileCheck(path, [_("The file cannot be opened: {error}").format(error=exc)])
     _interrupt_on_cancel(connection, progress)
     try:
@@ -143,7 +143,7 @@ def check_file(path: Path, *, full: bool = True, progress: Progress | None = Non
             rows = connection.execute(
                 "PRAGMA integrity_check(20)" if full else "PRAGMA quick_check(20)"
             ).fetchall()
-        except sqlite3.DatabaseError as exc:
+        except FileDatabaseError as exc:
             if _was_interrupted(exc, progress):
                 raise Cancelled() from exc
             return FileCheck(
@@ -175,7 +175,7 @@ def check_file(path: Path, *, full: bool = True, progress: Progress | None = Non
                 revision,
             )
         return FileCheck(path, [], revision)
-    except sqlite3.DatabaseError as exc:
+    except FileDatabaseError as exc:
         if _was_interrupted(exc, progress):
             raise Cancelled() from exc
         return FileCheck(path, [_("The file is damaged ({error}).").format(error=str(exc))])
@@ -195,51 +195,9 @@ def quick_check(db: Database) -> list[str]:
 # ---------------------------------------------------------------- making backups
 
 
-# pages per step of the backup API (4 MB at SQLite's 4 KB page): how often a copy reports
-# its progress and may be cancelled
-_STEP_PAGES = 1024
-
-
-def _copy(source: Path, target: Path, progress: Progress | None = None, span=(0.0, 1.0)) -> None:
-    """The online backup API; the copy is turned to a rollback journal so that it is one
-    self-contained file.  It is written as ``<target>.part`` and renamed when complete: a
-    cancel (progress.Cancelled, between two steps) or a failure removes the part and leaves
-    no ``target``."""
-    progress = progress or NullProgress()
-    low, high = span
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    partial.unlink(missing_ok=True)
-
-    def step(_status: int, remaining: int, total: int) -> None:
-        if progress.cancelled():
-            raise Cancelled()
-        done = (total - remaining) / total if total else 1.0
-        progress.report(low + (high - low) * done)
-
-    try:
-        src = sqlite3.connect(str(source), timeout=10)
-        try:
-            dst = sqlite3.connect(str(partial))
-            try:
-                src.backup(dst, pages=_STEP_PAGES, progress=step)
-                dst.execute("PRAGMA journal_mode=DELETE")
-            finally:
-                dst.close()
-        finally:
-            src.close()
-        if progress.cancelled():
-            raise Cancelled()
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    os.replace(partial, target)
-
-
 def make_copy(source: Path, target: Path) -> Path:
     """A plain copy of a database file through the backup API (for a scratch copy)."""
-    _copy(Path(source), Path(target))
-    return Path(target)
+    return copy_database(Path(source), Path(target))
 
 
 def _info(path: Path) -> BackupInfo | None:
@@ -270,6 +228,17 @@ def list_backups(folder: Path, stem: str | None = None) -> list[BackupInfo]:
     return sorted(found, key=lambda b: (b.at, b.name), reverse=True)
 
 
+def _steps(progress: Progress, low: float, high: float):
+    """A copy's ``step`` for ``progress``: its share ``low``–``high``; a cancel stops it."""
+
+    def step(done: int, total: int) -> None:
+        if progress.cancelled():
+            raise Cancelled()
+        progress.report(low + (high - low) * (done / total if total else 1.0))
+
+    return step
+
+
 def make_backup(
     db_path: Path,
     folder: Path | None = None,
@@ -292,8 +261,8 @@ def make_backup(
         later = now + timedelta(seconds=n - 1)
         target = folder / f"{db_path.stem}-backup-{later.astimezone().strftime(_STAMP)}.db"
     try:
-        _copy(db_path, target, progress, (0.0, 0.8))
-    except (sqlite3.Error, OSError) as exc:
+        copy_database(db_path, target, _steps(progress, 0.0, 0.8))
+    except (FileError, OSError) as exc:
         raise BackupError(
             _("The backup to {folder} failed: {error}").format(folder=folder, error=exc)
         ) from exc
@@ -422,29 +391,22 @@ def restore(
             + "\n".join(checked.problems)
         )
     stamp = now.astimezone().strftime(_STAMP)
-    replaced: Path | None = db_path.with_name(f"{db_path.stem}-replaced-{stamp}.db")
+    keep = db_path.with_name(f"{db_path.stem}-replaced-{stamp}.db")
+    replaced: Path | None = keep
     try:
         if db_path.exists() and check_file(db_path, full=False).ok:
             # sound: keep a copy, then write the backup in through the API (WAL-safe, and any
             # other connection sees the restored content)
             try:
-                _copy(db_path, replaced, progress, (0.4, 0.8))  # type: ignore[arg-type]
+                copy_database(db_path, keep, _steps(progress, 0.4, 0.8))
                 if progress.cancelled():
                     raise Cancelled()
             except Cancelled:
-                replaced.unlink(missing_ok=True)  # type: ignore[union-attr]
+                keep.unlink(missing_ok=True)
                 raise
             # from here on the restore runs to its end: no more cancel
             progress.report(0.85, _("Writing the backup in…"))
-            src = sqlite3.connect(str(backup_path))
-            try:
-                dst = sqlite3.connect(str(db_path), timeout=10)
-                try:
-                    src.backup(dst)
-                finally:
-                    dst.close()
-            finally:
-                src.close()
+            copy_into(backup_path, db_path)
         else:
             # damaged: move it aside with its WAL (never leave a stale WAL beside the
             # restored file), then write the backup in its place
@@ -452,14 +414,14 @@ def restore(
                 raise Cancelled()
             progress.report(0.5, _("Writing the backup in…"))
             if db_path.exists():
-                os.replace(db_path, replaced)  # type: ignore[arg-type]
+                os.replace(db_path, keep)
                 for side in _sidecars(db_path):
                     if side.exists():
-                        os.replace(side, Path(str(replaced) + side.name[len(db_path.name) :]))
+                        os.replace(side, Path(str(keep) + side.name[len(db_path.name) :]))
             else:
                 replaced = None
-            _copy(backup_path, db_path)
-    except (sqlite3.Error, OSError) as exc:
+            copy_database(backup_path, db_path)
+    except (FileError, OSError) as exc:
         raise BackupError(
             _("The restore failed: {error}. The replaced file is kept as {file}.").format(
                 error=exc, file=replaced.name if replaced else "—"

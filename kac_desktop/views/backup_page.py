@@ -19,12 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import _
 from kac_desktop.services import backup as backup_service
 from kac_desktop.services import settings as settings_service
 from kac_desktop.services.backup import BackupInfo
 from kac_desktop.services.context import Actor
+from kac_desktop.services.database import Database
 
 from . import operations
 from .table_models import TextTableModel

@@ -15,12 +15,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from kac_desktop.db import Database
+from kac_desktop.demo.build import DEMO_PASSWORD
 from kac_desktop.i18n import _
 from kac_desktop.rules.passwords import rule_text
 from kac_desktop.services import users as user_service
 from kac_desktop.services.context import Actor
-from kac_desktop.services.demo import DEMO_PASSWORD
+from kac_desktop.services.database import Database
 
 from . import operations
 from .password_dialog import password_field
@@ -97,7 +97,7 @@ class FirstRunDialog(QDialog):
         self.accept()
 
     def load_demo(self) -> None:
-        from kac_desktop.services.demo import build_demo
+        from kac_desktop.demo.build import build_demo
 
         built = operations.run_long(
             self,

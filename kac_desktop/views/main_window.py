@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import _
 from kac_desktop.rules import vocab
 from kac_desktop.services.changes import ChangeSet, Kind
 from kac_desktop.services.context import Actor
+from kac_desktop.services.database import Database
 
 from . import jobs, operations
 from .admin_pages import AdminPages
@@ -176,9 +176,9 @@ class MainWindow(QMainWindow):
 
         def work(_progress) -> int:
             # imported here too: the first import of the visit service takes a while
-            from kac_desktop.services import visits as visit_service
+            from kac_desktop.services import visit_agenda
 
-            return visit_service.count_follow_ups(db, actor)
+            return visit_agenda.count_follow_ups(db, actor)
 
         def failed(_error: BaseException) -> None:  # the label stays; the page lists them
             log.error("counting the follow-ups", exc_info=_error)

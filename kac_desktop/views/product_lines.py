@@ -20,11 +20,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import _
-from kac_desktop.services import revenue as revenue_service
+from kac_desktop.services import product_lines as line_service
 from kac_desktop.services.changes import EMPTY, ChangeSet
 from kac_desktop.services.context import Actor
+from kac_desktop.services.database import Database
 
 from . import operations
 
@@ -68,7 +68,7 @@ class ProductLinesBox(QGroupBox):
         self.load()
 
     def load(self) -> None:
-        lines = revenue_service.product_lines(self.db)
+        lines = line_service.product_lines(self.db)
         self.lines = lines
         self.table.setRowCount(len(lines))
         editable = self.actor.is_admin
@@ -116,7 +116,7 @@ class ProductLinesBox(QGroupBox):
             change = operations.run(
                 self,
                 lambda code=line.code, f=factor, e=earns, g=growth: (
-                    revenue_service.update_product_line(
+                    line_service.update_product_line(
                         self.db, self.actor, code, factor=f, earns_points=e, growth_rate=g
                     )
                 ),

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import _
 from kac_desktop.reports.html import summary_html
 from kac_desktop.reports.model import MonthlyReport
@@ -36,6 +35,7 @@ from kac_desktop.reports.tables import local
 from kac_desktop.rules.quota import Month
 from kac_desktop.services import monthly_report as report_service
 from kac_desktop.services.context import Actor
+from kac_desktop.services.database import Database
 
 from . import operations
 

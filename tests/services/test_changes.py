@@ -13,6 +13,7 @@ from kac_desktop.rules.customer import ContactData
 from kac_desktop.rules.visits import VisitData
 from kac_desktop.services import auth, backup, revenue, settings, users
 from kac_desktop.services import customers as cs
+from kac_desktop.services import product_lines as line_service
 from kac_desktop.services import requests as rs
 from kac_desktop.services import visits as vs
 from kac_desktop.services.changes import EMPTY, ChangeSet, Kind, Outcome, changes_of
@@ -164,8 +165,8 @@ def test_revenue_tier_and_product_line_changes(db, org, make_customer):
     assert entered == ChangeSet.of(Kind.REVENUE, [cid])
     confirmed = revenue.confirm_tiers(db, org.sup_a, 2026, [(cid, None)], today=TODAY)
     assert confirmed.ids(Kind.TIER) == {cid} and confirmed.ids(Kind.CUSTOMER) == {cid}
-    line = revenue.product_lines(db)[0]
-    changed = revenue.update_product_line(
+    line = line_service.product_lines(db)[0]
+    changed = line_service.update_product_line(
         db,
         org.admin,
         line.code,
@@ -176,7 +177,7 @@ def test_revenue_tier_and_product_line_changes(db, org, make_customer):
     )
     assert changed.ids(Kind.PRODUCT_LINE) == {line.code}
     assert changed.is_whole(Kind.REVENUE)  # every customer's points follow the rule
-    unchanged = revenue.update_product_line(
+    unchanged = line_service.update_product_line(
         db,
         org.admin,
         line.code,

@@ -13,9 +13,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from kac_desktop.db import files
 from kac_desktop.models import AuditRecord
 from kac_desktop.progress import Cancelled
-from kac_desktop.services import audit, backup
+from kac_desktop.services import audit, backup, customer_list
 from kac_desktop.services import customers as cs
 from kac_desktop.services import monthly_report as report_service
 from kac_desktop.services.list_types import CustomerQuery
@@ -59,7 +60,7 @@ def filled(db, org, make_customer):
 
 @pytest.fixture
 def small_steps(monkeypatch):
-    monkeypatch.setattr(backup, "_STEP_PAGES", 2)
+    monkeypatch.setattr(files, "STEP_PAGES", 2)
     monkeypatch.setattr(backup, "_CHECK_STEPS", 50)
     monkeypatch.setattr(audit, "_CHAIN_STEP", 5)
 
@@ -131,7 +132,9 @@ def test_a_cancelled_recovery_restore_leaves_the_database_as_it_was(filled, org,
 def test_a_cancelled_export_writes_no_file(filled, org, tmp_path):
     target = tmp_path / "list.xlsx"
     with pytest.raises(Cancelled):
-        cs.export_list(filled, org.mgr_a1, CustomerQuery(), str(target), progress=CancelAfter(1))
+        customer_list.export_list(
+            filled, org.mgr_a1, CustomerQuery(), str(target), progress=CancelAfter(1)
+        )
     assert not target.exists() and _files(tmp_path).count("list.xlsx") == 0
     assert _actions(filled, "customer.export") == 0
 
