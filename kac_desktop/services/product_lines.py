@@ -126,5 +126,3 @@ def update_product_line(
         assessments.recompute(session, years, None, today=today)
         # every customer's points, suggestion and target follow the line's rule
         return ChangeSet.of(Kind.PRODUCT_LINE, (line.code,)) | ChangeSet.whole(Kind.REVENUE)
-
-

@@ -210,7 +210,9 @@ def _prepare(
     return data, customer
 
 
-def log_visit(db: Database, actor: Actor, data: VisitData, now: datetime | None = None) -> ChangeSet:
+def log_visit(
+    db: Database, actor: Actor, data: VisitData, now: datetime | None = None
+) -> ChangeSet:
     """Log one visit by ``actor``.  Raises ValidationFailed, PermissionDenied, NotFound or
     ServiceError (archived customer) with nothing written."""
     now = now or utcnow()
