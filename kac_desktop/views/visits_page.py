@@ -582,7 +582,9 @@ class VisitsPage(QWidget):
             self.refresh_follow_ups()
             self.refresh_meetings()
             self.calendar.apply_changes(changes)
-        elif changes.touches(Kind.CUSTOMER, Kind.USER):
+        elif changes.touches(Kind.USER):  # a manager's name, on any of his visits
+            self.model.reload()
+        elif changes.touches(Kind.CUSTOMER):  # a customer's name on its visits
             self.model.refresh_keys(self.model.ids_of_customers(changes.ids(Kind.CUSTOMER)))
         if self._quota is not None:
             self._quota.apply_changes(changes)

@@ -35,6 +35,7 @@ from kac_desktop.db import open_database
 from kac_desktop.rules.customer import ContactData, CustomerData
 from kac_desktop.rules.search_keys import search_text
 from kac_desktop.services import customers, users
+from kac_desktop.services.changes import Kind
 db = open_database(sys.argv[1])
 actor = users.actor_for(db, "mgr_a1")
 run = sys.argv[2]
