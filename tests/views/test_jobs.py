@@ -152,3 +152,29 @@ def test_no_dialog_survives_a_job_in_a_modal_dialog(qtbot):
     jobs.run_job(dialog, "从 Excel 导入…", lambda progress: time.sleep(0.35))
     _settle(qtbot, 500)
     assert _open_dialogs() == []
+
+
+def test_the_customer_export_ends_with_no_dialog_left(
+    qtbot, db, org, make_customer, tmp_path, monkeypatch
+):
+    """导出到 Excel… used to stay at 100 % until 取消 was pressed: the export, run from the
+    list as the user runs it, leaves no progress dialog when it is done."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from kac_desktop.services import customers as cs
+    from kac_desktop.views.customer_list import CustomerListPage
+
+    for i in range(30):
+        data = make_customer(f"福州第{i}号贸易有限公司", manager=org.mgr_a1, nature="individual")
+        cs.save_customer(db, org.mgr_a1, data)
+    page = CustomerListPage(db, org.mgr_a1)
+    qtbot.addWidget(page)
+    page.show()
+    target = tmp_path / "客户清单.xlsx"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    told = []
+    monkeypatch.setattr(QMessageBox, "information", lambda p, t, text, *a, **k: told.append(text))
+    page.export()
+    assert target.exists() and told and "30" in told[0]
+    _settle(qtbot, jobs.SHOW_AFTER_MS + 500)
+    assert _open_dialogs() == []
