@@ -6,7 +6,6 @@ from __future__ import annotations
 import getpass
 
 from PySide6.QtWidgets import (
-    QDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -24,11 +23,12 @@ from kac_desktop.services.database import Database
 
 from . import operations
 from .password_dialog import password_field
+from .screen_fit import FittedDialog
 
 DEMO_CUSTOMERS = 2000
 
 
-class FirstRunDialog(QDialog):
+class FirstRunDialog(FittedDialog):
     def __init__(self, db: Database, parent=None) -> None:
         super().__init__(parent)
         self.db = db

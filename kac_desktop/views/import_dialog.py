@@ -17,7 +17,6 @@ from typing import Any
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -41,12 +40,13 @@ from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError
 
 from . import jobs, operations
+from .screen_fit import FittedDialog
 from .table_models import TextTableModel
 
 XLSX_FILTER = "Excel (*.xlsx *.xlsm *.xls)"
 
 
-class ImportDialog(QDialog):
+class ImportDialog(FittedDialog):
     imported = Signal(object)  # the ChangeSet of what it changed
 
     # ---------------------------------------------------------- what an import sets

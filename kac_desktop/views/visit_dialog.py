@@ -14,7 +14,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
-    QDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -37,9 +36,9 @@ from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError, StaleRecord, ValidationFailed
 
 from . import operations
-from .widgets import CodeCombo, OptionalDateEdit
-
-_ERROR_STYLE = "border: 1px solid #c0392b; background: #fdecea;"
+from .colours import error_style
+from .screen_fit import FittedDialog
+from .widgets import CodeCombo, DateField, refuse_invalid_dates
 
 
 def to_qdatetime(moment: datetime) -> QDateTime:
@@ -102,7 +101,7 @@ class CustomerPicker(QComboBox):
         self.setCurrentIndex(index)
 
 
-class VisitDialog(QDialog):
+class VisitDialog(FittedDialog):
     """Emits ``saved`` with the ChangeSet of what it logged, corrected or removed."""
 
     saved = Signal(object)  # the ChangeSet of what it changed
@@ -167,7 +166,7 @@ class VisitDialog(QDialog):
         self.needs.setPlaceholderText(_("Demand found: products, times, problems"))
         self.next_step = QLineEdit()
         self.next_step.setObjectName("nextStep")
-        self.next_step_date = OptionalDateEdit()
+        self.next_step_date = DateField()
         self.next_step_date.setObjectName("nextStepDate")
         self.satisfaction = QComboBox()
         self.satisfaction.setObjectName("satisfaction")
@@ -338,7 +337,7 @@ class VisitDialog(QDialog):
             "satisfaction": self.satisfaction,
         }.get(field)
         if widget is not None:
-            widget.setStyleSheet(_ERROR_STYLE)
+            widget.setStyleSheet(error_style())
             widget.setProperty("invalid", True)
         return widget
 
@@ -352,6 +351,8 @@ class VisitDialog(QDialog):
         if self.record is not None and not self.record.may_change:
             return False
         self._clear_marks()
+        if refuse_invalid_dates(self):
+            return False
         data = self.value()
         if self.customer.currentText().strip() and data.customer_id is None:
             self._mark("customer_id")
