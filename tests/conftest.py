@@ -151,11 +151,12 @@ def customer_data(
 def two_customers(db, org, make_customer) -> tuple[str, str]:
     """Two companies of mgr_a1 with valid credit codes: (福州华闽贸易, 福建海峡物流) ids."""
     from kac_desktop.services import customers as customer_service
+    from kac_desktop.services.changes import Kind
 
     made = [
         customer_service.save_customer(
             db, org.mgr_a1, make_customer(name, code=code, manager=org.mgr_a1)
-        ).ids[0]
+        ).first(Kind.CUSTOMER)
         for name, code in (("福州华闽贸易有限公司", CODES[0]), ("福建海峡物流有限公司", CODES[1]))
     ]
     return made[0], made[1]

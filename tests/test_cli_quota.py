@@ -14,6 +14,7 @@ from kac_desktop.rules.quota import LOCAL_TZ
 from kac_desktop.rules.visits import VisitData
 from kac_desktop.services import customers as cs
 from kac_desktop.services import visits as vs
+from kac_desktop.services.changes import Kind
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +28,7 @@ def month_of_visits(db, org, make_customer):
         db,
         org.sup_a,
         make_customer("福州华闽贸易有限公司", manager=org.mgr_a1, nature="individual", tier="gold"),
-    ).ids[0]
+    ).first(Kind.CUSTOMER)
     cs.save_customer(
         db,
         org.mgr_a2,

@@ -11,6 +11,7 @@ from kac_desktop.cli import main
 from kac_desktop.rules.deadlines import LOCAL_TZ
 from kac_desktop.services import customers as cs
 from kac_desktop.services import requests as rs
+from kac_desktop.services.changes import Kind
 from kac_desktop.services.requests import RequestInput
 
 RECEIVED = datetime(2026, 11, 23, 9, 0, tzinfo=LOCAL_TZ)
@@ -27,7 +28,7 @@ def requests_db(db, org, make_customer, tmp_path):
         db,
         org.mgr_a1,
         make_customer("福州华闽贸易有限公司", code="91350100M000100Y43", manager=org.mgr_a1),
-    ).ids[0]
+    ).first(Kind.CUSTOMER)
     for received, text in ((RECEIVED, "今日揽收"), (RECEIVED - timedelta(days=1), "昨日揽收")):
         rs.register_request(
             db,

@@ -10,6 +10,7 @@ from kac_desktop.cli import main
 from kac_desktop.io.workbook import write_table
 from kac_desktop.models import Revenue
 from kac_desktop.services import customers as customer_service
+from kac_desktop.services.changes import Kind
 
 CODE = "91350100M000100Y43"
 HEADERS = ["统一社会信用代码", "客户名称", "月份", "业务种类", "收入金额"]
@@ -24,7 +25,7 @@ def _signed_in(monkeypatch):
 def customer(db, org, make_customer):
     return customer_service.save_customer(
         db, org.mgr_a1, make_customer(code=CODE, manager=org.mgr_a1)
-    ).ids[0]
+    ).first(Kind.CUSTOMER)
 
 
 def book(tmp_path, rows):

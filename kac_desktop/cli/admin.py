@@ -222,7 +222,7 @@ def _users(args: argparse.Namespace) -> int:
             )
             return 0
         given = os.environ.get(NEW_PASSWORD_VARIABLE)
-        password = users.reset_password(db, actor, user_id, given)
+        password = users.reset_password(db, actor, user_id, given).value
         if given is None:
             print(
                 _("Temporary password of {login}: {password}").format(

@@ -12,6 +12,7 @@ import contextlib
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from kac_desktop.i18n import _
@@ -32,11 +33,20 @@ def _fsync(path: Path) -> None:
             os.close(fd)
 
 
-def copy_database(source: Path, target: Path) -> Path:
+# pages per step of a copy that reports its progress (4 MB at SQLite's 4 KB page)
+STEP_PAGES = 1024
+
+
+def copy_database(
+    source: Path, target: Path, step: Callable[[int, int], None] | None = None
+) -> Path:
     """Copy the SQLite database ``source`` to ``target``, atomically: the copy is written
     beside the target as ``<name>.part``, made one self-contained file (rollback journal, so
     that reading it grows no -wal/-shm), flushed to disk and only then renamed over
     ``target``.  A crash or an error leaves either the old target or none, never half a copy.
+
+    ``step(done, total)`` (pages) is called after every ``STEP_PAGES`` pages; an exception
+    it raises (a cancel) stops the copy, removes the part and propagates.
     """
     source, target = Path(source), Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -47,7 +57,14 @@ def copy_database(source: Path, target: Path) -> Path:
         try:
             dst = sqlite3.connect(str(partial))
             try:
-                src.backup(dst)
+                if step is None:
+                    src.backup(dst)
+                else:
+                    src.backup(
+                        dst,
+                        pages=STEP_PAGES,
+                        progress=lambda _status, left, total: step(total - left, total),
+                    )
                 dst.execute("PRAGMA journal_mode=DELETE")
             finally:
                 dst.close()

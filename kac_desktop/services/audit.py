@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from kac_desktop.db import Database
 from kac_desktop.i18n import N_, _
 from kac_desktop.models import AuditRecord, User, new_id, utcnow
+from kac_desktop.progress import Progress, check
 
 from .context import Actor
 from .errors import PermissionDenied
@@ -85,11 +86,30 @@ def record(
     )
 
 
-def verify_chain(session: Session) -> list[int]:
-    """Sequence numbers of records whose content or link no longer matches its hash."""
+# records between two progress reports (and looks at the cancel) of the chain check
+_CHAIN_STEP = 1000
+
+
+def verify_chain(session: Session, progress: Progress | None = None) -> list[int]:
+    """Sequence numbers of records whose content or link no longer matches its hash.
+    ``progress`` is reported every ``_CHAIN_STEP`` records; a cancel stops the reading (it
+    writes nothing, so nothing is left half done)."""
     broken: list[int] = []
     prev = ""
-    for rec in session.scalars(select(AuditRecord).order_by(AuditRecord.seq)):
+    total = 0
+    if progress is not None:
+        total = session.scalar(select(func.count()).select_from(AuditRecord)) or 0
+    for n, rec in enumerate(
+        session.scalars(
+            select(AuditRecord).order_by(AuditRecord.seq).execution_options(yield_per=2000)
+        )
+    ):
+        if progress is not None and n % _CHAIN_STEP == 0:
+            check(
+                progress,
+                n / total if total else 0.0,
+                _("Checked {n} of {total} records…").format(n=f"{n:,}", total=f"{total:,}"),
+            )
         expected = _digest(
             prev,
             rec.id,
@@ -220,13 +240,13 @@ class ChainReport:
         ).format(count=len(self.broken), seqs=shown, more=more)
 
 
-def check_chain(db: Database, actor: Actor) -> ChainReport:
+def check_chain(db: Database, actor: Actor, progress: Progress | None = None) -> ChainReport:
     """Verify the whole chain (every record, whoever may read it) for a supervisor or the
     administrator."""
     if not may_view(actor):
         raise PermissionDenied(_("Only supervisors and administrators may read the audit log."))
     with db.session() as session:
-        broken = verify_chain(session)
+        broken = verify_chain(session, progress)
         count = session.scalar(select(func.count()).select_from(AuditRecord)) or 0
     return ChainReport(count, broken)
 

@@ -20,6 +20,7 @@ from kac_desktop.rules.passwords import password_problems
 
 from . import audit
 from . import settings as settings_service
+from .changes import ChangeSet, Kind
 from .context import Actor
 from .errors import ServiceError
 
@@ -201,7 +202,7 @@ def sign_in(db: Database, login: str, password: str, *, now: datetime | None = N
     raise error
 
 
-def change_password(db: Database, actor: Actor, old: str, new: str, repeat: str) -> None:
+def change_password(db: Database, actor: Actor, old: str, new: str, repeat: str) -> ChangeSet:
     """The user changes his own password; the old one must be right."""
     with db.session() as session, session.begin():
         user = session.get(User, actor.user_id)
@@ -215,3 +216,4 @@ def change_password(db: Database, actor: Actor, old: str, new: str, repeat: str)
         user.password_hash = hash_password(new)
         user.updated_by = actor.user_id
         audit.record(session, actor, "user.password", "user", user.id, _("Password changed"))
+    return ChangeSet.of(Kind.USER, (actor.user_id,))

@@ -28,9 +28,11 @@ from kac_desktop.db import (
 )
 from kac_desktop.i18n import _
 from kac_desktop.models import utcnow
+from kac_desktop.progress import Cancelled, NullProgress, Progress
 
 from . import audit
 from . import settings as settings_service
+from .changes import ChangeSet, Kind
 from .context import Actor
 from .errors import PermissionDenied, ServiceError
 from .roles import may_back_up  # noqa: F401 - the service's API
@@ -77,6 +79,11 @@ class RestoreResult:
     restored_from: Path
     replaced: Path | None  # where the replaced database was kept
 
+    @property
+    def changes(self) -> ChangeSet:
+        """The whole database was replaced: everything shown is out of date."""
+        return ChangeSet.whole(Kind.DATABASE)
+
 
 def backups_dir(db_path: Path) -> Path:
     return db_path.parent / BACKUP_FOLDER
@@ -104,9 +111,24 @@ def _known_revisions() -> set[str]:
     return known_revisions()
 
 
-def check_file(path: Path, *, full: bool = True) -> FileCheck:
+# SQLite virtual-machine steps between two looks at the cancel during a check
+_CHECK_STEPS = 20_000
+
+
+def _interrupt_on_cancel(connection, progress: Progress) -> None:
+    """SQLite stops the running statement ("interrupted") once the user cancelled."""
+    connection.set_progress_handler(lambda: 1 if progress.cancelled() else 0, _CHECK_STEPS)
+
+
+def _was_interrupted(exc: Exception, progress: Progress) -> bool:
+    return progress.cancelled() and "interrupt" in str(exc).lower()
+
+
+def check_file(path: Path, *, full: bool = True, progress: Progress | None = None) -> FileCheck:
     """Whether ``path`` is an undamaged kac_desktop database of a schema this version knows.
-    ``full`` runs PRAGMA integrity_check, else the faster quick_check."""
+    ``full`` runs PRAGMA integrity_check, else the faster quick_check.  A cancel through
+    ``progress`` stops the check (progress.Cancelled); it only reads."""
+    progress = progress or NullProgress()
     path = Path(path)
     if not path.is_file():
         return FileCheck(path, [_("The file {path} does not exist.").format(path=path)])
@@ -114,12 +136,16 @@ def check_file(path: Path, *, full: bool = True) -> FileCheck:
         connection = connect_read_only(path)
     except FileError as exc:
         return FileCheck(path, [_("The file cannot be opened: {error}").format(error=exc)])
+    _interrupt_on_cancel(connection, progress)
     try:
+        progress.report(0.0, _("Checking {file}…").format(file=path.name))
         try:
             rows = connection.execute(
                 "PRAGMA integrity_check(20)" if full else "PRAGMA quick_check(20)"
             ).fetchall()
         except FileDatabaseError as exc:
+            if _was_interrupted(exc, progress):
+                raise Cancelled() from exc
             return FileCheck(
                 path,
                 [_("The file is damaged or is not a database ({error}).").format(error=str(exc))],
@@ -150,6 +176,8 @@ def check_file(path: Path, *, full: bool = True) -> FileCheck:
             )
         return FileCheck(path, [], revision)
     except FileDatabaseError as exc:
+        if _was_interrupted(exc, progress):
+            raise Cancelled() from exc
         return FileCheck(path, [_("The file is damaged ({error}).").format(error=str(exc))])
     finally:
         connection.close()
@@ -200,11 +228,28 @@ def list_backups(folder: Path, stem: str | None = None) -> list[BackupInfo]:
     return sorted(found, key=lambda b: (b.at, b.name), reverse=True)
 
 
+def _steps(progress: Progress, low: float, high: float):
+    """A copy's ``step`` for ``progress``: its share ``low``–``high``; a cancel stops it."""
+
+    def step(done: int, total: int) -> None:
+        if progress.cancelled():
+            raise Cancelled()
+        progress.report(low + (high - low) * (done / total if total else 1.0))
+
+    return step
+
+
 def make_backup(
-    db_path: Path, folder: Path | None = None, *, now: datetime | None = None
+    db_path: Path,
+    folder: Path | None = None,
+    *,
+    now: datetime | None = None,
+    progress: Progress | None = None,
 ) -> BackupInfo:
     """Back up the database file at ``db_path`` into ``folder`` (default: its backups
-    folder) and check the copy.  Raises BackupError with a message for the user."""
+    folder) and check the copy.  Raises BackupError with a message for the user, or
+    progress.Cancelled — and then no backup file is left."""
+    progress = progress or NullProgress()
     now = now or utcnow()
     db_path = Path(db_path)
     folder = Path(folder) if folder is not None else backups_dir(db_path)
@@ -216,12 +261,19 @@ def make_backup(
         later = now + timedelta(seconds=n - 1)
         target = folder / f"{db_path.stem}-backup-{later.astimezone().strftime(_STAMP)}.db"
     try:
-        copy_database(db_path, target)
+        copy_database(db_path, target, _steps(progress, 0.0, 0.8))
     except (FileError, OSError) as exc:
         raise BackupError(
             _("The backup to {folder} failed: {error}").format(folder=folder, error=exc)
         ) from exc
-    result = check_file(target, full=False)
+    try:
+        result = check_file(target, full=False, progress=progress)
+        if progress.cancelled():
+            raise Cancelled()
+    except Cancelled:
+        target.unlink(missing_ok=True)
+        raise
+    progress.report(0.95)
     if not result.ok:
         target.unlink(missing_ok=True)
         raise BackupError(
@@ -251,13 +303,19 @@ def rotate(folder: Path, stem: str, keep_days: int, *, now: datetime | None = No
 
 
 def backup_now(
-    db: Database, actor: Actor | None, folder: Path | None = None, *, now: datetime | None = None
+    db: Database,
+    actor: Actor | None,
+    folder: Path | None = None,
+    *,
+    now: datetime | None = None,
+    progress: Progress | None = None,
 ) -> BackupInfo:
-    """A backup on request (window or command line), rotated and audited."""
+    """A backup on request (window or command line), rotated and audited.  Cancelled
+    (progress.Cancelled) while copying or checking, it leaves no file and no record."""
     if actor is not None and not may_back_up(actor):
         raise PermissionDenied(_("Only supervisors and administrators may make backups."))
     path = require_file(db)
-    info = make_backup(path, folder, now=now)
+    info = make_backup(path, folder, now=now, progress=progress)
     with db.session() as session, session.begin():
         keep = int(settings_service.load(session).get("backup.keep_days", 14))
         removed = rotate(info.path.parent, path.stem, keep, now=now)
@@ -289,9 +347,9 @@ def daily_backup(db: Database, *, now: datetime | None = None) -> BackupInfo | N
 # ---------------------------------------------------------------- restoring
 
 
-def latest_good_backup(db_path: Path) -> BackupInfo | None:
+def latest_good_backup(db_path: Path, progress: Progress | None = None) -> BackupInfo | None:
     for info in list_backups(backups_dir(Path(db_path)), Path(db_path).stem):
-        if check_file(info.path).ok:
+        if check_file(info.path, progress=progress).ok:
             return info
     return None
 
@@ -301,19 +359,29 @@ def _sidecars(path: Path) -> list[Path]:
 
 
 def restore(
-    db_path: Path, backup_path: Path, *, actor: Actor | None = None, now: datetime | None = None
+    db_path: Path,
+    backup_path: Path,
+    *,
+    actor: Actor | None = None,
+    now: datetime | None = None,
+    progress: Progress | None = None,
 ) -> RestoreResult:
     """Replace the database at ``db_path`` with the backup at ``backup_path``.
 
     The backup is checked first (integrity and a known schema); nothing is touched when it
     fails (BackupError).  The replaced database is kept as ``<name>-replaced-<time>.db``.
     The caller closes its own connections first and reopens afterwards.
+
+    ``progress`` may cancel while the backup is checked and while the replaced database is
+    copied aside (progress.Cancelled: the database is as it was, no copy is left); once
+    the backup is being written in, the restore runs to its end.
     """
+    progress = progress or NullProgress()
     now = now or utcnow()
     db_path, backup_path = Path(db_path), Path(backup_path)
     if actor is not None and not may_restore(actor):
         raise PermissionDenied(_("Only a city-center administrator may restore a backup."))
-    checked = check_file(backup_path)
+    checked = check_file(backup_path, progress=_Span(progress, 0.0, 0.4))
     if not checked.ok:
         raise BackupError(
             _("The backup {file} cannot be used; nothing was changed:").format(
@@ -329,11 +397,22 @@ def restore(
         if db_path.exists() and check_file(db_path, full=False).ok:
             # sound: keep a copy, then write the backup in through the API (WAL-safe, and any
             # other connection sees the restored content)
-            copy_database(db_path, keep)
+            try:
+                copy_database(db_path, keep, _steps(progress, 0.4, 0.8))
+                if progress.cancelled():
+                    raise Cancelled()
+            except Cancelled:
+                keep.unlink(missing_ok=True)
+                raise
+            # from here on the restore runs to its end: no more cancel
+            progress.report(0.85, _("Writing the backup in…"))
             copy_into(backup_path, db_path)
         else:
             # damaged: move it aside with its WAL (never leave a stale WAL beside the
             # restored file), then write the backup in its place
+            if progress.cancelled():
+                raise Cancelled()
+            progress.report(0.5, _("Writing the backup in…"))
             if db_path.exists():
                 os.replace(db_path, keep)
                 for side in _sidecars(db_path):
@@ -376,11 +455,26 @@ def _audit_restore(
         db.dispose()
 
 
-def restore_latest_good(db_path: Path, *, now: datetime | None = None) -> RestoreResult:
+def restore_latest_good(
+    db_path: Path, *, now: datetime | None = None, progress: Progress | None = None
+) -> RestoreResult:
     """The way out of a damaged database: the newest backup that passes the check."""
-    info = latest_good_backup(db_path)
+    info = latest_good_backup(db_path, progress)
     if info is None:
         raise BackupError(
             _("There is no sound backup in {folder}.").format(folder=backups_dir(Path(db_path)))
         )
-    return restore(db_path, info.path, now=now)
+    return restore(db_path, info.path, now=now, progress=progress)
+
+
+class _Span:
+    """A part ``low``–``high`` of a longer job's progress (the cancel is the job's)."""
+
+    def __init__(self, progress: Progress, low: float, high: float) -> None:
+        self._progress, self._low, self._high = progress, low, high
+
+    def report(self, fraction: float, message: str = "") -> None:
+        self._progress.report(self._low + (self._high - self._low) * fraction, message)
+
+    def cancelled(self) -> bool:
+        return self._progress.cancelled()

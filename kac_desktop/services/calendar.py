@@ -41,7 +41,8 @@ from kac_desktop.rules.service_states import UNRESOLVED
 
 from . import audit
 from . import settings as settings_service
-from .context import Actor, Change
+from .changes import EMPTY, ChangeSet, Kind
+from .context import Actor
 from .errors import PermissionDenied, ServiceError, StaleRecord, ValidationFailed
 
 TEXT_SUFFIXES = (".txt", ".text")
@@ -66,7 +67,7 @@ class SaveResult:
     recomputed: int  # open requests whose provisional deadline was recomputed
     kept: int  # left as they were: a closed month's report counted them
     still_provisional: int  # recomputed, and still beyond the known years
-    change: Change
+    changes: ChangeSet  # the years saved; the requests' deadlines when any was recomputed
 
     def summary(self) -> str:
         text = _("Saved the schedule of {years}: {count} dates.").format(
@@ -259,7 +260,8 @@ def save_years(
             recomputed,
             kept,
             still,
-            Change("calendar", tuple(changed_ids)),
+            ChangeSet.of(Kind.SETTING, changed_ids)
+            | (ChangeSet.whole(Kind.REQUEST) if recomputed else EMPTY),
         )
 
 

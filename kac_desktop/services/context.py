@@ -21,13 +21,3 @@ class Actor:
     @property
     def is_supervisor(self) -> bool:
         return self.role in ("supervisor", "admin")
-
-
-@dataclass(frozen=True)
-class Change:
-    """What one user action changed, so that open views refresh only that."""
-
-    kind: str  # "customer", "visit", ...
-    ids: tuple[str, ...]
-    created: bool = False
-    removed: bool = False

@@ -38,7 +38,8 @@ from kac_desktop.rules.names import normalise_name
 
 from . import audit
 from .bulk import cyclic_gc_paused
-from .context import Actor, Change
+from .changes import ChangeSet, Kind
+from .context import Actor
 from .customers import save_in_session
 from .errors import NotFound, PermissionDenied, ServiceError
 
@@ -104,8 +105,10 @@ class ImportResult:
     valid_rows: int = 0  # rows that were ready to import
     file_name: str = ""
 
-    def change(self) -> Change:
-        return Change("customer", self.ids, created=True)
+    @property
+    def changes(self) -> ChangeSet:
+        """The new files (and their contacts, which no page lists on their own)."""
+        return ChangeSet.of(Kind.CUSTOMER, self.ids, created=True)
 
     def describe(self) -> str:
         """A summary for the user, one line per rejected problem and existing customer."""

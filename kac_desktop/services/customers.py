@@ -35,7 +35,8 @@ from kac_desktop.rules.validation import validate_customer
 
 from . import audit
 from . import settings as settings_service
-from .context import Actor, Change
+from .changes import ChangeSet, Kind
+from .context import Actor
 from .errors import (
     DuplicateCustomer,
     DuplicateInfo,
@@ -313,17 +314,30 @@ def save_customer(
     expected_version: int | None = None,
     *,
     today: date | None = None,
-) -> Change:
+) -> ChangeSet:
     """Create (``customer_id`` None) or update a customer file.
 
     Raises ValidationFailed, DuplicateCustomer, PermissionDenied, StaleRecord or NotFound and
     then writes nothing.
     """
     with db.session() as session, session.begin():
+        before = set(_contact_ids(session, customer_id)) if customer_id else set()
         saved_id, created = save_in_session(
             session, actor, data, customer_id, expected_version, today=today
         )
-        return Change("customer", (saved_id,), created=created)
+        session.flush()
+        after = set(_contact_ids(session, saved_id))
+        # the contacts named: those kept or added (content may have changed), and those gone
+        return (
+            ChangeSet.of(Kind.CUSTOMER, (saved_id,), created=created)
+            | ChangeSet.of(Kind.CONTACT, after - before, created=True)
+            | ChangeSet.of(Kind.CONTACT, before & after)
+            | ChangeSet.of(Kind.CONTACT, before - after, removed=True)
+        )
+
+
+def _contact_ids(session: Session, customer_id: str) -> list[str]:
+    return list(session.scalars(select(Contact.id).where(Contact.customer_id == customer_id)))
 
 
 def save_in_session(
@@ -436,7 +450,7 @@ def save_in_session(
     return customer.id, created
 
 
-def set_archived(db: Database, actor: Actor, customer_id: str, archived: bool = True) -> Change:
+def set_archived(db: Database, actor: Actor, customer_id: str, archived: bool = True) -> ChangeSet:
     """Archive instead of delete: the file and its history stay, it leaves the working list."""
     with db.session() as session, session.begin():
         customer = session.get(Customer, customer_id)
@@ -447,7 +461,7 @@ def set_archived(db: Database, actor: Actor, customer_id: str, archived: bool = 
                 _("You may not change the files of another manager's customers.")
             )
         if customer.archived == archived:
-            return Change("customer", (customer_id,))
+            return ChangeSet.of(Kind.CUSTOMER, (customer_id,))
         customer.archived = archived
         customer.archived_at = utcnow() if archived else None
         customer.updated_by = actor.user_id
@@ -459,10 +473,10 @@ def set_archived(db: Database, actor: Actor, customer_id: str, archived: bool = 
             customer_id,
             customer.name,
         )
-        return Change("customer", (customer_id,))
+        return ChangeSet.of(Kind.CUSTOMER, (customer_id,))
 
 
-def transfer_customer(db: Database, actor: Actor, customer_id: str, manager_id: str) -> Change:
+def transfer_customer(db: Database, actor: Actor, customer_id: str, manager_id: str) -> ChangeSet:
     """A supervisor hands a customer to another manager (of his branch)."""
     if not actor.is_supervisor:
         raise PermissionDenied(_("Only a supervisor may transfer a customer."))
@@ -488,4 +502,4 @@ def transfer_customer(db: Database, actor: Actor, customer_id: str, manager_id: 
             customer.name,
             {"manager": [before, manager.display_name]},
         )
-        return Change("customer", (customer_id,))
+        return ChangeSet.of(Kind.CUSTOMER, (customer_id,))

@@ -46,6 +46,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, overload
 
 from sqlalchemy import BigInteger, String, case, cast, func, or_, select, type_coerce
@@ -868,15 +869,24 @@ def make_files(
     scaled = _Scaled(progress, 0.0, 0.4)
     if report is None:
         report = build_report(db, actor, month, branch_id, scaled, now=now)
+    made: list[Path] = []  # the files this run wrote, taken back if the other one fails
     try:
         if xlsx is not None:
             check(progress, 0.4, _("Writing the workbook…"))
             write_xlsx(report, xlsx, _Scaled(progress, 0.4, 0.6))
+            made.append(Path(xlsx))
         if pdf is not None:
             check(progress, 0.6, _("Writing the PDF…"))
             write_pdf(report, pdf, _Scaled(progress, 0.6, 0.98))
-    except ReportWriteError as exc:
-        raise ServiceError(exc.message) from exc
+            made.append(Path(pdf))
+        check(progress, 0.98)
+    except BaseException as exc:
+        # the workbook and the PDF are one report: a cancel or a failure leaves neither
+        for path in made:
+            path.unlink(missing_ok=True)
+        if isinstance(exc, ReportWriteError):
+            raise ServiceError(exc.message) from exc
+        raise
     with db.session() as session, session.begin():
         files = [os.path.basename(str(p)) for p in (xlsx, pdf) if p is not None]
         audit.record(

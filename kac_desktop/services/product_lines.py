@@ -23,7 +23,8 @@ from kac_desktop.rules import points as rules
 from kac_desktop.rules import vocab
 
 from . import assessments, audit
-from .context import Actor, Change
+from .changes import ChangeSet, Kind
+from .context import Actor
 from .errors import NotFound, PermissionDenied, ServiceError
 
 # ---------------------------------------------------------------- product lines
@@ -93,7 +94,7 @@ def update_product_line(
     earns_points: bool,
     growth_rate: object,
     today: date | None = None,
-) -> Change:
+) -> ChangeSet:
     """An administrator changes a line's factor, earns-points flag or growth rate; every
     stored year's points, suggestion and target follow.  Audited."""
     if not actor.is_admin:
@@ -107,7 +108,7 @@ def update_product_line(
         before = [str(line.factor), bool(line.earns_points), str(line.growth_rate)]
         after = [str(new_factor), bool(earns_points), str(new_growth)]
         if before == after:
-            return Change("product_line", (line.id,))
+            return ChangeSet.of(Kind.PRODUCT_LINE, (line.code,))
         line.factor, line.earns_points, line.growth_rate = new_factor, earns_points, new_growth
         line.updated_by = actor.user_id
         line.updated_at = utcnow()
@@ -123,6 +124,5 @@ def update_product_line(
         )
         years = set(session.scalars(select(TierAssessment.year).distinct()))
         assessments.recompute(session, years, None, today=today)
-        return Change("revenue", ())
-
-
+        # every customer's points, suggestion and target follow the line's rule
+        return ChangeSet.of(Kind.PRODUCT_LINE, (line.code,)) | ChangeSet.whole(Kind.REVENUE)

@@ -58,7 +58,8 @@ from kac_desktop.rules.service_states import (
 from . import audit
 from . import settings as settings_service
 from .bulk import cyclic_gc_paused
-from .context import Actor, Change
+from .changes import ChangeSet, Kind
+from .context import Actor
 from .customer_list import like_pattern
 from .customers import may_touch
 from .errors import NotFound, PermissionDenied, ServiceError, StaleRecord, ValidationFailed
@@ -242,7 +243,7 @@ def register_request(
     *,
     now: datetime | None = None,
     calendar: WorkCalendar | None = None,
-) -> Change:
+) -> ChangeSet:
     """Register a request (已受理) with its deadline; audited.  Raises ValidationFailed,
     PermissionDenied or ServiceError and then writes nothing."""
     now = now or utcnow()
@@ -295,7 +296,7 @@ def register_request(
                 "provisional": deadline.provisional,
             },
         )
-        return Change("request", (request.id,), created=True)
+        return ChangeSet.of(Kind.REQUEST, (request.id,), created=True)
 
 
 # ------------------------------------------------------------------ the status flow
@@ -313,7 +314,7 @@ def change_status(
     at: datetime | None = None,
     now: datetime | None = None,
     expected_version: int | None = None,
-) -> Change:
+) -> ChangeSet:
     """One step of the flow 已受理 → 处理中 → 已办结 → 已回访 → 已关闭, or reopening (→ 处理中)
     a resolved, called-back or closed request.  ``at`` (default now) is when it happened.
     The step is kept with who and when and audited; a refused step writes nothing."""
@@ -407,7 +408,7 @@ def change_status(
                 "satisfaction": satisfaction,
             },
         )
-        return Change("request", (request_id,))
+        return ChangeSet.of(Kind.REQUEST, (request_id,))
 
 
 def get_request(db: Database, actor: Actor, request_id: str) -> RequestRecord:

@@ -50,7 +50,8 @@ from kac_desktop.rules.search_keys import normalise_query
 from kac_desktop.rules.tiers import CLUB_THRESHOLDS, suggested_tier
 
 from . import assessments, audit
-from .context import Actor, Change
+from .changes import ChangeSet, Kind
+from .context import Actor
 from .customers import may_touch, scope_customers
 from .errors import NotFound, PermissionDenied, ServiceError
 from .product_lines import ProductLineRow, _line_rows, line_rules
@@ -220,7 +221,7 @@ def set_month(
     amounts: Mapping[str, Decimal],
     *,
     today: date | None = None,
-) -> Change:
+) -> ChangeSet:
     """Manual entry or correction of one customer's month: ``amounts`` (line → amount)
     replace that month's figures (a line left out or 0 is removed).  The customer's manager,
     a supervisor of the branch or an administrator; audited."""
@@ -270,7 +271,7 @@ def set_month(
                     )
                 )
         if not changes:
-            return Change("revenue", (customer_id,))
+            return ChangeSet.of(Kind.REVENUE, (customer_id,))
         session.flush()
         recompute_assessments(session, affected_years([month], today), [customer_id], today=today)
         audit.record(
@@ -284,7 +285,7 @@ def set_month(
             ),
             {"month": month, "lines": changes},
         )
-        return Change("revenue", (customer_id,))
+        return ChangeSet.of(Kind.REVENUE, (customer_id,))
 
 
 # ---------------------------------------------------------------- the list
@@ -491,7 +492,7 @@ def confirm_tiers(
     items: Sequence[tuple[str, str | None]],
     *,
     today: date | None = None,
-) -> Change:
+) -> ChangeSet:
     """A supervisor confirms (tier None: the suggestion) or overrides the tier of each
     customer in ``items`` for ``year``, singly or a reviewed batch; who and when are kept on
     the customer and the year's assessment.  All or nothing; audited per customer."""
@@ -556,7 +557,9 @@ def confirm_tiers(
                     "tier": [before, chosen],
                 },
             )
-    return Change("customer", tuple(changed))
+    # the tier is on the customer's file (its row, its visit class) and on the year's
+    # assessment (the points list, the quota)
+    return ChangeSet.of(Kind.TIER, changed) | ChangeSet.of(Kind.CUSTOMER, changed)
 
 
 # ---------------------------------------------------------------- the rows an update needs

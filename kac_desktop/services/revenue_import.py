@@ -49,7 +49,8 @@ from kac_desktop.rules.names import normalise_name
 from . import assessments, audit
 from . import revenue as revenue_service
 from .bulk import cyclic_gc_paused
-from .context import Actor, Change
+from .changes import ChangeSet, Kind
+from .context import Actor
 from .customer_import import describe_rejection
 from .errors import ServiceError
 
@@ -152,8 +153,10 @@ class RevenueImportResult:
     customer_ids: tuple[str, ...] = ()
     assessments: int = 0
 
-    def change(self) -> Change:
-        return Change("revenue", self.customer_ids)
+    @property
+    def changes(self) -> ChangeSet:
+        """The customers whose revenue (and so points and suggested tier) changed."""
+        return ChangeSet.of(Kind.REVENUE, self.customer_ids)
 
     def describe(self) -> str:
         lines: list[str] = []

@@ -14,6 +14,7 @@ from kac_desktop.models import Setting, utcnow
 from kac_desktop.rules.defaults import DEFAULTS
 
 from . import audit
+from .changes import ChangeSet, Kind
 from .context import Actor
 from .errors import PermissionDenied
 
@@ -37,7 +38,7 @@ def get(db: Database) -> dict[str, Any]:
         return load(session)
 
 
-def set_value(db: Database, actor: Actor, key: str, value: Any) -> None:
+def set_value(db: Database, actor: Actor, key: str, value: Any) -> ChangeSet:
     if not actor.is_admin:
         raise PermissionDenied(_("Only a city-center administrator may change business settings."))
     with db.session() as session, session.begin():
@@ -58,3 +59,4 @@ def set_value(db: Database, actor: Actor, key: str, value: Any) -> None:
             key,
             {"key": key, "before": before, "after": value},
         )
+    return ChangeSet.of(Kind.SETTING, (key,))

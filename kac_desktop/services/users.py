@@ -17,6 +17,7 @@ from kac_desktop.rules import vocab
 from kac_desktop.rules.defaults import PRODUCT_LINE_DEFAULTS
 
 from . import audit, auth
+from .changes import ChangeSet, Kind, Outcome
 from .context import Actor
 from .errors import NotFound, PermissionDenied, ServiceError
 from .roles import may_view_users  # noqa: F401 - the service's API
@@ -268,8 +269,8 @@ def create_user(
     password: str,
     repeat: str | None = None,
     phone: str = "",
-) -> str:
-    """A new user with his first password; returns his id."""
+) -> Outcome[str]:
+    """A new user with his first password; the outcome's value is his id."""
     _require_admin(actor)
     login, display_name, phone = login.strip(), display_name.strip(), phone.strip()
     if not login or not display_name:
@@ -306,7 +307,7 @@ def create_user(
             ),
             {"login": login, "display_name": display_name, "role": role, "branch_id": branch_id},
         )
-        return user.id
+        return Outcome(user.id, ChangeSet.of(Kind.USER, (user.id,), created=True))
 
 
 def _managed_user(session, actor: Actor, user_id: str) -> User:
@@ -317,13 +318,13 @@ def _managed_user(session, actor: Actor, user_id: str) -> User:
     return user
 
 
-def set_active(db: Database, actor: Actor, user_id: str, active: bool) -> None:
+def set_active(db: Database, actor: Actor, user_id: str, active: bool) -> ChangeSet:
     """Disable (or enable again) an account; a disabled user cannot sign in, his records
     stay.  Nobody disables himself, and the last active administrator stays."""
     with db.session() as session, session.begin():
         user = _managed_user(session, actor, user_id)
         if user.active == active:
-            return
+            return ChangeSet.of(Kind.USER, (user.id,))
         if not active and user.id == actor.user_id:
             raise ServiceError(_("You cannot disable your own account."))
         if not active and user.role == "admin":
@@ -347,6 +348,7 @@ def set_active(db: Database, actor: Actor, user_id: str, active: bool) -> None:
             ),
             {"active": [not active, active]},
         )
+        return ChangeSet.of(Kind.USER, (user.id,))
 
 
 TEMPORARY_LENGTH = 10
@@ -364,9 +366,9 @@ def temporary_password() -> str:
 
 def reset_password(
     db: Database, actor: Actor, user_id: str, new_password: str | None = None
-) -> str:
+) -> Outcome[str]:
     """Set a user's password (a temporary one when ``new_password`` is None) and lift a
-    lock; returns the password to hand to the user."""
+    lock; the outcome's value is the password to hand to the user."""
     password = new_password if new_password is not None else temporary_password()
     with db.session() as session, session.begin():
         user = _managed_user(session, actor, user_id)
@@ -384,12 +386,12 @@ def reset_password(
             _("Password of {login} reset").format(login=user.login),
             {"temporary": new_password is None},
         )
-    return password
+    return Outcome(password, ChangeSet.of(Kind.USER, (user_id,)))
 
 
 def update_user(
     db: Database, actor: Actor, user_id: str, *, display_name: str, role: str, branch_id: str
-) -> None:
+) -> ChangeSet:
     """Change a user's name, role or branch (field by field in the audit)."""
     with db.session() as session, session.begin():
         user = _managed_user(session, actor, user_id)
@@ -412,7 +414,7 @@ def update_user(
                 changes[name] = [getattr(user, name), value]
                 setattr(user, name, value)
         if not changes:
-            return
+            return ChangeSet.of(Kind.USER, (user.id,))
         user.updated_by = actor.user_id
         audit.record(
             session,
@@ -423,6 +425,8 @@ def update_user(
             _("User {login} changed").format(login=user.login),
             changes,
         )
+        # his name is shown on his customers' rows, visits and requests
+        return ChangeSet.of(Kind.USER, (user.id,))
 
 
 def user_id_for(db: Database, login: str) -> str:

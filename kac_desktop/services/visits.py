@@ -44,7 +44,8 @@ from kac_desktop.rules.visits import VisitData, clean_visit, validate_visit
 
 from . import audit, customer_list
 from . import settings as settings_service
-from .context import Actor, Change
+from .changes import ChangeSet, Kind
+from .context import Actor
 from .customer_list import like_pattern
 from .customers import scope_customers
 from .errors import NotFound, PermissionDenied, ServiceError, StaleRecord, ValidationFailed
@@ -210,7 +211,9 @@ def _prepare(
     return data, customer
 
 
-def log_visit(db: Database, actor: Actor, data: VisitData, now: datetime | None = None) -> Change:
+def log_visit(
+    db: Database, actor: Actor, data: VisitData, now: datetime | None = None
+) -> ChangeSet:
     """Log one visit by ``actor``.  Raises ValidationFailed, PermissionDenied, NotFound or
     ServiceError (archived customer) with nothing written."""
     now = now or utcnow()
@@ -244,8 +247,10 @@ def log_visit(db: Database, actor: Actor, data: VisitData, now: datetime | None 
             _visit_summary(customer, data),
             _audit_values(data),
         )
-        ids = (visit.id,) + ((customer.id,) if customer else ())
-        return Change(KIND, ids, created=True)
+        # the customer's row shows its last visit and its quota
+        return ChangeSet.of(Kind.VISIT, (visit.id,), created=True) | ChangeSet.of(
+            Kind.CUSTOMER, (customer.id if customer else None,)
+        )
 
 
 def _visit_summary(customer: Customer | None, data: VisitData) -> str:
@@ -278,7 +283,7 @@ def update_visit(
     data: VisitData,
     expected_version: int | None = None,
     now: datetime | None = None,
-) -> Change:
+) -> ChangeSet:
     """Correct a visit; the audit record keeps what it said before."""
     now = now or utcnow()
     with db.session() as session, session.begin():
@@ -304,7 +309,7 @@ def update_visit(
                 changes[name] = [_jsonable(old), _jsonable(new)]
                 setattr(visit, name, new)
         if not changes:
-            return Change(KIND, (visit_id,))
+            return ChangeSet.of(Kind.VISIT, (visit_id,))
         if "next_step" in changes or "next_step_date" in changes:
             visit.next_step_done = False
         visit.updated_by = actor.user_id
@@ -312,13 +317,14 @@ def update_visit(
         audit.record(
             session, actor, "visit.update", KIND, visit_id, _visit_summary(customer, data), changes
         )
-        ids = tuple(i for i in (visit_id, before.customer_id, data.customer_id) if i is not None)
-        return Change(KIND, tuple(dict.fromkeys(ids)))
+        return ChangeSet.of(Kind.VISIT, (visit_id,)) | ChangeSet.of(
+            Kind.CUSTOMER, (before.customer_id, data.customer_id)
+        )
 
 
 def remove_visit(
     db: Database, actor: Actor, visit_id: str, expected_version: int | None = None
-) -> Change:
+) -> ChangeSet:
     """Remove a visit logged by mistake; the audit record keeps all it said."""
     with db.session() as session, session.begin():
         visit, customer = _load_for_change(session, actor, visit_id, expected_version)
@@ -333,16 +339,17 @@ def remove_visit(
             _audit_values(data),
         )
         session.delete(visit)
-        ids = (visit_id,) + ((customer.id,) if customer else ())
-        return Change(KIND, ids, removed=True)
+        return ChangeSet.of(Kind.VISIT, (visit_id,), removed=True) | ChangeSet.of(
+            Kind.CUSTOMER, (customer.id if customer else None,)
+        )
 
 
-def set_next_step_done(db: Database, actor: Actor, visit_id: str, done: bool = True) -> Change:
+def set_next_step_done(db: Database, actor: Actor, visit_id: str, done: bool = True) -> ChangeSet:
     """Tick a follow-up off (or back on)."""
     with db.session() as session, session.begin():
         visit, customer = _load_for_change(session, actor, visit_id, None)
         if visit.next_step_done == done:
-            return Change(KIND, (visit_id,))
+            return ChangeSet.of(Kind.VISIT, (visit_id,))
         visit.next_step_done = done
         visit.updated_by = actor.user_id
         audit.record(
@@ -353,7 +360,7 @@ def set_next_step_done(db: Database, actor: Actor, visit_id: str, done: bool = T
             visit_id,
             visit.next_step,
         )
-        return Change(KIND, (visit_id,))
+        return ChangeSet.of(Kind.VISIT, (visit_id,))
 
 
 # ------------------------------------------------------------------ choices for the dialog

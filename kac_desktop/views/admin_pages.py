@@ -8,7 +8,6 @@ from pathlib import Path
 from PySide6.QtWidgets import QMainWindow, QPushButton
 
 from kac_desktop.i18n import _
-from kac_desktop.progress import Cancelled
 from kac_desktop.services import roles
 
 
@@ -82,22 +81,18 @@ class AdminPages:
         from PySide6.QtWidgets import QMessageBox
 
         from kac_desktop.services import backup
-        from kac_desktop.services.errors import ServiceError
 
-        from .workers import run_with_progress
+        from . import operations
 
         db, actor = self.window.db, self.window.actor  # type: ignore[attr-defined]
         db.dispose()
-        try:
-            result = run_with_progress(
-                self.window,
-                _("Restoring the backup…"),
-                lambda _p: backup.restore(db.path, Path(path), actor=actor),
-            )
-        except Cancelled:
-            return
-        except ServiceError as exc:
-            QMessageBox.warning(self.window, _("Backup and restore"), exc.message)
+        result = operations.run_long(
+            self.window,
+            _("Restoring the backup…"),
+            lambda progress: backup.restore(db.path, Path(path), actor=actor, progress=progress),
+            title=_("Backup and restore"),
+        )
+        if result is None:
             return
         QMessageBox.information(
             self.window,

@@ -19,18 +19,17 @@ from PySide6.QtWidgets import (
 )
 
 from kac_desktop.i18n import N_, _
-from kac_desktop.progress import Cancelled
 from kac_desktop.services import audit
 from kac_desktop.services.audit import AuditQuery, AuditRow
+from kac_desktop.services.changes import ChangeSet
 from kac_desktop.services.context import Actor
 from kac_desktop.services.database import Database
-from kac_desktop.services.errors import ServiceError
 
+from . import operations
 from .colours import current_colours
 from .paged_model import PagedTableModel
 from .table_models import Column, house_table
 from .widgets import DateField
-from .workers import run_with_progress
 
 COLUMNS = (N_("No."), N_("Time"), N_("User"), N_("Action"), N_("What"), N_("Details"))
 
@@ -198,6 +197,13 @@ class AuditPage(QWidget):
         self.user.blockSignals(False)
         self.apply_filters()
 
+    def apply_changes(self, changes: ChangeSet) -> None:
+        """Every operation that changes something writes its audit record in the same
+        transaction: a non-empty change set means new records (read now if the page is on
+        screen, else when it is next shown)."""
+        if changes and self.isVisible():
+            self.reload()
+
     def query(self) -> AuditQuery:
         return AuditQuery(
             login=self.user.currentData() or "",
@@ -220,15 +226,14 @@ class AuditPage(QWidget):
             self.verify()
 
     def verify(self) -> None:
-        try:
-            report = run_with_progress(
-                self,
-                _("Verifying the audit chain…"),
-                lambda _p: audit.check_chain(self.db, self.actor),
-            )
-        except (Cancelled, ServiceError):
-            return
-        self.show_report(report)
+        report = operations.run_long(
+            self,
+            _("Verifying the audit chain…"),
+            lambda progress: audit.check_chain(self.db, self.actor, progress=progress),
+            title=_("Audit log"),
+        )
+        if report is not None:
+            self.show_report(report)
 
     def show_report(self, report: audit.ChainReport) -> None:
         self.chain.setText(("✔ " if report.intact else "⚠ ") + report.describe())

@@ -20,16 +20,14 @@ from PySide6.QtWidgets import (
 )
 
 from kac_desktop.i18n import _
-from kac_desktop.progress import Cancelled
 from kac_desktop.services import backup as backup_service
 from kac_desktop.services import settings as settings_service
 from kac_desktop.services.backup import BackupInfo
 from kac_desktop.services.context import Actor
 from kac_desktop.services.database import Database
-from kac_desktop.services.errors import ServiceError
 
+from . import operations
 from .table_models import TextTableModel
-from .workers import run_with_progress
 
 
 def size_text(size: int) -> str:
@@ -139,16 +137,13 @@ class BackupPage(QWidget):
             self.table.selectRow(0)
 
     def back_up(self) -> None:
-        try:
-            info = run_with_progress(
-                self,
-                _("Backing up the database…"),
-                lambda _p: backup_service.backup_now(self.db, self.actor),
-            )
-        except Cancelled:
-            return
-        except ServiceError as exc:
-            QMessageBox.warning(self, _("Backup and restore"), exc.message)
+        info = operations.run_long(
+            self,
+            _("Backing up the database…"),
+            lambda progress: backup_service.backup_now(self.db, self.actor, progress=progress),
+            title=_("Backup and restore"),
+        )
+        if info is None:
             return
         self.reload()
         QMessageBox.information(
@@ -178,11 +173,13 @@ class BackupPage(QWidget):
 
     def confirm_restore(self, path: Path) -> bool:
         """Check the backup first; only a sound one is offered for the restore."""
-        try:
-            result = run_with_progress(
-                self, _("Checking the backup…"), lambda _p: backup_service.check_file(path)
-            )
-        except Cancelled:
+        result = operations.run_long(
+            self,
+            _("Checking the backup…"),
+            lambda progress: backup_service.check_file(path, progress=progress),
+            title=_("Backup and restore"),
+        )
+        if result is None:
             return False
         if not result.ok:
             QMessageBox.warning(

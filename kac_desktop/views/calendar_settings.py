@@ -97,7 +97,7 @@ class PasteNoticeDialog(QDialog):
 class CalendarSettings(QWidget):
     """The 工作日历 tab (administrators)."""
 
-    changed = Signal(object)  # the Change of a saved schedule
+    changed = Signal(object)  # the ChangeSet of a saved schedule
 
     def __init__(self, db: Database, actor: Actor, parent=None) -> None:
         super().__init__(parent)
@@ -452,7 +452,7 @@ class CalendarSettings(QWidget):
         self.reload(year)
         self.message.setStyleSheet(DONE_STYLE)
         self.message.setText(result.summary())
-        self.changed.emit(result.change)
+        self.changed.emit(result.changes)
         return result
 
 

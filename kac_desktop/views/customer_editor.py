@@ -32,6 +32,7 @@ from kac_desktop.rules.customer import CustomerData
 from kac_desktop.rules.tiers import visit_class
 from kac_desktop.services import customers as customer_service
 from kac_desktop.services import users as user_service
+from kac_desktop.services.changes import Kind
 from kac_desktop.services.context import Actor
 from kac_desktop.services.customers import CustomerRecord
 from kac_desktop.services.database import Database
@@ -42,6 +43,7 @@ from kac_desktop.services.errors import (
     ValidationFailed,
 )
 
+from . import operations
 from .colours import error_style
 from .contacts import ContactDialog, ContactsModel
 from .screen_fit import FittedDialog
@@ -62,7 +64,7 @@ def _check_grid(vocabulary: dict, columns: int = 4) -> tuple[QGroupBox, dict[str
 class CustomerEditor(FittedDialog):
     """Opens one file (or a new one); emits ``saved`` with what changed."""
 
-    saved = Signal(object)  # Change
+    saved = Signal(object)  # the ChangeSet of what it changed
 
     def __init__(
         self, db: Database, actor: Actor, customer_id: str | None = None, parent=None
@@ -513,39 +515,20 @@ class CustomerEditor(FittedDialog):
         if refuse_invalid_dates(self):
             return False
         data = self.value()
-        try:
-            change = customer_service.save_customer(
+        change = operations.run(
+            self,
+            lambda: customer_service.save_customer(
                 self.db,
                 self.actor,
                 data,
                 self.customer_id,
                 self.record.version if self.record else None,
-            )
-        except ValidationFailed as exc:
-            marked = [w for w in (self._mark(e.field) for e in exc.errors) if w is not None]
-            if marked:
-                self._focus(marked[0])
-            QMessageBox.warning(self, _("The file cannot be saved yet"), exc.message)
+            ),
+            refused=self._save_refused,
+        )
+        if change is None:
             return False
-        except DuplicateCustomer as exc:
-            self._mark("name")
-            if exc.existing.same_credit_code:
-                self._mark("credit_code")
-            QMessageBox.warning(self, _("Customer already kept"), exc.message)
-            return False
-        except StaleRecord as exc:
-            answer = QMessageBox.question(
-                self,
-                _("Changed by someone else"),
-                exc.message + "\n\n" + _("Reload the file now? Your changes will be lost."),
-            )
-            if answer == QMessageBox.StandardButton.Yes and self.customer_id:
-                self.reload()
-            return False
-        except ServiceError as exc:
-            QMessageBox.warning(self, _("The file cannot be saved"), exc.message)
-            return False
-        self.customer_id = change.ids[0]
+        self.customer_id = next(iter(change.ids(Kind.CUSTOMER)))
         self.record = customer_service.get_customer(self.db, self.actor, self.customer_id)
         self._loading = True
         self._load(self.record.data)
@@ -554,6 +537,29 @@ class CustomerEditor(FittedDialog):
         self._refresh_header()
         self.saved.emit(change)
         return True
+
+    def _save_refused(self, exc: ServiceError) -> None:
+        """A refused save, shown where it is: the fields marked, the reason in a box."""
+        if isinstance(exc, ValidationFailed):
+            marked = [w for w in (self._mark(e.field) for e in exc.errors) if w is not None]
+            if marked:
+                self._focus(marked[0])
+            QMessageBox.warning(self, _("The file cannot be saved yet"), exc.message)
+        elif isinstance(exc, DuplicateCustomer):
+            self._mark("name")
+            if exc.existing.same_credit_code:
+                self._mark("credit_code")
+            QMessageBox.warning(self, _("Customer already kept"), exc.message)
+        elif isinstance(exc, StaleRecord):
+            answer = QMessageBox.question(
+                self,
+                _("Changed by someone else"),
+                exc.message + "\n\n" + _("Reload the file now? Your changes will be lost."),
+            )
+            if answer == QMessageBox.StandardButton.Yes and self.customer_id:
+                self.reload()
+        else:
+            QMessageBox.warning(self, _("The file cannot be saved"), exc.message)
 
     def reload(self) -> None:
         if not self.customer_id:
@@ -580,10 +586,13 @@ class CustomerEditor(FittedDialog):
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return
-        try:
-            change = customer_service.set_archived(self.db, self.actor, self.record.id, archive)
-        except ServiceError as exc:
-            QMessageBox.warning(self, _("Archive customer"), exc.message)
+        record_id = self.record.id
+        change = operations.run(
+            self,
+            lambda: customer_service.set_archived(self.db, self.actor, record_id, archive),
+            title=_("Archive customer"),
+        )
+        if change is None:
             return
         self.reload()
         self.saved.emit(change)

@@ -4,7 +4,6 @@ page around it (search, filters, count, export)."""
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -46,10 +45,12 @@ from kac_desktop.i18n import N_, _
 from kac_desktop.progress import Cancelled
 from kac_desktop.rules import vocab
 from kac_desktop.services import customer_list as list_service
-from kac_desktop.services.context import Actor, Change
+from kac_desktop.services.changes import ChangeSet, Kind
+from kac_desktop.services.context import Actor
 from kac_desktop.services.database import Database
 from kac_desktop.services.list_types import CustomerQuery, CustomerRow, export_value
 
+from . import jobs
 from .colours import current_colours
 from .paged_model import PAGE_SIZE, IdRole, PagedTableModel, SortKeyRole  # noqa: F401 - re-exported
 from .table_models import Column, house_table
@@ -214,6 +215,31 @@ def display_value(row: CustomerRow, key: str) -> str:
     return "" if value is None else str(value)
 
 
+# the row fields a query's filters and search look at (CustomerQuery → CustomerRow)
+_FILTERED = {
+    "tier": "tier",
+    "visit_class": "visit_class",
+    "kind": "kind",
+    "industry": "industry",
+    "area": "area",
+    "branch_id": "branch",
+    "manager_id": "manager",
+}
+_SEARCHED = ("name", "credit_code", "contact", "phone")
+
+
+def _watched_fields(query: CustomerQuery) -> set[str]:
+    """The fields of a row whose change may move it in ``query``'s order or take it in or
+    out of the list: the sort column, the filters set, the searched texts, archived."""
+    watched = {"archived", "name"}  # name: the list's tie-breaker and default order
+    if query.sort in CustomerRow._fields:
+        watched.add(query.sort)
+    watched.update(f for attr, f in _FILTERED.items() if getattr(query, attr) is not None)
+    if query.search.strip():
+        watched.update(_SEARCHED)
+    return watched
+
+
 class _ListSource:
     """How the model reads the list.  Built from ``query_ids``/``fetch_rows`` alone (the
     tests' recorders) it reads the whole id list at once; ``SqlListSource`` adds the fast
@@ -234,6 +260,10 @@ class _ListSource:
     def rows(self, keys: list) -> list[CustomerRow]:
         return self.fetch_rows(keys)
 
+    def rows_of_ids(self, customer_ids: list[str]) -> list[CustomerRow]:
+        """The rows of these customers that the user sees (whatever the list's query)."""
+        return self.fetch_rows(customer_ids)
+
     def load_services(self) -> None:
         """Nothing to load: the callables read the list."""
 
@@ -251,7 +281,7 @@ class SqlListSource(_ListSource):
 
         self.db, self.actor = db, actor
         self.cache = ListCache(db, actor)
-        self._building: threading.Thread | None = None
+        self._building: jobs.Job | None = None
 
     def load_services(self) -> None:
         """The services are imported with this module (the sign-in dialog imports them
@@ -260,9 +290,9 @@ class SqlListSource(_ListSource):
     def warm(self, wait: bool = False) -> None:
         """Build the search cache off the UI thread unless it is fresh or being built;
         ``wait``: until it is built (benchmarks, tests)."""
-        if self._building is not None and self._building.is_alive():
+        if self._building is not None and self._building.running():
             if wait:
-                self._building.join()
+                self._building.wait()
             return
         cache = self.cache
         if cache.ready():
@@ -274,10 +304,9 @@ class SqlListSource(_ListSource):
             except Exception as exc:  # the SQL path keeps answering
                 logging.getLogger(__name__).warning("customer list: search cache: %s", exc)
 
-        self._building = threading.Thread(target=build, name="customer-search-cache", daemon=True)
-        self._building.start()
+        self._building = jobs.start(lambda _handle: build(), name="customer-search-cache")
         if wait:
-            self._building.join()
+            self._building.wait()
 
     def first_page(self, query: CustomerQuery):
         found = self.cache.first(query, FIRST_PAGE)
@@ -300,6 +329,9 @@ class SqlListSource(_ListSource):
 
     def rows(self, keys: list) -> list[CustomerRow]:
         return list_service.fetch_rows_by_key(self.db, self.actor, keys)
+
+    def rows_of_ids(self, customer_ids: list[str]) -> list[CustomerRow]:
+        return list_service.fetch_rows_by_key(self.db, self.actor, list(customer_ids))
 
 
 class _Results(QObject):
@@ -332,7 +364,6 @@ class CustomerTableModel(PagedTableModel):
         self._complete = True
         self._queried = False  # no query yet: sorting only notes the order
         self._generation = 0
-        self._executor = None  # a ThreadPoolExecutor, made for the first whole list
         self._results = _Results(self)
         self._results.arrived.connect(self._whole_list_arrived)
         self._whole_list_timer = QTimer(self)
@@ -395,15 +426,11 @@ class CustomerTableModel(PagedTableModel):
     def _submit_whole_list(self) -> None:
         if self._complete:
             return
-        if self._executor is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="customer-list")
         generation, query, results = self._generation, self._query, self._results
         source = self._source
         current = lambda: self._generation  # noqa: E731 - read at run time
 
-        def work() -> None:
+        def work(_handle) -> None:
             if current() != generation:
                 return  # superseded while it waited
             try:
@@ -414,7 +441,7 @@ class CustomerTableModel(PagedTableModel):
                 keys = exc
             results.arrived.emit(generation, keys)
 
-        self._executor.submit(work)
+        jobs.start(work, name="customer-list")
 
     def _whole_list_arrived(self, generation: int, keys) -> None:
         if generation != self._generation:
@@ -473,12 +500,52 @@ class CustomerTableModel(PagedTableModel):
         self.endResetModel()
         self.countChanged.emit(len(self._keys))
 
-    def apply_change(self, change: Change) -> None:
-        """Refresh after one user action: re-run the query when rows may enter or leave,
-        otherwise refetch only the changed rows."""
-        if change.kind != "customer":
+    def apply_changes(self, changes: ChangeSet) -> None:
+        """Refresh after one operation: refetch the rows of the customers it names (a
+        manager's new name: every row, which is a reload); the whole query runs again when
+        rows may enter, leave or move (views/operations.py)."""
+        if changes.is_whole(Kind.CUSTOMER) or changes.touches(Kind.USER):
+            self.reload()
+        elif changes.touches(Kind.CUSTOMER):
+            if changes.new(Kind.CUSTOMER) or changes.gone(Kind.CUSTOMER):
+                self.reload()
+            else:
+                self.refresh_keys(changes.ids(Kind.CUSTOMER))
+
+    def refresh_keys(self, customer_ids) -> None:
+        """Refetch the rows of ``customer_ids`` in place (one dataChanged per row).  When a
+        change may move a row or take it in or out of the list — a field the list is
+        sorted or filtered by, or a customer not on the list yet — the query runs again
+        (``reload``), which is the only way to know."""
+        query = self._query
+        positions: dict = {}
+        outside = []
+        for customer_id in customer_ids:
+            row = self.row_of(customer_id)
+            if row >= 0:
+                positions[row] = self._keys[row]
+            else:
+                outside.append(customer_id)
+        if outside and (not self._complete or self._source.rows_of_ids(outside)):
+            # a customer this user sees that is not on the list: it may belong there now
+            self.reload()
             return
-        self.reload()
+        if not positions:
+            return
+        fetched = self._source.rows([positions[row] for row in sorted(positions)])
+        if len(fetched) != len(positions):  # one left the user's scope
+            self.reload()
+            return
+        watched = _watched_fields(query)
+        for row, new in zip(sorted(positions), fetched, strict=True):
+            old = self._rows.get(row)
+            if old is not None and any(getattr(old, f) != getattr(new, f) for f in watched):
+                self.reload()
+                return
+        for row, new in zip(sorted(positions), fetched, strict=True):
+            self._rows[row] = new
+            self._texts.pop(row, None)
+            self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
 
     # -- the base's hooks
     def query_keys(self, query: CustomerQuery) -> list:
@@ -753,10 +820,11 @@ class CustomerListPage(QWidget):
         if index.isValid():
             self._open_index(index)
 
-    def apply_change(self, change: Change) -> None:
+    def apply_changes(self, changes: ChangeSet) -> None:
         selected = self.model.id_at(self.table.currentIndex().row())
-        self.model.apply_change(change)
-        target = change.ids[0] if change.created and change.ids else selected
+        self.model.apply_changes(changes)
+        new = sorted(changes.new(Kind.CUSTOMER))
+        target = new[0] if new else selected
         if target:
             row = self.model.row_of(target)
             if row >= 0:
@@ -767,8 +835,8 @@ class CustomerListPage(QWidget):
         from PySide6.QtWidgets import QFileDialog, QMessageBox
 
         from kac_desktop.services import customer_list
-        from kac_desktop.services.errors import ServiceError
-        from kac_desktop.views.workers import run_with_progress
+
+        from . import operations
 
         path, _filter = QFileDialog.getSaveFileName(
             self,
@@ -781,18 +849,16 @@ class CustomerListPage(QWidget):
         if not path.lower().endswith(".xlsx"):
             path += ".xlsx"
         query = self.current_query()
-        try:
-            count = run_with_progress(
-                self,
-                _("Exporting the customer list…"),
-                lambda progress: customer_list.export_list(
-                    self.db, self.actor, query, path, progress=progress
-                ),
-            )
-        except Cancelled:
-            return
-        except ServiceError as exc:
-            QMessageBox.warning(self, _("Export failed"), exc.message)
+        count = operations.run_long(
+            self,
+            _("Exporting the customer list…"),
+            lambda progress: customer_list.export_list(
+                self.db, self.actor, query, path, progress=progress
+            ),
+            title=_("Export failed"),
+            cancelled_message=_("The export was cancelled; no file was written."),
+        )
+        if count is None:
             return
         QMessageBox.information(
             self,

@@ -10,23 +10,20 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
 )
 
 from kac_desktop.demo.build import DEMO_PASSWORD
 from kac_desktop.i18n import _
-from kac_desktop.progress import Cancelled
 from kac_desktop.rules.passwords import rule_text
 from kac_desktop.services import users as user_service
 from kac_desktop.services.context import Actor
 from kac_desktop.services.database import Database
-from kac_desktop.services.errors import ServiceError
 
+from . import operations
 from .password_dialog import password_field
 from .screen_fit import FittedDialog
-from .workers import run_with_progress
 
 DEMO_CUSTOMERS = 2000
 
@@ -83,33 +80,32 @@ class FirstRunDialog(FittedDialog):
         self.resize(520, 0)
 
     def create(self) -> None:
-        try:
-            self.actor = user_service.create_first_admin(
+        actor = operations.run(
+            self,
+            lambda: user_service.create_first_admin(
                 self.db,
                 self.branch.text(),
                 self.name.text(),
                 self.login.text(),
                 self.password.text(),
                 self.repeat.text(),
-            )
-        except ServiceError as exc:
-            QMessageBox.warning(self, self.windowTitle(), exc.message)
+            ),
+        )
+        if actor is None:
             return
+        self.actor = actor
         self.accept()
 
     def load_demo(self) -> None:
         from kac_desktop.demo.build import build_demo
 
-        try:
-            run_with_progress(
-                self,
-                _("Building demonstration data…"),
-                lambda progress: build_demo(self.db, customers=DEMO_CUSTOMERS, progress=progress),
-            )
-        except Cancelled:
-            return
-        except ServiceError as exc:
-            QMessageBox.warning(self, self.windowTitle(), exc.message)
+        built = operations.run_long(
+            self,
+            _("Building demonstration data…"),
+            lambda progress: build_demo(self.db, customers=DEMO_CUSTOMERS, progress=progress),
+            title=self.windowTitle(),
+        )
+        if built is None:
             return
         # the person who built the data starts as its administrator; the next start asks
         # for a password like any other

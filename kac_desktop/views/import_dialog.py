@@ -39,15 +39,15 @@ from kac_desktop.services.context import Actor
 from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError
 
+from . import jobs, operations
 from .screen_fit import FittedDialog
 from .table_models import TextTableModel
-from .workers import run_with_progress
 
 XLSX_FILTER = "Excel (*.xlsx *.xlsm *.xls)"
 
 
 class ImportDialog(FittedDialog):
-    imported = Signal(object)  # Change
+    imported = Signal(object)  # the ChangeSet of what it changed
 
     # ---------------------------------------------------------- what an import sets
     FIELDS: Sequence[ImportField] = ()
@@ -257,12 +257,12 @@ class ImportDialog(FittedDialog):
         mapping = None if initial else self.current_mapping()
         remembered = self._remembered() if initial else {}
         try:
-            headers, mapping, preview, problem = run_with_progress(
+            headers, mapping, preview, problem = jobs.run_job(
                 self,
                 _("Checking the workbook…"),
                 lambda progress: self._preview(path, mapping, remembered, progress),
             )
-        except Cancelled:
+        except Cancelled:  # only a look at the workbook: nothing to undo, nothing to say
             return
         self.preview = preview
         self.headers = headers
@@ -368,24 +368,19 @@ class ImportDialog(FittedDialog):
         preview = self.preview
         if preview is None:
             return None
-        try:
-            result = run_with_progress(
-                self,
-                _(self.IMPORTING),
-                lambda progress: self.run_service_import(
-                    self.db, self.actor, preview, skip_invalid=skip_invalid, progress=progress
-                ),
-            )
-        except Cancelled:
-            QMessageBox.information(
-                self, self.windowTitle(), _("The import was cancelled; nothing was written.")
-            )
-            return None
-        except ServiceError as exc:
-            QMessageBox.warning(self, self.windowTitle(), exc.message)
+        result = operations.run_long(
+            self,
+            _(self.IMPORTING),
+            lambda progress: self.run_service_import(
+                self.db, self.actor, preview, skip_invalid=skip_invalid, progress=progress
+            ),
+            title=self.windowTitle(),
+            cancelled_message=_("The import was cancelled; nothing was written."),
+        )
+        if result is None:
             return None
         if result.ok:
-            self.imported.emit(result.change())
+            self.imported.emit(result.changes)
             QMessageBox.information(self, self.windowTitle(), result.describe())
             self.accept()
         else:

@@ -9,7 +9,6 @@ right after the first paint, one step per event-loop turn (``firstPainted``).
 from __future__ import annotations
 
 import logging
-import threading
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -29,9 +28,11 @@ from PySide6.QtWidgets import (
 
 from kac_desktop.i18n import _
 from kac_desktop.rules import vocab
-from kac_desktop.services.context import Actor, Change
+from kac_desktop.services.changes import ChangeSet, Kind
+from kac_desktop.services.context import Actor
 from kac_desktop.services.database import Database
 
+from . import jobs, operations
 from .admin_pages import AdminPages
 from .colours import current_colours, text_style
 from .customer_list import CustomerListPage
@@ -49,12 +50,6 @@ PAINT_WAIT_MS = 2000
 PREFERRED_SIZE = QSize(1360, 820)
 
 
-class _Arrival(QObject):
-    """Hands a worker thread's result to the UI thread (a queued signal)."""
-
-    arrived = Signal(object)
-
-
 class MainWindow(QMainWindow):
     firstPainted = Signal()  # once, after the customer list has first been painted
 
@@ -63,6 +58,7 @@ class MainWindow(QMainWindow):
         # how views/app.run goes on when the window closes (a restore, a recovery)
         self.restart_requested = False
         self.restart_target: Path | None = None
+        self._closed = False
         self.exit_code: int | None = None
         self.db = db
         self.actor = actor
@@ -150,8 +146,6 @@ class MainWindow(QMainWindow):
             ]
         )
         self._painted = False
-        self._follow_ups_arrival = _Arrival(self)
-        self._follow_ups_arrival.arrived.connect(self._follow_ups_counted)
         self.customers.table.viewport().installEventFilter(self)
 
     visits = property(lambda self: self._page("visits"))
@@ -197,26 +191,21 @@ class MainWindow(QMainWindow):
         quarter of a second at a million visits) that the window need not wait for."""
         if "visits" in self._built:  # the page counts them itself
             return
-        db, actor, arrival = self.db, self.actor, self._follow_ups_arrival
+        db, actor = self.db, self.actor
 
-        def work() -> None:
-            try:
-                # imported here too: the first import of the visit service takes a while
-                from kac_desktop.services import visit_agenda
+        def work(_progress) -> int:
+            # imported here too: the first import of the visit service takes a while
+            from kac_desktop.services import visit_agenda
 
-                n = visit_agenda.count_follow_ups(db, actor)
-            except Exception:  # the label stays as it was; the page shows the list
-                log.exception("counting the follow-ups")
-                return
-            try:
-                arrival.arrived.emit(n)
-            except RuntimeError:  # the window was closed meanwhile
-                pass
+            return visit_agenda.count_follow_ups(db, actor)
 
-        threading.Thread(target=work, name="follow-up-count", daemon=True).start()
+        def failed(_error: BaseException) -> None:  # the label stays; the page lists them
+            log.error("counting the follow-ups", exc_info=_error)
+
+        jobs.start(work, self._follow_ups_counted, failed, name="follow-up-count")
 
     def _follow_ups_counted(self, n: int) -> None:
-        if "visits" not in self._built:  # else the page's own count is newer
+        if "visits" not in self._built and not self._closed:  # else the page's own count is newer
             self._show_follow_ups(n)
 
     # ------------------------------------------------------------------ pages
@@ -225,7 +214,6 @@ class MainWindow(QMainWindow):
 
         page = VisitsPage(self.db, self.actor)
         page.openCustomer.connect(self.open_customer)
-        page.changed.connect(self.customers.apply_change)
         page.followUpsChanged.connect(self._show_follow_ups)
         self._show_follow_ups(page.follow_model.rowCount())
         return page
@@ -243,7 +231,6 @@ class MainWindow(QMainWindow):
 
         page = RevenuePage(self.db, self.actor)  # 收入与积分
         page.open_customer = self.open_customer
-        page.changed.connect(self.customers.apply_change)
         return page
 
     def _make_report(self) -> QWidget:
@@ -255,8 +242,8 @@ class MainWindow(QMainWindow):
         from .settings_page import SettingsPage
 
         page = SettingsPage(self.db, self.actor)
-        page.changed.connect(self.apply_change)
-        page.changed.connect(lambda _change: self.show_calendar_outlook())
+        page.changed.connect(self.broadcast_changes)
+        page.changed.connect(lambda _changes: self.show_calendar_outlook())
         return page
 
     def _add_lazy_page(self, title: str, name: str, make: Callable[[], QWidget]) -> None:
@@ -335,7 +322,6 @@ class MainWindow(QMainWindow):
         from .customer_editor import CustomerEditor
 
         editor = CustomerEditor(self.db, self.actor, customer_id, self)
-        editor.saved.connect(self.apply_change)
         editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         editor.show()
         return editor
@@ -347,18 +333,20 @@ class MainWindow(QMainWindow):
         from .customer_import import CustomerImportDialog
 
         dialog = CustomerImportDialog(self.db, self.actor, self)
-        dialog.imported.connect(self.apply_change)
         dialog.exec()
 
-    def apply_change(self, change: Change) -> None:
-        """Every open view refreshes from what one action changed."""
-        self.customers.apply_change(change)
-        for page in self._built.values():
-            apply = getattr(page, "apply_change", None)
-            if apply is not None:
-                apply(change)
-        if "visits" not in self._built and change.kind == "visit":
+    def open_pages(self) -> list[QWidget]:
+        """Every page built so far (the others read what they show when first shown)."""
+        return [self.customers, *self._built.values()]
+
+    def broadcast_changes(self, changes: ChangeSet) -> None:
+        """What one operation changed, to every open page (views/operations.py sends it
+        here from wherever the operation ran: a page, an editor, a dialog)."""
+        operations.apply_to(self.open_pages(), changes)
+        if "visits" not in self._built and changes.touches(Kind.VISIT):
             self._count_follow_ups()
+
+    apply_changes = broadcast_changes
 
     def show_due_notice(self):
         """The start-up notice: overdue and due-today requests, non-modal."""
@@ -399,6 +387,7 @@ class MainWindow(QMainWindow):
             self.customers.table.horizontalHeader().restoreState(header)
 
     def closeEvent(self, event) -> None:
+        self._closed = True
         settings = QSettings()
         save_place(self, "main")
         settings.setValue("customers/header", self.customers.table.horizontalHeader().saveState())

@@ -11,6 +11,7 @@ from kac_desktop.services.context import Actor
 from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError
 
+from . import operations
 from .sign_in import dialog_buttons, error_label
 
 
@@ -48,16 +49,20 @@ class ChangePasswordDialog(QDialog):
         layout.addWidget(buttons)
         self.resize(420, 0)
 
+    def _show(self, exc: ServiceError) -> None:
+        self.message.setText(exc.message)
+        self.message.show()
+
     def save(self) -> None:
-        try:
-            auth.change_password(
+        changed = operations.run(
+            self,
+            lambda: auth.change_password(
                 self.db, self.actor, self.old.text(), self.new.text(), self.repeat.text()
-            )
-        except ServiceError as exc:
-            self.message.setText(exc.message)
-            self.message.show()
-            return
-        self.accept()
+            ),
+            refused=self._show,
+        )
+        if changed is not None:
+            self.accept()
 
 
 class NewPasswordDialog(QDialog):
@@ -88,11 +93,14 @@ class NewPasswordDialog(QDialog):
     def password(self) -> str:
         return self.new.text()
 
+    def _show(self, exc: ServiceError) -> None:
+        self.message.setText(exc.message)
+        self.message.show()
+
     def check(self) -> None:
-        try:
+        def check() -> bool:
             auth.check_new_password(self.new.text(), self.login, self.repeat.text())
-        except ServiceError as exc:
-            self.message.setText(exc.message)
-            self.message.show()
-            return
-        self.accept()
+            return True
+
+        if operations.run(self, check, refused=self._show):
+            self.accept()

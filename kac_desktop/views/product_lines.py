@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -23,9 +22,11 @@ from PySide6.QtWidgets import (
 
 from kac_desktop.i18n import _
 from kac_desktop.services import product_lines as line_service
-from kac_desktop.services.context import Actor, Change
+from kac_desktop.services.changes import EMPTY, ChangeSet
+from kac_desktop.services.context import Actor
 from kac_desktop.services.database import Database
-from kac_desktop.services.errors import ServiceError
+
+from . import operations
 
 
 class ProductLinesBox(QGroupBox):
@@ -102,23 +103,27 @@ class ProductLinesBox(QGroupBox):
         for row in range(len(lines)):
             self.table.setRowHeight(row, 30)
 
-    def save(self) -> Change | None:
-        change = None
-        try:
-            for line in self.lines:
-                factor = Decimal(str(round(self.factors[line.code].value(), 4)))
-                growth = Decimal(str(round(self.growth[line.code].value(), 2))) / 100
-                earns = self.earns[line.code].isChecked()
-                if (factor, earns, growth) != (line.factor, line.earns_points, line.growth_rate):
-                    change = line_service.update_product_line(
-                        self.db,
-                        self.actor,
-                        line.code,
-                        factor=factor,
-                        earns_points=earns,
-                        growth_rate=growth,
+    def save(self) -> ChangeSet | None:
+        """Each changed line, one operation each (each spreads what it changed); the first
+        refusal stops the rest and is shown."""
+        changes = EMPTY
+        for line in self.lines:
+            factor = Decimal(str(round(self.factors[line.code].value(), 4)))
+            growth = Decimal(str(round(self.growth[line.code].value(), 2))) / 100
+            earns = self.earns[line.code].isChecked()
+            if (factor, earns, growth) == (line.factor, line.earns_points, line.growth_rate):
+                continue
+            change = operations.run(
+                self,
+                lambda code=line.code, f=factor, e=earns, g=growth: (
+                    line_service.update_product_line(
+                        self.db, self.actor, code, factor=f, earns_points=e, growth_rate=g
                     )
-        except ServiceError as exc:
-            QMessageBox.warning(self, self.title(), exc.message)
+                ),
+                title=self.title(),
+            )
+            if change is None:
+                break
+            changes = changes | change
         self.load()
-        return change
+        return changes or None

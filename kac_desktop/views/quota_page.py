@@ -41,7 +41,8 @@ from kac_desktop.rules.clock import business_today
 from kac_desktop.rules.quota import Month, QuotaStatus
 from kac_desktop.services import users as user_service
 from kac_desktop.services import visit_quota
-from kac_desktop.services.context import Actor, Change
+from kac_desktop.services.changes import ChangeSet, Kind
+from kac_desktop.services.context import Actor
 from kac_desktop.services.database import Database
 from kac_desktop.services.visit_quota import QuotaFilter, QuotaReport, QuotaRow
 
@@ -548,6 +549,8 @@ class QuotaPage(QWidget):
         if found >= 0 and self.manager.isEnabled():
             self.manager.setCurrentIndex(found)
 
-    def apply_change(self, change: Change) -> None:
-        if change.kind in ("visit", "customer"):
+    def apply_changes(self, changes: ChangeSet) -> None:
+        """The quota follows visits, confirmed tiers (the visit class), customer files and
+        the managers' names."""
+        if changes.touches(Kind.VISIT, Kind.TIER, Kind.CUSTOMER, Kind.USER, Kind.SETTING):
             self.reload()

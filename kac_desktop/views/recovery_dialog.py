@@ -16,12 +16,10 @@ from PySide6.QtWidgets import (
 )
 
 from kac_desktop.i18n import _
-from kac_desktop.progress import Cancelled
 from kac_desktop.services import backup as backup_service
 from kac_desktop.services.backup import BackupInfo, RestoreResult
-from kac_desktop.services.errors import ServiceError
 
-from .workers import run_with_progress
+from . import operations
 
 
 class RecoveryDialog(QDialog):
@@ -95,17 +93,15 @@ class RecoveryDialog(QDialog):
         if self.db_path is None:
             return
         path = self.db_path
-        try:
-            self.result_info = run_with_progress(
-                self,
-                _("Restoring the latest good backup…"),
-                lambda _p: backup_service.restore_latest_good(path),
-            )
-        except Cancelled:
+        result = operations.run_long(
+            self,
+            _("Restoring the latest good backup…"),
+            lambda progress: backup_service.restore_latest_good(path, progress=progress),
+            title=self.windowTitle(),
+        )
+        if result is None:
             return
-        except ServiceError as exc:
-            QMessageBox.warning(self, self.windowTitle(), exc.message)
-            return
+        self.result_info = result
         replaced = self.result_info.replaced
         QMessageBox.information(
             self,

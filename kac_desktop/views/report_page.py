@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QTextBrowser,
     QVBoxLayout,
@@ -30,7 +29,6 @@ from PySide6.QtWidgets import (
 )
 
 from kac_desktop.i18n import _
-from kac_desktop.progress import Cancelled
 from kac_desktop.reports.html import summary_html
 from kac_desktop.reports.model import MonthlyReport
 from kac_desktop.reports.tables import local
@@ -39,9 +37,8 @@ from kac_desktop.rules.quota import Month
 from kac_desktop.services import monthly_report as report_service
 from kac_desktop.services.context import Actor
 from kac_desktop.services.database import Database
-from kac_desktop.services.errors import ServiceError
 
-from .workers import run_with_progress
+from . import operations
 
 
 def recent_months(today: date, count: int = 24) -> list[Month]:
@@ -156,18 +153,15 @@ class ReportPage(QWidget):
     # ------------------------------------------------------------------ actions
     def show_report(self) -> MonthlyReport | None:
         month, branch = self.selected_month(), self.selected_branch()
-        try:
-            report = run_with_progress(
-                self,
-                _("Computing the monthly report…"),
-                lambda progress: report_service.build_report(
-                    self.db, self.actor, month, branch, progress
-                ),
-            )
-        except Cancelled:
-            return None
-        except ServiceError as exc:
-            QMessageBox.warning(self, _("Monthly report"), exc.message)
+        report = operations.run_long(
+            self,
+            _("Computing the monthly report…"),
+            lambda progress: report_service.build_report(
+                self.db, self.actor, month, branch, progress
+            ),
+            title=_("Monthly report"),
+        )
+        if report is None:
             return None
         self._show(report)
         self.status.setText(
@@ -202,17 +196,14 @@ class ReportPage(QWidget):
             pdf = xlsx.with_suffix(".pdf")
         else:
             xlsx = pdf = None
-        try:
-            made = run_with_progress(
-                self,
-                _("Making the monthly report…"),
-                lambda progress: self._make(month, branch, folder, xlsx, pdf, progress),
-            )
-        except Cancelled:
-            self.status.setText(_("Cancelled; no file was made."))
-            return False
-        except ServiceError as exc:
-            QMessageBox.warning(self, _("Monthly report"), exc.message)
+        made = operations.run_long(
+            self,
+            _("Making the monthly report…"),
+            lambda progress: self._make(month, branch, folder, xlsx, pdf, progress),
+            title=_("Monthly report"),
+            cancelled=lambda: self.status.setText(_("Cancelled; no file was made.")),
+        )
+        if made is None:
             return False
         self._show(made.report)
         self.xlsx_path, self.pdf_path = made.xlsx, made.pdf

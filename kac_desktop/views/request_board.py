@@ -52,7 +52,8 @@ from kac_desktop.rules.service_states import (
 )
 from kac_desktop.services import requests as request_service
 from kac_desktop.services import users as user_service
-from kac_desktop.services.context import Actor, Change
+from kac_desktop.services.changes import ChangeSet, Kind
+from kac_desktop.services.context import Actor
 from kac_desktop.services.database import Database
 from kac_desktop.services.requests import (
     DueCounts,
@@ -502,7 +503,7 @@ class RequestBoardPage(QWidget):
     """The 限时服务 page: filters, the board, the banner that counts what is late."""
 
     countsChanged = Signal(int, int)  # overdue, due today
-    changed = Signal(object)  # a Change, after a registration or status step
+    changed = Signal(object)  # the ChangeSet of a registration or status step made here
 
     def __init__(self, db: Database, actor: Actor, clock: Clock = utcnow, parent=None) -> None:
         super().__init__(parent)
@@ -663,12 +664,15 @@ class RequestBoardPage(QWidget):
         self._update_counts()
 
     # -- actions
-    def apply_change(self, change: Change) -> None:
-        # a calendar saved recomputes the provisional deadlines of open requests
-        if change.kind not in ("request", "customer", "calendar"):
+    def apply_changes(self, changes: ChangeSet) -> None:
+        """A request's step moves it on the board (its state, its order by urgency), so a
+        request change runs the board's query again; so does a customer's or a manager's
+        name, which the board shows, and a calendar saved (it recomputes the provisional
+        deadlines of open requests)."""
+        if not changes.touches(Kind.REQUEST, Kind.CUSTOMER, Kind.USER, Kind.SETTING):
             return
-        selected = change.ids[0] if change.created and change.ids else None
-        selected = selected or self.model.id_at(self.table.currentIndex().row())
+        new = sorted(changes.new(Kind.REQUEST))
+        selected = new[0] if new else self.model.id_at(self.table.currentIndex().row())
         self.model.reload()
         self._load_open()
         self._select(selected)
@@ -696,8 +700,8 @@ class RequestBoardPage(QWidget):
         dialog.show()
         return dialog
 
-    def _saved(self, change: Change) -> None:
-        self.apply_change(change)
+    def _saved(self, change: ChangeSet) -> None:
+        # the operation runner has spread it to every open page, this one too
         self.changed.emit(change)
 
 

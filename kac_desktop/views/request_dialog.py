@@ -47,9 +47,10 @@ from kac_desktop.services import requests as request_service
 from kac_desktop.services.context import Actor
 from kac_desktop.services.customers import CustomerQuery
 from kac_desktop.services.database import Database
-from kac_desktop.services.errors import ServiceError, ValidationFailed
+from kac_desktop.services.errors import ServiceError
 from kac_desktop.services.requests import RequestInput
 
+from . import operations
 from .colours import current_colours
 from .request_board import Clock, local_text
 from .screen_fit import FittedDialog
@@ -164,7 +165,10 @@ class RegisterRequestDialog(FittedDialog):
     """登记工单: customer, type, channel, time received, description, special case; the
     deadline is computed and shown as soon as the form has what it needs."""
 
-    saved = Signal(object)  # Change
+    saved = Signal(object)  # the ChangeSet of what it changed
+
+    def _show_refusal(self, exc: ServiceError) -> None:
+        self.errors.setText(exc.message)
 
     def __init__(
         self,
@@ -262,11 +266,17 @@ class RegisterRequestDialog(FittedDialog):
             return
         self.deadline.setStyleSheet(_deadline_style())
         data.description = data.description or "-"  # the preview needs no description yet
-        try:
-            deadline = request_service.preview_deadline(self.db, self.actor, data, now=self.clock())
-        except ServiceError as exc:
+
+        def refused(exc: ServiceError) -> None:
             self.deadline.setText("")
             self.errors.setText(exc.message)
+
+        deadline = operations.run(
+            self,
+            lambda: request_service.preview_deadline(self.db, self.actor, data, now=self.clock()),
+            refused=refused,
+        )
+        if deadline is None:
             return
         self.errors.setText("")
         hours = first_response_hours(
@@ -283,15 +293,13 @@ class RegisterRequestDialog(FittedDialog):
         self.deadline.setText(text)
 
     def register(self) -> None:
-        try:
-            change = request_service.register_request(
-                self.db, self.actor, self.input(), now=self.clock()
-            )
-        except ValidationFailed as exc:
-            self.errors.setText(exc.message)
-            return
-        except ServiceError as exc:
-            self.errors.setText(exc.message)
+        data = self.input()
+        change = operations.run(
+            self,
+            lambda: request_service.register_request(self.db, self.actor, data, now=self.clock()),
+            refused=self._show_refusal,
+        )
+        if change is None:
             return
         self.saved.emit(change)
         self.accept()
@@ -310,7 +318,10 @@ class RequestDialog(FittedDialog):
     """One request: what was asked, its deadline and state, each step so far, and the next
     steps the flow allows."""
 
-    saved = Signal(object)  # Change
+    saved = Signal(object)  # the ChangeSet of what it changed
+
+    def _show_refusal(self, exc: ServiceError) -> None:
+        self.errors.setText(exc.message)
 
     def __init__(
         self, db: Database, actor: Actor, request_id: str, clock: Clock, parent=None
@@ -384,11 +395,15 @@ class RequestDialog(FittedDialog):
         self.load()
 
     def load(self) -> None:
-        try:
-            self.record = request_service.get_request(self.db, self.actor, self.request_id)
-        except ServiceError as exc:
+        def refused(exc: ServiceError) -> None:
             self.summary.setText(exc.message)
-            self.record = None
+
+        self.record = operations.run(
+            self,
+            lambda: request_service.get_request(self.db, self.actor, self.request_id),
+            refused=refused,
+        )
+        if self.record is None:
             return
         r = self.record
         rule = rule_label(
@@ -489,8 +504,10 @@ class RequestDialog(FittedDialog):
     def step(self, target: str) -> bool:
         if self.record is None:
             return False
-        try:
-            change = request_service.change_status(
+        version = self.record.version
+        change = operations.run(
+            self,
+            lambda: request_service.change_status(
                 self.db,
                 self.actor,
                 self.request_id,
@@ -499,10 +516,11 @@ class RequestDialog(FittedDialog):
                 satisfaction=self.satisfaction.currentData(),
                 note=self.note.text(),
                 now=self.clock(),
-                expected_version=self.record.version,
-            )
-        except ServiceError as exc:
-            self.errors.setText(exc.message)
+                expected_version=version,
+            ),
+            refused=self._show_refusal,
+        )
+        if change is None:
             return False
         self.errors.setText("")
         self.resolution.clear()

@@ -30,11 +30,12 @@ from kac_desktop.rules import vocab
 from kac_desktop.rules.clock import business_today
 from kac_desktop.services import revenue as revenue_service
 from kac_desktop.services import revenue_alerts
-from kac_desktop.services.context import Actor, Change
+from kac_desktop.services.changes import ChangeSet, Kind
+from kac_desktop.services.context import Actor
 from kac_desktop.services.database import Database
-from kac_desktop.services.errors import ServiceError
 from kac_desktop.services.revenue import PointsQuery, PointsRow
 
+from . import operations
 from .paged_model import IdRole as ID_ROLE
 from .paged_model import PagedTableModel
 from .revenue_tab import money, month_text, percent
@@ -138,7 +139,7 @@ class PointsModel(PagedTableModel):
 
 
 class RevenuePage(QWidget):
-    changed = Signal(object)  # Change
+    changed = Signal(object)  # the ChangeSet of a confirmation made here
 
     def __init__(self, db: Database, actor: Actor, parent=None, today: date | None = None) -> None:
         super().__init__(parent)
@@ -344,7 +345,7 @@ class RevenuePage(QWidget):
         return [self.model.ids[r] for r in rows if 0 <= r < len(self.model.ids)]
 
     # ------------------------------------------------------------------ actions
-    def confirm_selected(self, *, ask: bool = True) -> Change | None:
+    def confirm_selected(self, *, ask: bool = True) -> ChangeSet | None:
         ids = self.selected_ids()
         if not ids:
             QMessageBox.information(
@@ -362,14 +363,15 @@ class RevenuePage(QWidget):
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return None
-        try:
-            change = revenue_service.confirm_tiers(
+        change = operations.run(
+            self,
+            lambda: revenue_service.confirm_tiers(
                 self.db, self.actor, year, [(i, None) for i in ids], today=self.today
-            )
-        except ServiceError as exc:
-            QMessageBox.warning(self, _("Confirm selected"), exc.message)
+            ),
+            title=_("Confirm selected"),
+        )
+        if change is None:
             return None
-        self.refresh()
         self.changed.emit(change)
         return change
 
@@ -377,8 +379,6 @@ class RevenuePage(QWidget):
         from .revenue_import import RevenueImportDialog
 
         dialog = RevenueImportDialog(self.db, self.actor, self)
-        dialog.imported.connect(self.apply_change)
-        dialog.imported.connect(self.changed.emit)
         dialog.exec()
 
     def _open(self, index: QModelIndex) -> None:
@@ -386,7 +386,9 @@ class RevenuePage(QWidget):
         if cid and self.open_customer is not None:
             self.open_customer(cid)
 
-    def apply_change(self, change: Change) -> None:
-        if change.kind in ("revenue", "customer", "product_line"):
+    def apply_changes(self, changes: ChangeSet) -> None:
+        """Points, suggestions, confirmed tiers and alerts follow revenue, tiers, a line's
+        rule and the customers' files (a name, a manager)."""
+        if changes.touches(Kind.REVENUE, Kind.TIER, Kind.CUSTOMER, Kind.PRODUCT_LINE, Kind.USER):
             self._fill_years()
             self.refresh()

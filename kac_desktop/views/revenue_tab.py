@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
@@ -37,11 +36,13 @@ from PySide6.QtWidgets import (
 from kac_desktop.i18n import _
 from kac_desktop.rules import vocab
 from kac_desktop.services import revenue as revenue_service
-from kac_desktop.services.context import Actor, Change
+from kac_desktop.services.changes import ChangeSet
+from kac_desktop.services.context import Actor
 from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError
 from kac_desktop.services.revenue import CustomerRevenue
 
+from . import operations
 from .paged_model import IdRole as MONTH_ROLE  # a month row's key: the month
 
 ACCENT = QColor("#0b6e4f")
@@ -222,7 +223,7 @@ class MonthDialog(QDialog):
 
 
 class RevenueTab(QWidget):
-    changed = Signal(object)  # Change
+    changed = Signal(object)  # the ChangeSet of a month corrected here
 
     def __init__(
         self, db: Database, actor: Actor, customer_id: str, parent=None, today: date | None = None
@@ -289,14 +290,20 @@ class RevenueTab(QWidget):
         self.reload()
 
     def reload(self) -> None:
-        try:
-            self.data = revenue_service.customer_revenue(
-                self.db, self.actor, self.customer_id, today=self.today
-            )
-        except ServiceError as exc:
+        def refused(exc: ServiceError) -> None:
             self.note.setText(exc.message)
             self.edit_button.setEnabled(False)
+
+        data = operations.run(
+            self,
+            lambda: revenue_service.customer_revenue(
+                self.db, self.actor, self.customer_id, today=self.today
+            ),
+            refused=refused,
+        )
+        if data is None:
             return
+        self.data = data
         data = self.data
         self.model.set_data(data)
         self.chart.set_values([(m, data.month_totals.get(m, Decimal(0))) for m in data.months])
@@ -326,7 +333,7 @@ class RevenueTab(QWidget):
             return self.model.data(rows[0], MONTH_ROLE)
         return self.model.months[0] if self.model.months else None
 
-    def edit_month(self, month: int | None = None, amounts: dict | None = None) -> Change | None:
+    def edit_month(self, month: int | None = None, amounts: dict | None = None) -> ChangeSet | None:
         """Open the month's editor (or, for tests, store ``amounts`` directly)."""
         if self.data is None:
             return None
@@ -335,20 +342,19 @@ class RevenueTab(QWidget):
             return None
         if amounts is None:
             dialog = MonthDialog(self.data, month, self)
-            while True:
+            while amounts is None:  # until the amounts read, or the user gives up
                 if dialog.exec() != QDialog.DialogCode.Accepted:
                     return None
-                try:
-                    amounts = dialog.amounts()
-                    break
-                except ServiceError as exc:
-                    QMessageBox.warning(self, dialog.windowTitle(), exc.message)
-        try:
-            change = revenue_service.set_month(
-                self.db, self.actor, self.customer_id, month, amounts, today=self.today
-            )
-        except ServiceError as exc:
-            QMessageBox.warning(self, _("The revenue cannot be saved"), exc.message)
+                amounts = operations.run(self, dialog.amounts, title=dialog.windowTitle())
+        chosen = amounts
+        change = operations.run(
+            self,
+            lambda: revenue_service.set_month(
+                self.db, self.actor, self.customer_id, month, chosen, today=self.today
+            ),
+            title=_("The revenue cannot be saved"),
+        )
+        if change is None:
             return None
         self.reload()
         self.changed.emit(change)

@@ -88,15 +88,20 @@ class SignInDialog(QDialog):
             return
         # imported while the user typed (views/app.py), so this costs nothing then
         from kac_desktop.services import auth
-        from kac_desktop.services.errors import ServiceError
 
-        try:
-            self.actor = auth.sign_in(self.db, login, self.password.text())
-        except ServiceError as exc:
+        from . import operations
+
+        def refused(exc) -> None:
             self.password.clear()
             self.password.setFocus()
             self._show(exc.message)
+
+        actor = operations.run(
+            self, lambda: auth.sign_in(self.db, login, self.password.text()), refused=refused
+        )
+        if actor is None:
             return
+        self.actor = actor
         QSettings().setValue(LOGIN_KEY, login)
         self.accept()
 

@@ -10,13 +10,14 @@ now leads to the same recovery dialog over the window, a little later.
 from __future__ import annotations
 
 import logging
-import threading
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from kac_desktop.i18n import _
 from kac_desktop.services.database import Database
+
+from . import jobs
 
 if TYPE_CHECKING:
     from kac_desktop.services.backup import BackupInfo
@@ -36,28 +37,27 @@ class StartupChecks(QObject):
         self.db = db
         self.problems: list[str] | None = None
         self.backup: BackupInfo | None = None
-        self._thread: threading.Thread | None = None
+        self._job: jobs.Job | None = None
 
     def start(self) -> None:
-        if self._thread is not None:
+        if self._job is not None:
             return
         # imported here, on the UI thread, not by the worker: two threads importing at once
         # can deadlock, and the window imports the services right after its first paint
         from kac_desktop.services import backup as backup_service
         from kac_desktop.services.errors import ServiceError
 
-        self._thread = threading.Thread(
-            target=self._run, args=(backup_service, ServiceError), name="startup-checks"
+        self._job = jobs.start(
+            lambda _handle: self._run(backup_service, ServiceError), name="startup-checks"
         )
-        self._thread.start()
 
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._job is not None and self._job.running()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Whether the work is over (a backup is not left half made when the window closes)."""
-        if self._thread is not None:
-            self._thread.join(timeout)
+        if self._job is not None:
+            self._job.wait(timeout)
         return not self.running()
 
     def _run(self, backup_service, service_error: type[Exception]) -> None:

@@ -25,11 +25,13 @@ from kac_desktop.rules import vocab
 from kac_desktop.rules.clock import LOCAL_TZ
 from kac_desktop.rules.passwords import rule_text
 from kac_desktop.services import users as user_service
+from kac_desktop.services.changes import ChangeSet, Kind
 from kac_desktop.services.context import Actor
 from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError
 from kac_desktop.services.users import UserAdminRow
 
+from . import operations
 from .paged_model import IdRole
 from .password_dialog import NewPasswordDialog, password_field
 from .sign_in import dialog_buttons, error_label
@@ -152,9 +154,14 @@ class NewUserDialog(QDialog):
         layout.addWidget(buttons)
         self.resize(440, 0)
 
+    def _show(self, exc: ServiceError) -> None:
+        self.message.setText(exc.message)
+        self.message.show()
+
     def save(self) -> None:
-        try:
-            self.user_id = user_service.create_user(
+        made = operations.run(
+            self,
+            lambda: user_service.create_user(
                 self.db,
                 self.actor,
                 self.login.text(),
@@ -164,11 +171,12 @@ class NewUserDialog(QDialog):
                 self.password.text(),
                 self.repeat.text(),
                 self.phone.text(),
-            )
-        except ServiceError as exc:
-            self.message.setText(exc.message)
-            self.message.show()
+            ),
+            refused=self._show,
+        )
+        if made is None:
             return
+        self.user_id = made.value
         self.accept()
 
 
@@ -210,6 +218,14 @@ class UsersPage(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.reload()
 
+    def apply_changes(self, changes: ChangeSet) -> None:
+        """Accounts (made, changed, enabled, locked or unlocked) and their branches."""
+        if changes.touches(Kind.USER):
+            selected = self.selected()
+            self.reload()
+            if selected is not None:
+                self.select_login(selected.login)
+
     def reload(self) -> None:
         self.model.reload()
         self.table.resizeColumnsToContents()
@@ -235,20 +251,19 @@ class UsersPage(QWidget):
     def new_user(self) -> None:
         dialog = NewUserDialog(self.db, self.actor, self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.reload()
             self.select_login(dialog.login.text().strip())
 
     def toggle_active(self) -> None:
         row = self.selected()
         if row is None:
             return
-        try:
-            user_service.set_active(self.db, self.actor, row.id, not row.active)
-        except ServiceError as exc:
-            QMessageBox.warning(self, _("Users"), exc.message)
-            return
-        self.reload()
-        self.select_login(row.login)
+        changed = operations.run(
+            self,
+            lambda: user_service.set_active(self.db, self.actor, row.id, not row.active),
+            title=_("Users"),
+        )
+        if changed is not None:
+            self.select_login(row.login)
 
     def reset_password(self) -> None:
         row = self.selected()
@@ -271,12 +286,14 @@ class UsersPage(QWidget):
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
             given = dialog.password()
-        try:
-            password = user_service.reset_password(self.db, self.actor, row.id, given)
-        except ServiceError as exc:
-            QMessageBox.warning(self, _("Reset password"), exc.message)
+        made = operations.run(
+            self,
+            lambda: user_service.reset_password(self.db, self.actor, row.id, given),
+            title=_("Reset password"),
+        )
+        if made is None:
             return
-        self.reload()
+        password = made.value
         if given is None:
             box = QMessageBox(self)
             box.setWindowTitle(_("Reset password"))

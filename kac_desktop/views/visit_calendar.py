@@ -25,7 +25,8 @@ from kac_desktop.rules.clock import business_today
 from kac_desktop.rules.quota import Month
 from kac_desktop.services import users as user_service
 from kac_desktop.services import visit_agenda
-from kac_desktop.services.context import Actor, Change
+from kac_desktop.services.changes import ChangeSet, Kind
+from kac_desktop.services.context import Actor
 from kac_desktop.services.database import Database
 from kac_desktop.services.visit_agenda import CalendarEntry
 
@@ -190,6 +191,6 @@ class VisitCalendarPage(QWidget):
         else:
             self.openVisit.emit(entry.visit_id)
 
-    def apply_change(self, change: Change) -> None:
-        if change.kind == "visit":
+    def apply_changes(self, changes: ChangeSet) -> None:
+        if changes.touches(Kind.VISIT):
             self.reload()

@@ -30,10 +30,12 @@ from kac_desktop.rules import vocab
 from kac_desktop.rules.quota import LOCAL_TZ
 from kac_desktop.rules.visits import MEETING, VisitData
 from kac_desktop.services import visits as visit_service
+from kac_desktop.services.changes import Kind
 from kac_desktop.services.context import Actor
 from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError, StaleRecord, ValidationFailed
 
+from . import operations
 from .colours import error_style
 from .screen_fit import FittedDialog
 from .widgets import CodeCombo, DateField, refuse_invalid_dates
@@ -100,9 +102,9 @@ class CustomerPicker(QComboBox):
 
 
 class VisitDialog(FittedDialog):
-    """Emits ``saved`` with the Change of what it logged, corrected or removed."""
+    """Emits ``saved`` with the ChangeSet of what it logged, corrected or removed."""
 
-    saved = Signal(object)  # Change
+    saved = Signal(object)  # the ChangeSet of what it changed
 
     def __init__(
         self,
@@ -361,26 +363,34 @@ class VisitDialog(FittedDialog):
                 _("Choose the customer from the list that appears as you type."),
             )
             return False
-        try:
-            if self.record is None:
-                change = visit_service.log_visit(self.db, self.actor, data)
+        record = self.record
+
+        def refused(exc: ServiceError) -> None:
+            if isinstance(exc, ValidationFailed):
+                marked = [w for w in (self._mark(e.field) for e in exc.errors) if w is not None]
+                if marked:
+                    marked[0].setFocus()
+                title = _("The visit cannot be saved yet")
+            elif isinstance(exc, StaleRecord):
+                title = _("Changed by someone else")
             else:
-                change = visit_service.update_visit(
-                    self.db, self.actor, self.record.id, data, self.record.version
+                title = _("The visit cannot be saved")
+            QMessageBox.warning(self, title, exc.message)
+
+        change = operations.run(
+            self,
+            lambda: (
+                visit_service.log_visit(self.db, self.actor, data)
+                if record is None
+                else visit_service.update_visit(
+                    self.db, self.actor, record.id, data, record.version
                 )
-        except ValidationFailed as exc:
-            marked = [w for w in (self._mark(e.field) for e in exc.errors) if w is not None]
-            if marked:
-                marked[0].setFocus()
-            QMessageBox.warning(self, _("The visit cannot be saved yet"), exc.message)
+            ),
+            refused=refused,
+        )
+        if change is None:
             return False
-        except StaleRecord as exc:
-            QMessageBox.warning(self, _("Changed by someone else"), exc.message)
-            return False
-        except ServiceError as exc:
-            QMessageBox.warning(self, _("The visit cannot be saved"), exc.message)
-            return False
-        self.visit_id = change.ids[0]
+        self.visit_id = next(iter(change.ids(Kind.VISIT)))
         self.saved.emit(change)
         self.accept()
         return True
@@ -398,12 +408,13 @@ class VisitDialog(FittedDialog):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return False
-        try:
-            change = visit_service.remove_visit(
-                self.db, self.actor, self.record.id, self.record.version
-            )
-        except ServiceError as exc:
-            QMessageBox.warning(self, _("Remove visit"), exc.message)
+        record = self.record
+        change = operations.run(
+            self,
+            lambda: visit_service.remove_visit(self.db, self.actor, record.id, record.version),
+            title=_("Remove visit"),
+        )
+        if change is None:
             return False
         self.saved.emit(change)
         self.accept()

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
@@ -29,12 +28,13 @@ from kac_desktop.rules.quota import LOCAL_TZ
 from kac_desktop.services import users as user_service
 from kac_desktop.services import visit_agenda
 from kac_desktop.services import visits as visit_service
-from kac_desktop.services.context import Actor, Change
+from kac_desktop.services.changes import ChangeSet, Kind
+from kac_desktop.services.context import Actor
 from kac_desktop.services.database import Database
-from kac_desktop.services.errors import ServiceError
 from kac_desktop.services.visit_agenda import FollowUp, InactiveRow
 from kac_desktop.services.visits import VisitQuery, VisitRow
 
+from . import operations
 from .paged_model import IdRole, PagedTableModel  # noqa: F401 - IdRole re-exported
 from .quota_page import QuotaPage
 from .table_models import Column, ColumnTableModel, house_table
@@ -94,6 +94,33 @@ class VisitTableModel(PagedTableModel):
 
     def fetch_rows(self, keys: list) -> list[VisitRow]:
         return self._fetch_rows(keys)
+
+    def ids_of_customers(self, customer_ids) -> list[str]:
+        """The visits shown (fetched so far) of the customers ``customer_ids``."""
+        wanted = set(customer_ids)
+        return [r.id for r in self._rows.values() if r.customer_id in wanted]
+
+    def refresh_keys(self, keys) -> None:
+        """As the base, except that a visit whose date (its place in the order) or whose
+        customer, manager or kind (whether the query holds it) changed runs the whole query
+        again."""
+        keys = list(keys)
+        held = {self._keys[row]: data for row, data in self._rows.items()}
+        wanted = [k for k in keys if k in held]
+        if not wanted:
+            return
+        fetched = {r.id: r for r in self.fetch_rows(wanted)}
+        for key in wanted:
+            old, new = held[key], fetched.get(key)
+            if new is not None and (old.visited_at, old.customer_id, old.manager, old.mode) != (
+                new.visited_at,
+                new.customer_id,
+                new.manager,
+                new.mode,
+            ):
+                self.reload()
+                return
+        super().refresh_keys(wanted)
 
     def cell(self, row: VisitRow, column: int, role: int):
         key = VISIT_COLUMNS[column].key
@@ -206,7 +233,7 @@ INACTIVE_COLUMNS = (
 
 class VisitsPage(QWidget):
     openCustomer = Signal(str)
-    changed = Signal(object)  # Change, for the main window to spread
+    changed = Signal(object)  # the ChangeSet of an operation made here
     followUpsChanged = Signal(int)
 
     def __init__(self, db: Database, actor: Actor, parent=None) -> None:
@@ -378,12 +405,13 @@ class VisitsPage(QWidget):
         f = self._current_follow_up()
         if f is None:
             return
-        try:
-            change = visit_service.set_next_step_done(self.db, self.actor, f.visit_id)
-        except ServiceError as exc:
-            QMessageBox.warning(self, _("Mark done"), exc.message)
-            return
-        self._after_change(change)
+        change = operations.run(
+            self,
+            lambda: visit_service.set_next_step_done(self.db, self.actor, f.visit_id),
+            title=_("Mark done"),
+        )
+        if change is not None:
+            self._after_change(change)
 
     # -- inactivity tab
     def _inactive(self) -> QWidget:
@@ -495,20 +523,27 @@ class VisitsPage(QWidget):
     def open_visit(self, visit_id: str):
         return open_visit_dialog(self, self.db, self.actor, self._after_change, visit_id=visit_id)
 
-    def _after_change(self, change: Change) -> None:
-        self.apply_change(change)
+    def _after_change(self, change: ChangeSet) -> None:
+        # the change was spread to every page (this one too) by the operation runner
         self.changed.emit(change)
 
-    def apply_change(self, change: Change) -> None:
-        """Refresh from what one action changed (a visit, or a customer file)."""
-        if change.kind not in ("visit", "customer"):
-            return
-        if change.kind == "visit":
-            self.model.set_query(self.model.query)
+    def apply_changes(self, changes: ChangeSet) -> None:
+        """Refresh from what one operation changed: the visit list refetches the visits
+        named (the whole query when visits came or went), follow-ups, meetings and the
+        calendar follow visits, the quota tab follows visits, tiers and customer files."""
+        if changes.touches(Kind.VISIT):
+            if changes.rows_only(Kind.VISIT):
+                self.model.refresh_keys(changes.ids(Kind.VISIT))
+            else:
+                self.model.reload()
             self.refresh_follow_ups()
             self.refresh_meetings()
-            self.calendar.apply_change(change)
+            self.calendar.apply_changes(changes)
+        elif changes.touches(Kind.USER):  # a manager's name, on any of his visits
+            self.model.reload()
+        elif changes.touches(Kind.CUSTOMER):  # a customer's name on its visits
+            self.model.refresh_keys(self.model.ids_of_customers(changes.ids(Kind.CUSTOMER)))
         if self._quota is not None:
-            self._quota.apply_change(change)
-        if self.inactive_loaded:
+            self._quota.apply_changes(changes)
+        if self.inactive_loaded and changes.touches(Kind.VISIT, Kind.CUSTOMER, Kind.REVENUE):
             self.refresh_inactive()

@@ -15,6 +15,7 @@ from kac_desktop.io.workbook import read_table
 from kac_desktop.models import AuditRecord, Revenue
 from kac_desktop.services import customers as customer_service
 from kac_desktop.services import revenue
+from kac_desktop.services.changes import Kind
 
 CODES = ["91350100M000100Y43", "91110000600037341L"]
 TODAY = date(2026, 11, 23)  # benchmarks.generate.TODAY: the case's months end 2026-10
@@ -33,13 +34,13 @@ def test_the_case_imports_every_row_into_a_copy(db, org, make_customer, tmp_path
     ids = [
         customer_service.save_customer(
             db, org.mgr_a1, make_customer(f"福州第{i}贸易有限公司", code=code, manager=org.mgr_a1)
-        ).ids[0]
+        ).first(Kind.CUSTOMER)
         for i, code in enumerate(CODES)
     ]
     ids.append(  # without a credit code: the workbook names it
         customer_service.save_customer(
             db, org.mgr_a1, make_customer("个体户林某", nature="individual", manager=org.mgr_a1)
-        ).ids[0]
+        ).first(Kind.CUSTOMER)
     )
     # stored months the import replaces (express: not the customer's first line, removed)
     revenue.set_month(

@@ -16,6 +16,7 @@ from kac_desktop.rules import points as rules
 from kac_desktop.rules.tiers import suggested_tier
 from kac_desktop.services import assessments
 from kac_desktop.services import customers as customer_service
+from kac_desktop.services.changes import Kind
 
 TODAY = date(2026, 11, 23)
 YEARS = (2024, 2025, 2026)
@@ -26,7 +27,7 @@ def customers(db, org, make_customer):
     return [
         customer_service.save_customer(
             db, org.mgr_a1, make_customer(f"个体户第{i}号", manager=org.mgr_a1, nature="individual")
-        ).ids[0]
+        ).first(Kind.CUSTOMER)
         for i in range(12)
     ]
 

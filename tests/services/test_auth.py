@@ -210,7 +210,7 @@ def test_user_changes_his_password(db, org):
 def test_admin_creates_resets_and_disables_users(db, org):
     user_id = users.create_user(
         db, org.admin, "mgr_a3", "刘经理", "manager", org.branch_a, "Start2026", "Start2026"
-    )
+    ).value
     assert auth.sign_in(db, "mgr_a3", "Start2026").branch_id == org.branch_a
     with pytest.raises(ServiceError) as err:
         users.create_user(db, org.admin, "MGR_A3", "重名", "manager", org.branch_a, "Start2026")
@@ -218,7 +218,7 @@ def test_admin_creates_resets_and_disables_users(db, org):
     for _i in range(5):
         with pytest.raises(auth.SignInFailed):
             auth.sign_in(db, "mgr_a3", "Wrong-2026")
-    temporary = users.reset_password(db, org.admin, user_id)
+    temporary = users.reset_password(db, org.admin, user_id).value
     assert password_problems(temporary) == []
     assert auth.sign_in(db, "mgr_a3", temporary).login == "mgr_a3"  # the lock is lifted
     users.reset_password(db, org.admin, user_id, "Chosen2026")

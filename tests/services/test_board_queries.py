@@ -15,6 +15,7 @@ from kac_desktop.models import ServiceRequest
 from kac_desktop.rules.deadlines import LOCAL_TZ
 from kac_desktop.services import customers as cs
 from kac_desktop.services import requests as rs
+from kac_desktop.services.changes import Kind
 from kac_desktop.services.requests import DueTimes, RequestInput, RequestQuery, RequestTiming
 
 BASE = datetime(2026, 11, 23, 10, tzinfo=LOCAL_TZ).astimezone(UTC)
@@ -63,10 +64,10 @@ def _requests(db, org, make_customer) -> dict[str, str]:
         db,
         org.mgr_a1,
         make_customer("福州华闽贸易有限公司", manager=org.mgr_a1, nature="individual"),
-    ).ids[0]
+    ).first(Kind.CUSTOMER)
     theirs = cs.save_customer(
         db, org.mgr_b1, make_customer("仓山物流有限公司", manager=org.mgr_b1, nature="individual")
-    ).ids[0]
+    ).first(Kind.CUSTOMER)
     made = {}
     for name, actor, customer, hours, kind in (
         ("open", org.mgr_a1, mine, 2, "pickup"),
@@ -79,7 +80,7 @@ def _requests(db, org, make_customer) -> dict[str, str]:
         data = RequestInput(
             customer_id=customer, type=kind, description="请上门揽收", received_at=received
         )
-        made[name] = rs.register_request(db, actor, data, now=received).ids[0]
+        made[name] = rs.register_request(db, actor, data, now=received).first(Kind.REQUEST)
     rs.change_status(db, org.mgr_a1, made["complaint"], "in_progress", now=BASE)
     rs.change_status(db, org.mgr_a1, made["resolved"], "in_progress", now=BASE)
     rs.change_status(db, org.mgr_a1, made["resolved"], "resolved", resolution="已揽收", now=BASE)

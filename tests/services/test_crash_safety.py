@@ -21,6 +21,7 @@ from kac_desktop.db import open_database
 from kac_desktop.models import AuditRecord, Customer
 from kac_desktop.rules.credit_code import make_credit_code
 from kac_desktop.services import backup, customers
+from kac_desktop.services.changes import Kind
 from kac_desktop.services.errors import StaleRecord
 
 pytestmark = [
@@ -37,6 +38,7 @@ from kac_desktop.db import open_database
 from kac_desktop.rules.customer import ContactData, CustomerData
 from kac_desktop.rules.search_keys import search_text
 from kac_desktop.services import customers, users
+from kac_desktop.services.changes import Kind
 db = open_database(sys.argv[1])
 actor = users.actor_for(db, "mgr_a1")
 run = sys.argv[2]
@@ -49,7 +51,7 @@ while True:
         industry="retail", address="福州市鼓楼区五四路1号", area="city",
         contacts=[ContactData(name="李明", role="key_person", mobile="13805912345")])
     change = customers.save_customer(db, actor, data)
-    print(change.ids[0], flush=True)  # after the commit
+    print(change.first(Kind.CUSTOMER), flush=True)  # after the commit
     i += 1
 """
 
@@ -204,7 +206,7 @@ def test_two_windows_lose_no_update(db, org, make_customer):
     created = customers.save_customer(
         db, org.mgr_a1, make_customer("福州双窗口公司", manager=org.mgr_a1, nature="individual")
     )
-    cid = created.ids[0]
+    cid = created.first(Kind.CUSTOMER)
     first = customers.get_customer(db, org.mgr_a1, cid)  # window 1 opens the file
     second = customers.get_customer(db, org.sup_a, cid)  # window 2 opens it too
     second.data.address = "福州市鼓楼区支局长改的地址"

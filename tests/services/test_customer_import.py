@@ -16,6 +16,7 @@ from kac_desktop.progress import Cancelled
 from kac_desktop.rules.credit_code import make_credit_code
 from kac_desktop.services import customer_import as imp
 from kac_desktop.services import customers as cs
+from kac_desktop.services.changes import Kind
 from kac_desktop.services.errors import NotFound, PermissionDenied, ServiceError
 
 TODAY = date(2025, 6, 1)
@@ -419,7 +420,7 @@ def test_save_customer_behaviour_is_kept(db, org, make_customer):
     """The editor's save now runs through save_in_session: still one audit record per save
     and the duplicate check."""
     change = cs.save_customer(db, org.mgr_a1, make_customer(code=code(1), manager=org.mgr_a1))
-    assert change.created and len(change.ids) == 1
+    assert len(change.new(Kind.CUSTOMER)) == 1 and len(change.ids(Kind.CUSTOMER)) == 1
     with db.session() as session:
         assert session.scalars(select(AuditRecord.action)).all() == ["customer.create"]
     from kac_desktop.services.errors import DuplicateCustomer

@@ -20,6 +20,7 @@ from kac_desktop.rules.search_keys import name_sort_key
 from kac_desktop.rules.tiers import visit_class
 from kac_desktop.services import audit, customer_list
 from kac_desktop.services import customers as cs
+from kac_desktop.services.changes import Kind
 from kac_desktop.services.customers import CustomerQuery
 from kac_desktop.services.errors import (
     DuplicateCustomer,
@@ -58,7 +59,7 @@ def audits(db, entity_id: str | None = None) -> list[AuditRecord]:
 
 def create(db, actor, data) -> str:
     change = cs.save_customer(db, actor, data)
-    return change.ids[0]
+    return change.first(Kind.CUSTOMER)
 
 
 def without_contact_ids(data: CustomerData) -> CustomerData:
@@ -124,12 +125,12 @@ def test_create_returns_a_created_change_and_reads_back_every_field(db, org):
     are kept as entered."""
     data = full_file(org.mgr_a1)
     change = cs.save_customer(db, org.mgr_a1, data)
-    assert change.kind == "customer"
-    assert change.created is True
-    assert len(change.ids) == 1
+    assert change.touches(Kind.CUSTOMER)
+    assert change.new(Kind.CUSTOMER) == change.ids(Kind.CUSTOMER)
+    assert len(change.ids(Kind.CUSTOMER)) == 1
 
-    record = cs.get_customer(db, org.mgr_a1, change.ids[0])
-    assert record.id == change.ids[0]
+    record = cs.get_customer(db, org.mgr_a1, change.first(Kind.CUSTOMER))
+    assert record.id == change.first(Kind.CUSTOMER)
     assert without_contact_ids(record.data) == data
     assert all(c.id for c in record.data.contacts)
     assert record.manager_name == "陈经理"
@@ -237,8 +238,8 @@ def test_each_change_is_audited_with_before_and_after(db, org, field, edit, expe
     data = record.data
     edit(data)
     change = cs.save_customer(db, org.mgr_a1, data, cid, record.version)
-    assert change.created is False
-    assert change.ids == (cid,)
+    assert not change.new(Kind.CUSTOMER)
+    assert change.ids(Kind.CUSTOMER) == {cid}
 
     last = audits(db, cid)[-1]
     assert last.action == "customer.update"
@@ -842,7 +843,7 @@ def test_transfer_changes_the_manager_and_is_audited(db, org, population):
     """§2 "unless a supervisor transfers it" and §7 "every change leaves an audit record"."""
     _spec, cid = population["阿里巴巴福州分公司"]
     change = cs.transfer_customer(db, org.sup_a, cid, org.mgr_a2.user_id)
-    assert change.ids == (cid,)
+    assert change.ids(Kind.CUSTOMER) == {cid}
     assert cid in ids_of(db, org.mgr_a2)
     assert cid not in ids_of(db, org.mgr_a1)
     with pytest.raises(PermissionDenied):

@@ -12,6 +12,7 @@ from kac_desktop.cli import main
 from kac_desktop.models import AuditRecord, Customer
 from kac_desktop.rules.credit_code import make_credit_code
 from kac_desktop.services import audit, backup, customer_import, customer_list, customers, users
+from kac_desktop.services.changes import Kind
 from kac_desktop.services.errors import PermissionDenied
 
 ROLES = ("mgr_a1", "mgr_a2", "sup_a", "sup_b", "admin")
@@ -39,7 +40,7 @@ def world(db, org, make_customer):
     ids = {}
     for key, manager in (("c_a1", org.mgr_a1), ("c_a2", org.mgr_a2), ("c_b1", org.mgr_b1)):
         data = make_customer(f"福州{key}贸易有限公司", manager=manager, nature="individual")
-        ids[key] = customers.save_customer(db, manager, data).ids[0]
+        ids[key] = customers.save_customer(db, manager, data).first(Kind.CUSTOMER)
     actors = {name: getattr(org, name) for name in ROLES}
     return ids, actors
 

@@ -15,6 +15,7 @@ from kac_desktop.rules import quota as rules
 from kac_desktop.rules.quota import DEFAULT_SETTINGS, Month
 from kac_desktop.services import customers as cs
 from kac_desktop.services import visit_quota
+from kac_desktop.services.changes import Kind
 
 CST = rules.LOCAL_TZ
 NOW = datetime(2026, 4, 20, 12, tzinfo=CST).astimezone(UTC)
@@ -36,7 +37,7 @@ def people(db, org, make_customer):
         ("恩泽建材有限公司", "gold"),
     ):
         data = make_customer(name, manager=org.mgr_a1, tier=tier, nature="individual")
-        made[name[:2]] = cs.save_customer(db, org.sup_a, data).ids[0]
+        made[name[:2]] = cs.save_customer(db, org.sup_a, data).first(Kind.CUSTOMER)
     with db.session() as session, session.begin():
         session.execute(update(Customer).values(created_at=datetime(2020, 1, 1, tzinfo=UTC)))
     return made
@@ -181,7 +182,7 @@ def test_a_supervisor_picking_a_manager_and_the_city_center_see_the_same_rows(
         db,
         org.mgr_b1,
         make_customer("仓山远航贸易有限公司", manager=org.mgr_b1, nature="individual"),
-    ).ids[0]
+    ).first(Kind.CUSTOMER)
     with db.session() as session, session.begin():
         session.execute(update(Customer).values(created_at=datetime(2020, 1, 1, tzinfo=UTC)))
     add_visits(db, org, [(other, local(2026, 3, 9), "onsite")])

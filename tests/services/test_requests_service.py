@@ -14,6 +14,7 @@ from kac_desktop.rules.deadlines import LOCAL_TZ, FixedCalendar
 from kac_desktop.services import customers as cs
 from kac_desktop.services import requests as rs
 from kac_desktop.services import settings as settings_service
+from kac_desktop.services.changes import Kind
 from kac_desktop.services.errors import (
     PermissionDenied,
     ServiceError,
@@ -41,7 +42,11 @@ def customers(db, org, make_customer):
     other = cs.save_customer(
         db, org.mgr_b1, make_customer("仓山物流有限公司", code=CODES[1], manager=org.mgr_b1)
     )
-    return {"city": city.ids[0], "rural": rural.ids[0], "other": other.ids[0]}
+    return {
+        "city": city.first(Kind.CUSTOMER),
+        "rural": rural.first(Kind.CUSTOMER),
+        "other": other.first(Kind.CUSTOMER),
+    }
 
 
 def count(db, model) -> int:
@@ -51,7 +56,7 @@ def count(db, model) -> int:
 
 def register(db, actor, customer_id, now=NOW, **kw):
     data = RequestInput(customer_id=customer_id, description="请上门揽收20箱", **kw)
-    return rs.register_request(db, actor, data, now=now).ids[0]
+    return rs.register_request(db, actor, data, now=now).first(Kind.REQUEST)
 
 
 def test_registering_computes_the_deadline_by_the_customers_area(db, org, customers):

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from kac_desktop.models import AuditRecord, Customer, Revenue, TierAssessment
 from kac_desktop.services import customers as customer_service
 from kac_desktop.services import product_lines, revenue, revenue_alerts
+from kac_desktop.services.changes import Kind
 from kac_desktop.services.errors import PermissionDenied, ServiceError
 
 # valid GB 32100-2015 codes (as tests/conftest.py CODES)
@@ -23,7 +24,7 @@ TODAY = date(2026, 11, 23)
 def cid(db, org, make_customer):
     return customer_service.save_customer(
         db, org.mgr_a1, make_customer(code=CODES[0], manager=org.mgr_a1)
-    ).ids[0]
+    ).first(Kind.CUSTOMER)
 
 
 def put(db, actor, cid, month, **amounts):
@@ -117,7 +118,7 @@ def test_supervisor_confirms_or_overrides_and_who_and_when_are_kept(db, org, cid
 def test_batch_review_lists_only_mismatches_and_confirms_them(db, org, cid, make_customer):
     other = customer_service.save_customer(
         db, org.mgr_a1, make_customer("福建海峡物流有限公司", code=CODES[1], manager=org.mgr_a1)
-    ).ids[0]
+    ).first(Kind.CUSTOMER)
     put(db, org.mgr_a1, cid, 202601, letters=60_000)  # suggests VIP, tier ordinary
     put(db, org.mgr_a1, other, 202601, letters=100)  # ordinary = ordinary
     q = revenue.PointsQuery(year=2026, mismatch_only=True)
@@ -142,7 +143,7 @@ def test_manager_completion(db, org, cid):
 def test_alerts_revenue_drop_and_no_business(db, org, cid, make_customer):
     other = customer_service.save_customer(
         db, org.mgr_a1, make_customer("福建海峡物流有限公司", code=CODES[1], manager=org.mgr_a1)
-    ).ids[0]
+    ).first(Kind.CUSTOMER)
     for month in (202607, 202608, 202609):
         put(db, org.mgr_a1, cid, month, letters=1000)
     put(db, org.mgr_a1, cid, 202610, letters=700)  # exactly −30 %

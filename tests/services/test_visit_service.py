@@ -17,6 +17,7 @@ from kac_desktop.services import customers as cs
 from kac_desktop.services import settings as settings_service
 from kac_desktop.services import visit_agenda, visit_quota
 from kac_desktop.services import visits as vs
+from kac_desktop.services.changes import Kind
 from kac_desktop.services.errors import (
     NotFound,
     PermissionDenied,
@@ -46,29 +47,29 @@ def files(db, org, make_customer):
             make_customer(
                 "福州华闽贸易有限公司", manager=org.mgr_a1, tier="gold", nature="individual"
             ),
-        ).ids[0],
+        ).first(Kind.CUSTOMER),
         "ordinary": cs.save_customer(
             db,
             org.mgr_a1,
             make_customer("福州东方电子有限公司", manager=org.mgr_a1, nature="individual"),
-        ).ids[0],
+        ).first(Kind.CUSTOMER),
         "diamond": cs.save_customer(
             db,
             org.sup_a,
             make_customer(
                 "福州大通物流有限公司", manager=org.mgr_a1, tier="diamond", nature="individual"
             ),
-        ).ids[0],
+        ).first(Kind.CUSTOMER),
         "other": cs.save_customer(
             db,
             org.mgr_a2,
             make_customer("厦门海天科技有限公司", manager=org.mgr_a2, nature="individual"),
-        ).ids[0],
+        ).first(Kind.CUSTOMER),
         "branch_b": cs.save_customer(
             db,
             org.mgr_b1,
             make_customer("仓山远航贸易有限公司", manager=org.mgr_b1, nature="individual"),
-        ).ids[0],
+        ).first(Kind.CUSTOMER),
     }
     with db.session() as session, session.begin():
         session.execute(update(Customer).values(created_at=datetime(2020, 1, 1, tzinfo=UTC)))
@@ -114,8 +115,8 @@ def test_log_visit_is_saved_and_audited(db, org, files):
         ),
         now=NOW,
     )
-    assert change.kind == "visit" and change.created and files["gold"] in change.ids
-    record = vs.get_visit(db, org.mgr_a1, change.ids[0])
+    assert change.new(Kind.VISIT) and files["gold"] in change.ids(Kind.CUSTOMER)
+    record = vs.get_visit(db, org.mgr_a1, change.first(Kind.VISIT))
     assert record.customer_name == "福州华闽贸易有限公司"
     assert record.contact_name == "李明" and record.may_change
     assert record.data.visited_at == local(2026, 3, 10)
@@ -123,7 +124,7 @@ def test_log_visit_is_saved_and_audited(db, org, files):
         audit = session.scalars(
             select(AuditRecord).where(AuditRecord.action == "visit.create")
         ).one()
-        assert audit.entity_id == change.ids[0] and audit.user_login == "mgr_a1"
+        assert audit.entity_id == change.first(Kind.VISIT) and audit.user_login == "mgr_a1"
 
 
 @pytest.mark.parametrize(
@@ -171,7 +172,7 @@ def test_contact_of_another_customer_is_refused(db, org, files):
 
 def test_meeting_without_customer_is_logged_for_the_branch(db, org, files):
     change = vs.log_visit(db, org.sup_a, visit(None, mode="meeting", summary="座谈会"), now=NOW)
-    record = vs.get_visit(db, org.sup_a, change.ids[0])
+    record = vs.get_visit(db, org.sup_a, change.first(Kind.VISIT))
     assert record.data.branch_id == org.branch_a and record.customer_name == ""
 
 
@@ -179,7 +180,7 @@ def test_meeting_without_customer_is_logged_for_the_branch(db, org, files):
 
 
 def test_edit_and_remove_own_visits_kept_in_the_audit(db, org, files):
-    vid = vs.log_visit(db, org.mgr_a1, visit(files["gold"]), now=NOW).ids[0]
+    vid = vs.log_visit(db, org.mgr_a1, visit(files["gold"]), now=NOW).first(Kind.VISIT)
     record = vs.get_visit(db, org.mgr_a1, vid)
     data = record.data
     data.summary = "改：电话沟通后上门"
@@ -201,7 +202,7 @@ def test_edit_and_remove_own_visits_kept_in_the_audit(db, org, files):
 
 
 def test_others_may_not_change_or_see_a_managers_visits(db, org, files):
-    vid = vs.log_visit(db, org.mgr_a1, visit(files["gold"]), now=NOW).ids[0]
+    vid = vs.log_visit(db, org.mgr_a1, visit(files["gold"]), now=NOW).first(Kind.VISIT)
     data = vs.get_visit(db, org.mgr_a1, vid).data
     before = counts(db)
     for actor in (org.mgr_a2, org.mgr_b1, org.sup_b):
@@ -312,7 +313,7 @@ def test_follow_ups_due_today_or_overdue(db, org, files):
     def step(day):
         return visit(files["gold"], next_step="回访", next_step_date=day)
 
-    due_today = vs.log_visit(db, org.mgr_a1, step(date(2026, 3, 20)), now=NOW).ids[0]
+    due_today = vs.log_visit(db, org.mgr_a1, step(date(2026, 3, 20)), now=NOW).first(Kind.VISIT)
     vs.log_visit(db, org.mgr_a1, step(date(2026, 3, 12)), now=NOW)
     vs.log_visit(db, org.mgr_a1, step(date(2026, 3, 21)), now=NOW)  # tomorrow: not yet
     assert visit_agenda.count_follow_ups(db, org.mgr_a1, now=NOW) == 2

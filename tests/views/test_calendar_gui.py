@@ -89,7 +89,7 @@ def test_the_mark_on_the_board_goes_when_the_schedule_is_pasted_and_saved(
     assert "已保存2027年" in page.message.text()
     assert page.years.currentItem().text() == "2027 — 本中心录入"
 
-    board.apply_change(changes[0])
+    board.apply_changes(changes[0])
     assert text(board, 0, "rule") == "农村2日"
     assert text(board, 0, "deadline") == "2027-01-05 18:00"
 

@@ -15,6 +15,7 @@ from kac_desktop.i18n import _, set_language
 from kac_desktop.rules.credit_code import credit_code_error, make_credit_code
 from kac_desktop.rules.customer import ContactData
 from kac_desktop.services import customers as cs
+from kac_desktop.services.changes import Kind
 from kac_desktop.views import customer_editor
 from kac_desktop.views.customer_editor import CustomerEditor
 from kac_desktop.views.customer_list import COLUMNS, CustomerTableModel
@@ -39,10 +40,10 @@ def files(db, org, make_customer) -> dict[str, str]:
         code = CODE_A if i == 0 else ""
         nature = "enterprise" if code else "individual"
         data = make_customer(name, code=code, manager=org.mgr_a1, nature=nature)
-        ids[name] = cs.save_customer(db, org.mgr_a1, data).ids[0]
+        ids[name] = cs.save_customer(db, org.mgr_a1, data).first(Kind.CUSTOMER)
     ids["王经理的客户"] = cs.save_customer(
         db, org.mgr_a2, make_customer("厦门海天科技有限公司", code=CODE_B, manager=org.mgr_a2)
-    ).ids[0]
+    ).first(Kind.CUSTOMER)
     return ids
 
 
@@ -200,13 +201,13 @@ def test_an_invalid_credit_code_is_refused_then_the_fixed_file_is_listed(
     with qtbot.waitSignal(editor.saved) as saved:
         assert editor.save() is True
     change = saved.args[0]
-    assert change.created is True
+    assert change.new(Kind.CUSTOMER)
     assert len(warnings) == 1
     assert customers_in_db(db) == before + 1
     assert "福州顺达物流有限公司" in shown_names(page)
     assert page.count.text() == count_text(len(NAMES) + 1)
-    assert page.model.id_at(page.table.currentIndex().row()) == change.ids[0]
-    assert editor.customer_id == change.ids[0]
+    assert page.model.id_at(page.table.currentIndex().row()) == change.first(Kind.CUSTOMER)
+    assert editor.customer_id == change.first(Kind.CUSTOMER)
     assert editor.contacts_model.contacts()[0].id  # reloaded from the database
 
 

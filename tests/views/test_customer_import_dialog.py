@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from kac_desktop.models import Customer
 from kac_desktop.rules.credit_code import make_credit_code
+from kac_desktop.services.changes import Kind
 from kac_desktop.views import customer_import as dialog_module
 from kac_desktop.views.customer_import import CustomerImportDialog
 
@@ -89,7 +90,7 @@ def test_import_valid_rows_only(qtbot, db, org, mixed, messages):
     dialog.open_file(mixed)
     dialog.run_import(skip_invalid=True)
     assert _count(db) == 1
-    assert changes and changes[0].kind == "customer"
+    assert changes and changes[0].touches(Kind.CUSTOMER)
     assert messages and messages[-1][0] == "information"
 
 

@@ -14,7 +14,7 @@ from kac_desktop.rules.quota import Month
 from kac_desktop.rules.visits import VisitData
 from kac_desktop.services import customers as cs
 from kac_desktop.services import visits as vs
-from kac_desktop.services.context import Change
+from kac_desktop.services.changes import ChangeSet, Kind
 from kac_desktop.views.quota_page import COLUMN_INDEX, QuotaPage
 from kac_desktop.views.visits_page import VisitsPage
 
@@ -31,7 +31,7 @@ def _customers(db, org, make_customer) -> list[str]:
         ("丁香医药有限公司", "ordinary"),
     ):
         data = make_customer(name, manager=org.mgr_a1, tier=tier, nature="individual")
-        ids.append(cs.save_customer(db, org.sup_a, data).ids[0])
+        ids.append(cs.save_customer(db, org.sup_a, data).first(Kind.CUSTOMER))
     with db.session() as session, session.begin():
         session.execute(update(Customer).values(created_at=datetime(2020, 1, 1, tzinfo=UTC)))
     return ids
@@ -42,7 +42,7 @@ def test_the_quota_is_built_when_its_tab_is_first_shown(qtbot, db, org, make_cus
     page = VisitsPage(db, org.admin)
     qtbot.addWidget(page)
     assert page._quota is None  # the page opens on the visit list
-    page.apply_change(Change("visit", ()))  # nothing to refresh yet
+    page.apply_changes(ChangeSet.whole(Kind.VISIT))  # nothing to refresh yet
     assert page._quota is None
     page.tabs.setCurrentIndex(page.tabs.indexOf(page._quota_tab))
     assert isinstance(page._quota, QuotaPage) and page.quota is page._quota

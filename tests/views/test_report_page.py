@@ -8,21 +8,21 @@ from openpyxl import load_workbook
 
 from kac_desktop.progress import NullProgress
 from kac_desktop.rules.quota import Month
-from kac_desktop.views import report_page
+from kac_desktop.views import jobs
 from kac_desktop.views.report_page import ReportPage
 from tests.report_data import build_sample
 
 
 @pytest.fixture
 def direct(monkeypatch):
-    """run_with_progress without a thread or a dialog; ``cancel`` makes it cancel."""
+    """The job runner without a thread or a dialog; ``cancel`` makes it cancel."""
     state = {"cancel": False}
 
     class Fake(NullProgress):
         def cancelled(self):
             return state["cancel"]
 
-    monkeypatch.setattr(report_page, "run_with_progress", lambda parent, title, work: work(Fake()))
+    monkeypatch.setattr(jobs, "run_job", lambda parent, title, work: work(Fake()))
     return state
 
 

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 from kac_desktop.rules.deadlines import LOCAL_TZ
 from kac_desktop.services import customers as cs
 from kac_desktop.services import requests as rs
-from kac_desktop.services.context import Change
+from kac_desktop.services.changes import ChangeSet, Kind
 from kac_desktop.services.requests import RequestInput
 from kac_desktop.views.main_window import MainWindow
 from kac_desktop.views.request_board import (
@@ -46,7 +46,7 @@ def clock():
 @pytest.fixture
 def customer(db, org, make_customer) -> str:
     data = make_customer("福州华闽贸易有限公司", code="91350100M000100Y43", manager=org.mgr_a1)
-    return cs.save_customer(db, org.mgr_a1, data).ids[0]
+    return cs.save_customer(db, org.mgr_a1, data).first(Kind.CUSTOMER)
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def rural(db, org, make_customer) -> str:
     data = make_customer(
         "闽侯县竹岐农业合作社", manager=org.mgr_a1, area="rural", nature="individual"
     )
-    return cs.save_customer(db, org.mgr_a1, data).ids[0]
+    return cs.save_customer(db, org.mgr_a1, data).first(Kind.CUSTOMER)
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def cell(page: RequestBoardPage, row: int, key: str, role=Qt.ItemDataRole.Displa
 
 def register(db, actor, customer_id, received, **kw):
     data = RequestInput(customer_id=customer_id, description="上门揽收", received_at=received, **kw)
-    return rs.register_request(db, actor, data, now=received).ids[0]
+    return rs.register_request(db, actor, data, now=received).first(Kind.REQUEST)
 
 
 def test_register_a_request_and_watch_its_state_change_as_time_passes(qtbot, board, clock):
@@ -122,7 +122,7 @@ def test_register_a_request_and_watch_its_state_change_as_time_passes(qtbot, boa
 def test_a_tick_repaints_only_the_rows_on_screen(qtbot, db, org, customer, clock, board):
     for i in range(80):
         register(db, org.mgr_a1, customer, START - timedelta(minutes=i))
-    board.apply_change(Change("request", ()))
+    board.apply_changes(ChangeSet.whole(Kind.REQUEST))
     assert board.model.rowCount() == 80
     first, last = board.visible_rows()
     assert first == 0 and 5 < last < 79
@@ -144,7 +144,7 @@ def test_a_tick_repaints_only_the_rows_whose_state_or_time_left_changed(
     for seconds in (0, 20, 40, 50):
         received = START - timedelta(hours=20) + timedelta(seconds=seconds)
         register(db, org.mgr_a1, rural, received, type="complaint")
-    board.apply_change(Change("request", ()))
+    board.apply_changes(ChangeSet.whole(Kind.REQUEST))
     board.table.viewport().repaint()
     assert [cell(board, r, "left") for r in range(4)] == ["首次响应剩余 4小时0分"] * 4
     changed: list[tuple[int, int]] = []
@@ -176,7 +176,7 @@ def test_ticks_run_no_sql_and_a_filtered_tick_recomputes_few_requests(
 
     for i in range(60):  # due 18:00, received from 08:59 back to 07:01
         register(db, org.mgr_a1, customer, START - timedelta(minutes=1 + 2 * i))
-    board.apply_change(Change("request", ()))
+    board.apply_changes(ChangeSet.whole(Kind.REQUEST))
     board.state.set_value("on_track")
     assert board.model.rowCount() == 60
     statements: list[str] = []
@@ -231,7 +231,7 @@ def test_the_board_opens_with_one_query_for_its_rows_and_its_counts(
 
 def test_the_state_filter_follows_the_clock(qtbot, db, org, customer, clock, board):
     register(db, org.mgr_a1, customer, START)
-    board.apply_change(Change("request", ()))
+    board.apply_changes(ChangeSet.whole(Kind.REQUEST))
     board.state.set_value("overdue")
     assert board.model.rowCount() == 0
     clock.advance(hours=9, seconds=1)
@@ -246,7 +246,7 @@ def test_the_board_sorts_by_urgency_and_filters(qtbot, db, org, customer, clock,
         db, org.mgr_a1, rural, START - timedelta(hours=23, minutes=30), type="complaint"
     )
     overdue = register(db, org.mgr_a1, customer, START - timedelta(days=1))
-    board.apply_change(Change("request", ()))
+    board.apply_changes(ChangeSet.whole(Kind.REQUEST))
     ids = [board.model.id_at(r) for r in range(board.model.rowCount())]
     assert ids == [overdue, urgent, on_track]
     assert [cell(board, r, "state") for r in range(3)] == ["超时", "紧急", "正常"]
@@ -262,7 +262,7 @@ def test_the_board_sorts_by_urgency_and_filters(qtbot, db, org, customer, clock,
 
 def test_handling_a_request_through_its_flow(qtbot, db, org, customer, clock, board):
     rid = register(db, org.mgr_a1, customer, START)
-    board.apply_change(Change("request", ()))
+    board.apply_changes(ChangeSet.whole(Kind.REQUEST))
     dialog = board.open_request(rid)
     assert isinstance(dialog, RequestDialog)
     assert list(dialog.step_buttons) == ["in_progress"]

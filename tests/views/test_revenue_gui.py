@@ -13,6 +13,7 @@ from kac_desktop.io.workbook import write_table
 from kac_desktop.models import Revenue
 from kac_desktop.rules import points as rules
 from kac_desktop.services import revenue
+from kac_desktop.services.changes import Kind
 from kac_desktop.views import revenue_import as dialog_module
 from kac_desktop.views import revenue_page as page_module
 from kac_desktop.views.product_lines import ProductLinesBox
@@ -60,7 +61,7 @@ def test_page_lists_points_levels_and_the_batch_review(qtbot, qtmodeltester, db,
     assert page.model.rowCount() == 1
     page.table.selectRow(0)
     change = page.confirm_selected(ask=False)
-    assert change is not None and change.ids == (customers[0],)
+    assert change is not None and change.ids(Kind.TIER) == {customers[0]}
     assert page.model.rowCount() == 0
     page.mismatch.setChecked(False)
     assert page.model.index(0, 6).data() == "贵宾" and "林支局长" in page.model.index(0, 7).data()
@@ -142,7 +143,7 @@ def test_import_dialog_preview_rejections_and_import(qtbot, db, org, customers, 
     assert out.exists()
     assert _count(db) == before
     result = dialog.run_import(skip_invalid=True)
-    assert result.ok and changes and changes[0].kind == "revenue"
+    assert result.ok and changes and changes[0].touches(Kind.REVENUE)
     # the month of customer 0 is replaced: 60,000 → 100
     assert _count(db) == before
     assert messages[-1][0] == "information"

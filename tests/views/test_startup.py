@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from kac_desktop.models import Customer
 from kac_desktop.services import backup, customer_list, customers
 from kac_desktop.services import requests as rs
+from kac_desktop.services.changes import Kind
 from kac_desktop.services.requests import RequestInput
 from kac_desktop.views import app as app_module
 from kac_desktop.views.main_window import MainWindow
@@ -86,7 +87,7 @@ def test_every_lazy_page_is_built_in_its_place_when_shown(qtbot, db, org):
 
 def test_the_due_notice_follows_the_first_paint(qtbot, db, org, make_customer):
     data = make_customer("福州华闽贸易有限公司", code="91350100M000100Y43", manager=org.mgr_a1)
-    customer = customers.save_customer(db, org.mgr_a1, data).ids[0]
+    customer = customers.save_customer(db, org.mgr_a1, data).first(Kind.CUSTOMER)
     received = datetime.now(UTC) - timedelta(days=3)
     request = RequestInput(customer_id=customer, description="上门揽收", received_at=received)
     rs.register_request(db, org.mgr_a1, request, now=received)

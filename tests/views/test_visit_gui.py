@@ -19,6 +19,7 @@ from kac_desktop.rules.visits import VisitData
 from kac_desktop.services import customers as cs
 from kac_desktop.services import visit_agenda, visit_quota
 from kac_desktop.services import visits as vs
+from kac_desktop.services.changes import Kind
 from kac_desktop.views import visit_dialog
 from kac_desktop.views.main_window import MainWindow
 from kac_desktop.views.quota_page import (
@@ -47,7 +48,7 @@ def files(db, org, make_customer) -> dict[str, str]:
         ("gold", "福州华闽贸易有限公司", "gold"),
     ):
         data = make_customer(name, manager=org.mgr_a1, nature="individual", tier=tier)
-        ids[key] = cs.save_customer(db, org.sup_a, data).ids[0]
+        ids[key] = cs.save_customer(db, org.sup_a, data).first(Kind.CUSTOMER)
     with db.session() as session, session.begin():
         session.execute(update(Customer).values(created_at=datetime(2020, 1, 1, tzinfo=UTC)))
     return ids
@@ -195,7 +196,7 @@ def test_edit_and_remove_from_the_visit_list(qtbot, db, org, files, monkeypatch)
             visited_at=datetime.now(UTC) - timedelta(hours=1),
             summary="上门拜访",
         ),
-    ).ids[0]
+    ).first(Kind.VISIT)
     page = VisitsPage(db, org.mgr_a1)
     qtbot.addWidget(page)
     assert page.model.rowCount() == 1
@@ -268,7 +269,7 @@ def test_calendar_opens_a_visit_or_a_customer_file(qtbot, db, org, files):
             next_step="送方案",
             next_step_date=today,
         ),
-    ).ids[0]
+    ).first(Kind.VISIT)
     page = VisitCalendarPage(db, org.mgr_a1)
     qtbot.addWidget(page)
     assert page.calendar.counts[today] == (1, 1)
