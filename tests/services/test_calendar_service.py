@@ -20,6 +20,7 @@ from kac_desktop.services import customers as cs
 from kac_desktop.services import monthly_report
 from kac_desktop.services import requests as rs
 from kac_desktop.services import settings as settings_service
+from kac_desktop.services.changes import Kind
 from kac_desktop.services.errors import PermissionDenied, ValidationFailed
 from kac_desktop.services.requests import RequestInput, RequestQuery
 from tests.rules.test_calendar import NOTICE_2026, NOTICE_2027
@@ -59,12 +60,12 @@ def customers(db, org, make_customer):
         ),
     )
     settings_service.set_value(db, org.admin, "deadline.working_days", True)
-    return {"city": city.ids[0], "rural": rural.ids[0]}
+    return {"city": city.first(Kind.CUSTOMER), "rural": rural.first(Kind.CUSTOMER)}
 
 
 def register(db, actor, customer_id, at):
     data = RequestInput(customer_id=customer_id, description="请上门揽收20箱", received_at=at)
-    return rs.register_request(db, actor, data, now=at).ids[0]
+    return rs.register_request(db, actor, data, now=at).first(Kind.REQUEST)
 
 
 def entries_2027():

@@ -140,7 +140,7 @@ def test_working_day_mode_outside_the_calendar_is_provisional_not_refused(db, or
     change = rs.register_request(
         db, org.mgr_a1, data, now=datetime(2027, 1, 1, tzinfo=LOCAL_TZ), calendar=calendar
     )
-    r = rs.get_request(db, org.mgr_a1, change.ids[0])
+    r = rs.get_request(db, org.mgr_a1, change.first(Kind.REQUEST))
     assert r.deadline_at == datetime(2027, 1, 1, 18, tzinfo=LOCAL_TZ) and r.deadline_provisional
 
 

@@ -15,6 +15,7 @@ from kac_desktop.services import calendar as calendar_service
 from kac_desktop.services import customers as cs
 from kac_desktop.services import requests as rs
 from kac_desktop.services import settings as settings_service
+from kac_desktop.services.changes import Kind
 from kac_desktop.services.requests import RequestInput
 from kac_desktop.views.calendar_settings import CalendarSettings
 from kac_desktop.views.request_board import COLUMN_INDEX, RequestBoardPage
@@ -36,7 +37,7 @@ def rural(db, org, make_customer) -> str:
     data = make_customer(
         "闽侯县竹岐农业合作社", manager=org.mgr_a1, area="rural", nature="individual"
     )
-    rid = cs.save_customer(db, org.mgr_a1, data).ids[0]
+    rid = cs.save_customer(db, org.mgr_a1, data).first(Kind.CUSTOMER)
     settings_service.set_value(db, org.admin, "deadline.working_days", True)
     return rid
 

@@ -18,6 +18,7 @@ from kac_desktop.services import customer_list as cs
 from kac_desktop.services import requests as rs
 from kac_desktop.services import visits as vs
 from kac_desktop.services.audit import AuditQuery
+from kac_desktop.services.changes import Kind
 from kac_desktop.services.requests import RequestInput, RequestQuery
 from kac_desktop.services.revenue import PointsQuery
 from kac_desktop.views.audit_page import AuditTableModel
@@ -43,7 +44,7 @@ def data(db, org, make_customer):
     ids = []
     for name in NAMES:
         record = make_customer(name, manager=org.mgr_a1, nature="individual")
-        customer_id = customers.save_customer(db, org.mgr_a1, record).ids[0]
+        customer_id = customers.save_customer(db, org.mgr_a1, record).first(Kind.CUSTOMER)
         ids.append(customer_id)
         vs.log_visit(
             db,
