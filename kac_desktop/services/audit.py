@@ -197,10 +197,7 @@ def head_problems(session: Session, known: list[Head] | None = None) -> list[str
             break
     heads = [h for h in [keystore.saved_head(head.database_id), *(known or [])] if h is not None]
     for seen in heads:
-        if seen.database_id != head.database_id:
-            continue
-        at = session.scalar(select(AuditRecord.hash).where(AuditRecord.seq == seen.seq))
-        if seen.seq > last_seq or at is None or at != seen.hash:
+        if seen.database_id == head.database_id and not reaches(session, seen):
             problems.append(
                 _(
                     "The audit log is shorter than it was: record number {seq} was seen on "
@@ -209,6 +206,14 @@ def head_problems(session: Session, known: list[Head] | None = None) -> list[str
             )
             break
     return problems
+
+
+def reaches(session: Session, seen: Head) -> bool:
+    """Whether the chain still holds the record ``seen`` names, unchanged."""
+    if seen.seq == 0:
+        return True
+    at = session.scalar(select(AuditRecord.hash).where(AuditRecord.seq == seen.seq))
+    return at is not None and at == seen.hash
 
 
 # ---------------------------------------------------------------- the viewer
