@@ -1,8 +1,10 @@
 """Commands for keeping the data safe and the people in their place: backup, restore and
 check of the database file, user administration, the audit chain, and the customer export.
 
-``backup`` and ``check`` work on the file and reveal no customer data, so a scheduled task
-runs them without a password; every other command signs in."""
+Every command signs in: a backup is a copy of the whole file, every branch's customers in
+it, so it is made by a supervisor or an administrator only (a scheduled task gives the
+password in ``KAC_PASSWORD``).  ``check`` signs in too when the file opens; a file too damaged
+to open is checked without, since the check then shows nothing but the damage."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from kac_desktop.i18n import _
 from kac_desktop.rules import vocab
 from kac_desktop.services import audit, users
 from kac_desktop.services import backup as backup_service
-from kac_desktop.services.errors import ServiceError
+from kac_desktop.services.errors import PermissionDenied, ServiceError
 
 from .common import ConsoleProgress, actor_from_args, add_db, add_user, open_db
 
@@ -27,6 +29,7 @@ NEW_PASSWORD_VARIABLE = "KAC_NEW_PASSWORD"
 def register(sub) -> list[str]:
     bak = sub.add_parser("backup", help=_("back up the database through SQLite's backup API"))
     add_db(bak)
+    add_user(bak)
     bak.add_argument(
         "--to", metavar="DIR", default=None, help=_("folder (default: backups beside the file)")
     )
@@ -39,6 +42,7 @@ def register(sub) -> list[str]:
 
     chk = sub.add_parser("check", help=_("check the database file for damage"))
     add_db(chk)
+    add_user(chk)
 
     usr = sub.add_parser("users", help=_("list, create, disable and reset users"))
     usr_sub = usr.add_subparsers(dest="what", required=True)
@@ -102,7 +106,10 @@ def _backup(args: argparse.Namespace) -> int:
     _existing_file(args)
     db = open_db(args)
     try:
-        info = backup_service.backup_now(db, None, Path(args.to) if args.to else None)
+        actor = actor_from_args(db, args)
+        if not backup_service.may_back_up(actor):
+            raise PermissionDenied(_("Only supervisors and administrators may make backups."))
+        info = backup_service.backup_now(db, actor, Path(args.to) if args.to else None)
     finally:
         db.dispose()
     print(
@@ -110,6 +117,9 @@ def _backup(args: argparse.Namespace) -> int:
             path=info.path, size=f"{info.size // 1024:,}"
         )
     )
+    note = backup_service.whole_file_note(actor)
+    if note:
+        print(note)
     return 0
 
 
@@ -154,6 +164,12 @@ def _restorer(args: argparse.Namespace, path: Path, source: Path):
 
 def _check(args: argparse.Namespace) -> int:
     path = _existing_file(args)
+    if backup_service.check_file(path, full=False).ok:
+        db = open_db(args)
+        try:
+            actor_from_args(db, args)
+        finally:
+            db.dispose()
     result = backup_service.check_file(path)
     if result.ok:
         print(_("{path}: no damage found.").format(path=path))
@@ -204,7 +220,7 @@ def _users(args: argparse.Namespace) -> int:
             )
             print(_("User {login} created.").format(login=args.login))
             return 0
-        user_id = users.user_id_for(db, args.login)
+        user_id = users.user_id_for(db, actor, args.login)
         if args.what in ("disable", "enable"):
             users.set_active(db, actor, user_id, args.what == "enable")
             print(

@@ -94,6 +94,16 @@ def may_restore(actor: Actor) -> bool:
     return actor.is_admin
 
 
+def whole_file_note(actor: Actor) -> str:
+    """What a supervisor is told when he backs up: the copy is not his branch's alone."""
+    if actor.is_admin:
+        return ""
+    return _(
+        "Note: a backup is a copy of the whole database file, with the customers of every "
+        "branch, not only those of {branch}. Keep it as safe as the database itself."
+    ).format(branch=actor.branch_name or "—")
+
+
 # ---------------------------------------------------------------- checks
 
 

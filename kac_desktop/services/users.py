@@ -402,7 +402,10 @@ def update_user(
         )
 
 
-def user_id_for(db: Database, login: str) -> str:
+def user_id_for(db: Database, actor: Actor, login: str) -> str:
+    """The id of the user ``login``, for an administrator only: anyone else is refused
+    before the name is looked up, so a refusal never tells whether a login exists."""
+    _require_admin(actor)
     with db.session() as session:
         user_id = session.scalar(select(User.id).where(User.login == login.strip()))
     if user_id is None:

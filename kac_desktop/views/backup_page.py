@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kac_desktop import keystore
 from kac_desktop.db import Database
 from kac_desktop.i18n import _
 from kac_desktop.progress import Cancelled
@@ -109,7 +110,23 @@ class BackupPage(QWidget):
             self.backups = []
         else:
             folder = backup_service.backups_dir(path)
-            self.folder.setText(_("Backups are kept in {folder}").format(folder=folder))
+            lines = [_("Backups are kept in {folder}").format(folder=folder)]
+            where = keystore.store()
+            if where.kind == "file":
+                lines.append(
+                    _(
+                        "This PC has no credential store: the key that seals the audit log is "
+                        "kept in {folder}, readable by your Windows/Linux account alone."
+                    ).format(folder=where.folder)
+                )
+            else:
+                lines.append(
+                    _("The key that seals the audit log is kept in this PC's credential store.")
+                )
+            note = backup_service.whole_file_note(self.actor)
+            if note:
+                lines.append(note)
+            self.folder.setText("\n".join(lines))
             self.backups = backup_service.list_backups(folder, path.stem)
         keep = settings_service.get(self.db).get("backup.keep_days", 14)
         self.note.setText(
