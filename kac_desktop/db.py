@@ -15,8 +15,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kac_desktop.config import database_url, sqlite_path
+from kac_desktop.config import data_dir, database_url, sqlite_path
 from kac_desktop.i18n import _
+from kac_desktop.keystore import private_folder, restrict
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -203,9 +204,26 @@ class Database:
         return f"Database({self.url!r})"
 
 
+def make_private_file(path: Path) -> None:
+    """Create ``path`` (and the folders missing above it) readable by the user alone before
+    SQLite opens it: SQLite gives its WAL and shared-memory files the database's mode.  An
+    existing file (and its WAL) is set to that mode too."""
+    path = Path(path)
+    if not path.parent.exists():
+        private_folder(path.parent)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    except OSError:
+        return  # read-only folders and the like: SQLite says what is wrong
+    for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if each.exists():
+            restrict(each)
+
+
 def backup_sqlite(source: Path, target: Path) -> Path:
     """Copy a live SQLite database through the online backup API (safe beside a WAL)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(target.parent, ours=target.parent.name == "backups")
+    make_private_file(target)
     src = sqlite3.connect(str(source))
     try:
         dst = sqlite3.connect(str(target))
@@ -266,9 +284,12 @@ def open_database(target: str | Path | None = None, *, migrate: bool = True) -> 
         # the usual start: a database file that is already at the head needs nothing of
         # SQLAlchemy or Alembic to be checked
         if _sqlite_at_head(path):
+            make_private_file(path)
             return Database(url)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent == data_dir():
+            private_folder(path.parent, ours=True)
+        make_private_file(path)
     from sqlalchemy.exc import DatabaseError as SADatabaseError
     from sqlalchemy.exc import OperationalError
     from sqlalchemy.orm import sessionmaker

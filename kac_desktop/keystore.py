@@ -35,8 +35,10 @@ _cache: dict[str, bytes] = {}
 # ---------------------------------------------------------------- private files
 
 
-def private_folder(path: Path) -> Path:
-    """Make ``path`` (and its missing parents) a folder only this user may enter."""
+def private_folder(path: Path, *, ours: bool = False) -> Path:
+    """Make the missing folders of ``path`` folders only this user may enter (0700); an
+    existing one is left as it is unless ``ours`` (a folder the application owns: its
+    user-data folder, a database's backups folder, the keys folder)."""
     path = Path(path)
     missing = []
     probe = path
@@ -46,8 +48,10 @@ def private_folder(path: Path) -> Path:
             break
         probe = probe.parent
     path.mkdir(parents=True, exist_ok=True)
-    for folder in [path, *missing]:
+    for folder in missing:
         restrict(folder)
+    if ours:
+        restrict(path)
     return path
 
 
@@ -62,7 +66,7 @@ def restrict(path: Path) -> None:
 
 def write_private(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file created 0600 and moved into place."""
-    private_folder(path.parent)
+    private_folder(path.parent, ours=path.parent == key_folder())
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:

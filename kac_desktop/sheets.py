@@ -65,6 +65,8 @@ def write_replacing(
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         write(temporary)
+        # an export holds customer data: readable by the user alone, whatever the umask
+        os.chmod(temporary, 0o600)
         os.replace(temporary, path)
     except OSError as exc:
         temporary.unlink(missing_ok=True)

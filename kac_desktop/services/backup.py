@@ -21,6 +21,7 @@ from kac_desktop import keystore
 from kac_desktop.db import (
     Database,
     known_revisions,
+    make_private_file,
     network_warning,  # noqa: F401 - the service's API
 )
 from kac_desktop.i18n import _
@@ -181,9 +182,10 @@ def quick_check(db: Database) -> list[str]:
 def _copy(source: Path, target: Path) -> None:
     """The online backup API; the copy is turned to a rollback journal so that it is one
     self-contained file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    keystore.private_folder(target.parent)
     partial = target.with_name(target.name + ".part")
     partial.unlink(missing_ok=True)
+    make_private_file(partial)
     src = sqlite3.connect(str(source), timeout=10)
     try:
         dst = sqlite3.connect(str(partial))
@@ -239,6 +241,7 @@ def make_backup(
     now = now or utcnow()
     db_path = Path(db_path)
     folder = Path(folder) if folder is not None else backups_dir(db_path)
+    keystore.private_folder(folder, ours=folder == backups_dir(db_path))
     stamp = now.astimezone().strftime(_STAMP)
     target = folder / f"{db_path.stem}-backup-{stamp}.db"
     n = 1
