@@ -10,9 +10,9 @@ import os
 import sys
 from collections.abc import Sequence
 
-from kac_desktop.db import DatabaseProblem
 from kac_desktop.i18n import _, set_language
 from kac_desktop.progress import Cancelled
+from kac_desktop.services.database import DatabaseProblem
 from kac_desktop.services.errors import ServiceError
 
 # feature modules, in the order their commands are listed in --help

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,8 +19,12 @@ from pathlib import Path
 from kac_desktop import keystore
 from kac_desktop.db import (
     Database,
+    FileDatabaseError,
+    FileError,
+    connect_read_only,
+    copy_database,
+    copy_into,
     known_revisions,
-    make_private_file,
     network_warning,  # noqa: F401 - the service's API
 )
 from kac_desktop.i18n import _
@@ -95,6 +98,17 @@ def may_restore(actor: Actor) -> bool:
     return actor.is_admin
 
 
+def key_store_note() -> str:
+    """Where this PC keeps the key that seals the audit log (for the backup page)."""
+    where = keystore.store()
+    if where.kind == "file":
+        return _(
+            "This PC has no credential store: the key that seals the audit log is kept in "
+            "{folder}, readable by your Windows/Linux account alone."
+        ).format(folder=where.folder)
+    return _("The key that seals the audit log is kept in this PC's credential store.")
+
+
 def whole_file_note(actor: Actor) -> str:
     """What a supervisor is told when he backs up: the copy is not his branch's alone."""
     if actor.is_admin:
@@ -112,10 +126,6 @@ def _known_revisions() -> set[str]:
     return known_revisions()
 
 
-def _connect_read_only(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
-
-
 def check_file(path: Path, *, full: bool = True) -> FileCheck:
     """Whether ``path`` is an undamaged kac_desktop database of a schema this version knows.
     ``full`` runs PRAGMA integrity_check, else the faster quick_check."""
@@ -123,15 +133,15 @@ def check_file(path: Path, *, full: bool = True) -> FileCheck:
     if not path.is_file():
         return FileCheck(path, [_("The file {path} does not exist.").format(path=path)])
     try:
-        connection = _connect_read_only(path)
-    except sqlite3.Error as exc:
+        connection = connect_read_only(path)
+    except FileError as exc:
         return FileCheck(path, [_("The file cannot be opened: {error}").format(error=exc)])
     try:
         try:
             rows = connection.execute(
                 "PRAGMA integrity_check(20)" if full else "PRAGMA quick_check(20)"
             ).fetchall()
-        except sqlite3.DatabaseError as exc:
+        except FileDatabaseError as exc:
             return FileCheck(
                 path,
                 [_("The file is damaged or is not a database ({error}).").format(error=str(exc))],
@@ -161,7 +171,7 @@ def check_file(path: Path, *, full: bool = True) -> FileCheck:
                 revision,
             )
         return FileCheck(path, [], revision)
-    except sqlite3.DatabaseError as exc:
+    except FileDatabaseError as exc:
         return FileCheck(path, [_("The file is damaged ({error}).").format(error=str(exc))])
     finally:
         connection.close()
@@ -179,30 +189,9 @@ def quick_check(db: Database) -> list[str]:
 # ---------------------------------------------------------------- making backups
 
 
-def _copy(source: Path, target: Path) -> None:
-    """The online backup API; the copy is turned to a rollback journal so that it is one
-    self-contained file."""
-    keystore.private_folder(target.parent)
-    partial = target.with_name(target.name + ".part")
-    partial.unlink(missing_ok=True)
-    make_private_file(partial)
-    src = sqlite3.connect(str(source), timeout=10)
-    try:
-        dst = sqlite3.connect(str(partial))
-        try:
-            src.backup(dst)
-            dst.execute("PRAGMA journal_mode=DELETE")
-        finally:
-            dst.close()
-    finally:
-        src.close()
-    os.replace(partial, target)
-
-
 def make_copy(source: Path, target: Path) -> Path:
     """A plain copy of a database file through the backup API (for a scratch copy)."""
-    _copy(Path(source), Path(target))
-    return Path(target)
+    return copy_database(Path(source), Path(target))
 
 
 def _info(path: Path) -> BackupInfo | None:
@@ -250,8 +239,8 @@ def make_backup(
         later = now + timedelta(seconds=n - 1)
         target = folder / f"{db_path.stem}-backup-{later.astimezone().strftime(_STAMP)}.db"
     try:
-        _copy(db_path, target)
-    except (sqlite3.Error, OSError) as exc:
+        copy_database(db_path, target)
+    except (FileError, OSError) as exc:
         raise BackupError(
             _("The backup to {folder} failed: {error}").format(folder=folder, error=exc)
         ) from exc
@@ -281,14 +270,14 @@ def head_file(backup: Path) -> Path:
 def _read_head(path: Path) -> keystore.Head | None:
     """The audit chain's head stored in the database file ``path`` (None when it has none)."""
     try:
-        connection = _connect_read_only(path)
+        connection = connect_read_only(path)
         try:
             row = connection.execute(
                 "SELECT database_id, seq, hash FROM audit_head WHERE id = 1"
             ).fetchone()
         finally:
             connection.close()
-    except sqlite3.Error:
+    except FileError:
         return None
     return keystore.Head(str(row[0]), int(row[1]), str(row[2])) if row else None
 
@@ -408,23 +397,15 @@ def restore(
     staged = db_path.with_name(f".{db_path.name}.restoring-{os.getpid()}.db")
     try:
         try:
-            _copy(backup_path, staged)
+            copy_database(backup_path, staged)
             restored_head = _audit_restore(
                 staged, backup_path, replaced if db_path.exists() else None, actor, live
             )
             if db_path.exists() and check_file(db_path, full=False).ok:
                 # sound: keep a copy, then write the staged copy in through the API in one
                 # step (WAL-safe, and any other connection sees the restored content)
-                _copy(db_path, replaced)  # type: ignore[arg-type]
-                src = sqlite3.connect(str(staged))
-                try:
-                    dst = sqlite3.connect(str(db_path), timeout=10)
-                    try:
-                        src.backup(dst)
-                    finally:
-                        dst.close()
-                finally:
-                    src.close()
+                copy_database(db_path, replaced)  # type: ignore[arg-type]
+                copy_into(staged, db_path)
             else:
                 # damaged: move it aside with its WAL (never leave a stale WAL beside the
                 # restored file), then move the staged copy into its place
@@ -437,7 +418,7 @@ def restore(
                     replaced = None
                 os.replace(staged, db_path)
                 keystore.restrict(db_path)
-        except (sqlite3.Error, OSError) as exc:
+        except (FileError, OSError) as exc:
             raise BackupError(
                 _("The restore failed: {error}. The replaced file is kept as {file}.").format(
                     error=exc, file=replaced.name if replaced else "—"

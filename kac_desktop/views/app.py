@@ -16,16 +16,16 @@ from pathlib import Path
 # password (PRELOAD_AFTER_MS) or, for a window opened without signing in, right after its
 # first paint.
 from kac_desktop.config import data_dir
-from kac_desktop.db import (
+from kac_desktop.i18n import _, set_language
+from kac_desktop.services import first_screen
+from kac_desktop.services.context import Actor
+from kac_desktop.services.database import (
     Database,
     DatabaseProblem,
     LockedDatabase,
     network_warning,
     open_database,
 )
-from kac_desktop.i18n import _, set_language
-from kac_desktop.services import first_screen
-from kac_desktop.services.context import Actor
 from kac_desktop.services.errors import ServiceError
 
 # isort: split

@@ -19,14 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kac_desktop import keystore
-from kac_desktop.db import Database
 from kac_desktop.i18n import _
 from kac_desktop.progress import Cancelled
 from kac_desktop.services import backup as backup_service
 from kac_desktop.services import settings as settings_service
 from kac_desktop.services.backup import BackupInfo
 from kac_desktop.services.context import Actor
+from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError
 
 from .table_models import TextTableModel
@@ -111,18 +110,7 @@ class BackupPage(QWidget):
         else:
             folder = backup_service.backups_dir(path)
             lines = [_("Backups are kept in {folder}").format(folder=folder)]
-            where = keystore.store()
-            if where.kind == "file":
-                lines.append(
-                    _(
-                        "This PC has no credential store: the key that seals the audit log is "
-                        "kept in {folder}, readable by your Windows/Linux account alone."
-                    ).format(folder=where.folder)
-                )
-            else:
-                lines.append(
-                    _("The key that seals the audit log is kept in this PC's credential store.")
-                )
+            lines.append(backup_service.key_store_note())
             note = backup_service.whole_file_note(self.actor)
             if note:
                 lines.append(note)

@@ -14,7 +14,7 @@ from kac_desktop.io.customer_import import Rejection
 from kac_desktop.io.workbook import SheetSpec, write_table, write_workbook
 from kac_desktop.models import Customer
 from kac_desktop.reports import write_xlsx
-from kac_desktop.services import customers as customer_service
+from kac_desktop.services import customer_list as customer_service
 from kac_desktop.services import monthly_report as report_service
 from kac_desktop.services.list_types import CustomerQuery
 from tests.report_data import MONTH, NOW, build_sample
