@@ -20,6 +20,7 @@ import os
 import secrets
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from kac_desktop.config import data_dir
@@ -177,6 +178,55 @@ def integrity_key() -> bytes:
         key = base64.b64decode(text)
         _cache[where] = key
         return key
+
+
+_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: typed from paper
+
+
+def recovery_text(key: bytes | None = None) -> list[str]:
+    """The key in groups of four characters of an alphabet without look-alikes."""
+    key = integrity_key() if key is None else key
+    number = int.from_bytes(key, "big")
+    chars = []
+    for _i in range(52):  # 52 x 5 bits >= 256
+        number, digit = divmod(number, 32)
+        chars.append(_ALPHABET[digit])
+    text = "".join(reversed(chars))
+    return [text[i : i + 4] for i in range(0, len(text), 4)]
+
+
+def fingerprint(key: bytes | None = None) -> str:
+    """Eight characters that tell whether a key typed in again is the printed one."""
+    key = integrity_key() if key is None else key
+    digest = hashlib.sha256(b"kac_desktop recovery " + key).hexdigest().upper()
+    return f"{digest[:4]}-{digest[4:8]}"
+
+
+def parse_recovery_text(text: str) -> bytes | None:
+    """The key from the sheet's text (spaces, dashes and case do not matter); None when it
+    is not a key."""
+    cleaned = "".join(c for c in text.upper() if c not in " -\t\n")
+    cleaned = cleaned.replace("0", "O").replace("1", "I")
+    if len(cleaned) != 52 or any(c not in _ALPHABET for c in cleaned):
+        return None
+    number = 0
+    for c in cleaned:
+        number = number * 32 + _ALPHABET.index(c)
+    if number >= 1 << 256:
+        return None
+    return number.to_bytes(32, "big")
+
+
+def import_key(key: bytes) -> None:
+    """Make ``key`` this PC's sealing key (the one printed on another PC's recovery sheet).
+    The key it replaces is kept in the keys folder, readable by the user alone."""
+    with _lock:
+        old = _get(KEY_NAME)
+        if old is not None:
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+            write_private(key_folder() / f"{KEY_NAME}.replaced-{stamp}", old.encode("ascii"))
+        _set(KEY_NAME, base64.b64encode(key).decode("ascii"))
+        _cache.clear()
 
 
 def forget_cached_keys() -> None:

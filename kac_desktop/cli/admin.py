@@ -69,6 +69,15 @@ def register(sub) -> list[str]:
     add_db(ver)
     add_user(ver)
 
+    key = sub.add_parser("key", help=_("the key that seals the audit log"))
+    key_sub = key.add_subparsers(dest="what", required=True)
+    sheet = key_sub.add_parser("sheet", help=_("print the recovery key to a PDF (administrators)"))
+    sheet.add_argument("file", metavar="FILE.pdf")
+    add_db(sheet)
+    add_user(sheet)
+    imp = key_sub.add_parser("import", help=_("take over the key from another PC's recovery sheet"))
+    imp.add_argument("--check", metavar="CODE", default=None, help=_("the sheet's check code"))
+
     exp = sub.add_parser("export", help=_("export to Excel"))
     exp_sub = exp.add_subparsers(dest="what", required=True)
     cust = exp_sub.add_parser("customers", help=_("the customers you may see, to a workbook"))
@@ -76,7 +85,7 @@ def register(sub) -> list[str]:
     add_db(cust)
     add_user(cust)
     cust.add_argument("--search", default="", help=_("only customers matching this text"))
-    return ["backup", "restore", "check", "users", "audit", "export"]
+    return ["backup", "restore", "check", "users", "audit", "key", "export"]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
         "check": _check,
         "users": _users,
         "audit": _audit,
+        "key": _key,
         "export": _export,
     }.get(args.command)
     return handler(args) if handler else 2
@@ -254,6 +264,35 @@ def _audit(args: argparse.Namespace) -> int:
         db.dispose()
     print(report.describe())
     return 0 if report.intact else 1
+
+
+RECOVERY_KEY_VARIABLE = "KAC_RECOVERY_KEY"
+
+
+def _key(args: argparse.Namespace) -> int:
+    from kac_desktop.services import keys
+
+    if args.what == "sheet":
+        db = open_db(args)
+        try:
+            path = keys.print_recovery_sheet(db, actor_from_args(db, args), args.file)
+        finally:
+            db.dispose()
+        print(_("Recovery key written to {file}. Print it and lock it away.").format(file=path))
+        return 0
+    text = os.environ.get(RECOVERY_KEY_VARIABLE)
+    if text is None:
+        if sys.stdin is None or not sys.stdin.isatty():
+            raise ServiceError(
+                _(
+                    "Give the recovery key in the environment variable {variable} or run the "
+                    "command in a terminal."
+                ).format(variable=RECOVERY_KEY_VARIABLE)
+            )
+        text = getpass.getpass(_("Recovery key (as printed on the sheet): "))
+    code = keys.import_recovery_key(text, args.check)
+    print(_("Key taken over (check code {code}).").format(code=code))
+    return 0
 
 
 def _export(args: argparse.Namespace) -> int:
