@@ -250,6 +250,29 @@ def test_saving_a_user_in_the_application_accepts_the_row(db, org):
         assert integrity.outside_edits(session) == []
 
 
+def test_an_administrator_saving_the_record_unchanged_accepts_it(db, org):
+    from kac_desktop.services import users as users_service
+
+    _sql(db, "UPDATE users SET role='supervisor' WHERE login='mgr_a1'")
+    with pytest.raises(auth.SignInFailed):
+        auth.sign_in(db, "mgr_a1", TEST_PASSWORD)
+    users_service.update_user(
+        db,
+        org.admin,
+        org.mgr_a1.user_id,
+        display_name="陈经理",
+        role="supervisor",
+        branch_id=org.branch_a,
+    )
+    with db.session() as session:
+        assert integrity.outside_edits(session) == []
+        accepted = session.scalars(
+            select(AuditRecord).where(AuditRecord.action == "security.accept")
+        ).one()
+    assert accepted.details["role"] == "supervisor"
+    assert auth.sign_in(db, "mgr_a1", TEST_PASSWORD).role == "supervisor"
+
+
 def test_numbers_are_never_reused(db, org):
     _sign_ins(db, org, 4)
     with db.session() as session:
