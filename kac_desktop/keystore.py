@@ -86,7 +86,10 @@ def write_private(path: Path, data: bytes) -> None:
 
 
 def key_folder() -> Path:
-    return data_dir() / KEY_FOLDER
+    """The ``keys`` folder of the user-data folder (``KAC_KEY_DIR`` names another one: a test
+    session keeps one key for all its databases)."""
+    override = os.environ.get("KAC_KEY_DIR")
+    return Path(override) if override else data_dir() / KEY_FOLDER
 
 
 def _keyring():

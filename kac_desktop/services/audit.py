@@ -95,7 +95,27 @@ def record(
         )
     )
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=digest))
-    session.info[_PENDING_HEAD] = Head(database_id, seq, digest)
+    if _continues(session, seq, prev, database_id):
+        session.info[_PENDING_HEAD] = Head(database_id, seq, digest)
+    else:
+        # the log was cut or rewritten before this record: the head kept outside stays
+        # where it was, so the gap keeps showing however many records follow
+        session.info.pop(_PENDING_HEAD, None)
+
+
+def _continues(session: Session, seq: int, prev: str, database_id: str) -> bool:
+    """Whether the record about to be written extends the chain the key store last saw:
+    its predecessor is the newest record there is, and the last head seen is still there."""
+    newest = session.scalar(
+        select(AuditRecord.hash)
+        .where(AuditRecord.seq < seq)
+        .order_by(AuditRecord.seq.desc())
+        .limit(1)
+    )
+    if (newest or "") != prev:
+        return False
+    known = keystore.saved_head(database_id)
+    return known is None or (known.seq < seq and reaches(session, known))
 
 
 @event.listens_for(Session, "after_commit")
@@ -348,10 +368,12 @@ def check_chain(db: Database, actor: Actor) -> ChainReport:
     supervisor or the administrator."""
     if not may_view(actor):
         raise PermissionDenied(_("Only supervisors and administrators may read the audit log."))
+    from . import integrity  # which itself builds on this module
+
     with db.session() as session:
         broken = verify_chain(session)
         count = session.scalar(select(func.count()).select_from(AuditRecord)) or 0
-        problems = head_problems(session)
+        problems = head_problems(session) + integrity.rows_message(integrity.outside_edits(session))
     return ChainReport(count, broken, problems)
 
 

@@ -57,6 +57,11 @@ def _fingerprint(edits: list[OutsideEdit], problems: list[str]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def rows_message(edits: list[OutsideEdit]) -> list[str]:
+    """The message about security rows changed outside (none when there are none)."""
+    return _message(edits, [])
+
+
 def _message(edits: list[OutsideEdit], problems: list[str]) -> list[str]:
     lines = []
     if edits:

@@ -22,6 +22,7 @@ def _mode(path: Path) -> int:
 def test_everything_made_under_a_loose_umask_is_private(tmp_path):
     data = tmp_path / "userdata"
     env = {**os.environ, "KAC_DATA_DIR": str(data), "KAC_PASSWORD": "Demo-2026"}
+    env.pop("KAC_KEY_DIR", None)  # the keys in the user-data folder, as on a user's PC
     cli = [sys.executable, "-m", "kac_desktop"]
     db = tmp_path / "new" / "kac.db"
 

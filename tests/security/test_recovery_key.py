@@ -28,7 +28,7 @@ def test_the_sheet_holds_the_key_and_another_pc_verifies_with_it(db, org, tmp_pa
     made = backup.backup_now(db, org.admin)
 
     # another PC: a key of its own, so the copied chain does not verify ...
-    monkeypatch.setenv("KAC_DATA_DIR", str(tmp_path / "new-pc"))
+    monkeypatch.setenv("KAC_KEY_DIR", str(tmp_path / "new-pc"))
     keystore.forget_cached_keys()
     other = tmp_path / "new-pc-db" / "kac.db"
     backup.make_copy(made.path, other)
@@ -57,7 +57,7 @@ def test_the_command_line_prints_and_takes_over_the_key(db, org, tmp_path, monke
     assert main(["key", "sheet", str(pdf), "--db", str(db.path), "--user", "admin"]) == 0
     assert pdf.is_file() and (os.stat(pdf).st_mode & 0o077) == 0
     groups = keystore.recovery_text()
-    monkeypatch.setenv("KAC_DATA_DIR", str(tmp_path / "pc2"))
+    monkeypatch.setenv("KAC_KEY_DIR", str(tmp_path / "pc2"))
     keystore.forget_cached_keys()
     monkeypatch.setenv("KAC_RECOVERY_KEY", "-".join(groups))
     assert main(["key", "import"]) == 0
