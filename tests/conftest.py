@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -23,6 +24,10 @@ from kac_desktop.services.users import ensure_reference_data  # noqa: E402
 
 # Argon2 is slow on purpose; the tests hash with the lowest cost (a hash carries its own
 # parameters, so verifying stays as cheap).  Production keeps argon2-cffi's defaults.
+# One sealing key for the whole session (keystore.py), also for the databases that
+# module-scoped fixtures build before a test's own data folder is set.
+os.environ.setdefault("KAC_KEY_DIR", tempfile.mkdtemp(prefix="kac-test-keys-"))
+
 FAST_HASHER = auth.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 TEST_PASSWORD = "Test-Passw0rd"
 TEST_PASSWORD_HASH = FAST_HASHER.hash(TEST_PASSWORD)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -88,6 +89,9 @@ def _language_asked(argv: list[str]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # whatever the user's umask: every file and folder this process makes (database, WAL,
+    # backups, exports, keys) is readable by the user alone (0600 / 0700)
+    os.umask(0o077)
     argv = list(sys.argv[1:] if argv is None else argv)
     asked = _language_asked(argv)
     if asked in ("zh_CN", "en", "system"):

@@ -1,8 +1,10 @@
 """Commands for keeping the data safe and the people in their place: backup, restore and
 check of the database file, user administration, the audit chain, and the customer export.
 
-``backup`` and ``check`` work on the file and reveal no customer data, so a scheduled task
-runs them without a password; every other command signs in."""
+Every command signs in: a backup is a copy of the whole file, every branch's customers in
+it, so it is made by a supervisor or an administrator only (a scheduled task gives the
+password in ``KAC_PASSWORD``).  ``check`` signs in too when the file opens; a file too damaged
+to open is checked without, since the check then shows nothing but the damage."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from kac_desktop.rules import vocab
 from kac_desktop.services import audit, users
 from kac_desktop.services import backup as backup_service
 from kac_desktop.services.database import DatabaseProblem, open_database
-from kac_desktop.services.errors import ServiceError
+from kac_desktop.services.errors import PermissionDenied, ServiceError
 
 from .common import (
     ConsoleProgress,
@@ -34,6 +36,7 @@ NEW_PASSWORD_VARIABLE = "KAC_NEW_PASSWORD"
 def register(sub) -> list[str]:
     bak = sub.add_parser("backup", help=_("back up the database through SQLite's backup API"))
     add_db(bak)
+    add_user(bak)
     bak.add_argument(
         "--to", metavar="DIR", default=None, help=_("folder (default: backups beside the file)")
     )
@@ -46,6 +49,7 @@ def register(sub) -> list[str]:
 
     chk = sub.add_parser("check", help=_("check the database file for damage"))
     add_db(chk)
+    add_user(chk)
 
     usr = sub.add_parser("users", help=_("list, create, disable and reset users"))
     usr_sub = usr.add_subparsers(dest="what", required=True)
@@ -72,6 +76,15 @@ def register(sub) -> list[str]:
     add_db(ver)
     add_user(ver)
 
+    key = sub.add_parser("key", help=_("the key that seals the audit log"))
+    key_sub = key.add_subparsers(dest="what", required=True)
+    sheet = key_sub.add_parser("sheet", help=_("print the recovery key to a PDF (administrators)"))
+    sheet.add_argument("file", metavar="FILE.pdf")
+    add_db(sheet)
+    add_user(sheet)
+    imp = key_sub.add_parser("import", help=_("take over the key from another PC's recovery sheet"))
+    imp.add_argument("--check", metavar="CODE", default=None, help=_("the sheet's check code"))
+
     exp = sub.add_parser("export", help=_("export to Excel"))
     exp_sub = exp.add_subparsers(dest="what", required=True)
     cust = exp_sub.add_parser("customers", help=_("the customers you may see, to a workbook"))
@@ -79,7 +92,7 @@ def register(sub) -> list[str]:
     add_db(cust)
     add_user(cust)
     cust.add_argument("--search", default="", help=_("only customers matching this text"))
-    return ["backup", "restore", "check", "users", "audit", "export"]
+    return ["backup", "restore", "check", "users", "audit", "key", "export"]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -89,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
         "check": _check,
         "users": _users,
         "audit": _audit,
+        "key": _key,
         "export": _export,
     }.get(args.command)
     return handler(args) if handler else 2
@@ -108,7 +122,10 @@ def _backup(args: argparse.Namespace) -> int:
     _existing_file(args)
     db = open_db(args)
     try:
-        info = backup_service.backup_now(db, None, Path(args.to) if args.to else None)
+        actor = actor_from_args(db, args)
+        if not backup_service.may_back_up(actor):
+            raise PermissionDenied(_("Only supervisors and administrators may make backups."))
+        info = backup_service.backup_now(db, actor, Path(args.to) if args.to else None)
     finally:
         db.dispose()
     print(
@@ -116,6 +133,9 @@ def _backup(args: argparse.Namespace) -> int:
             path=info.path, size=f"{info.size // 1024:,}"
         )
     )
+    note = backup_service.whole_file_note(actor)
+    if note:
+        print(note)
     return 0
 
 
@@ -160,6 +180,12 @@ def _restorer(args: argparse.Namespace, path: Path, source: Path):
 
 def _check(args: argparse.Namespace) -> int:
     path = _existing_file(args)
+    if backup_service.check_file(path, full=False).ok:
+        db = open_db(args)
+        try:
+            actor_from_args(db, args)
+        finally:
+            db.dispose()
     result = backup_service.check_file(path)
     if result.ok:
         print(_("{path}: no damage found.").format(path=path))
@@ -210,7 +236,7 @@ def _users(args: argparse.Namespace) -> int:
             )
             print(_("User {login} created.").format(login=args.login))
             return 0
-        user_id = users.user_id_for(db, args.login)
+        user_id = users.user_id_for(db, actor, args.login)
         if args.what in ("disable", "enable"):
             users.set_active(db, actor, user_id, args.what == "enable")
             print(
@@ -244,6 +270,35 @@ def _audit(args: argparse.Namespace) -> int:
         db.dispose()
     print(report.describe())
     return 0 if report.intact else 1
+
+
+RECOVERY_KEY_VARIABLE = "KAC_RECOVERY_KEY"
+
+
+def _key(args: argparse.Namespace) -> int:
+    from kac_desktop.services import keys
+
+    if args.what == "sheet":
+        db = open_db(args)
+        try:
+            path = keys.print_recovery_sheet(db, actor_from_args(db, args), args.file)
+        finally:
+            db.dispose()
+        print(_("Recovery key written to {file}. Print it and lock it away.").format(file=path))
+        return 0
+    text = os.environ.get(RECOVERY_KEY_VARIABLE)
+    if text is None:
+        if sys.stdin is None or not sys.stdin.isatty():
+            raise ServiceError(
+                _(
+                    "Give the recovery key in the environment variable {variable} or run the "
+                    "command in a terminal."
+                ).format(variable=RECOVERY_KEY_VARIABLE)
+            )
+        text = getpass.getpass(_("Recovery key (as printed on the sheet): "))
+    code = keys.import_recovery_key(text, args.check)
+    print(_("Key taken over (check code {code}).").format(code=code))
+    return 0
 
 
 def _export(args: argparse.Namespace) -> int:

@@ -91,9 +91,12 @@ def actor_from_args(db: Database, args: argparse.Namespace) -> Actor:
     login = getattr(args, "user", None) or default_login()
     if not login:
         raise ServiceError(_("Name the user to sign in as with --user LOGIN."))
-    from kac_desktop.services import auth
+    from kac_desktop.services import auth, integrity
 
-    return auth.sign_in(db, login, read_password(login))
+    actor = auth.sign_in(db, login, read_password(login))
+    for warning in integrity.warnings_for(db, actor):
+        print(_("Warning: {message}").format(message=warning), file=sys.stderr)
+    return actor
 
 
 class ConsoleProgress:

@@ -18,6 +18,7 @@ from .files import (
     connect_read_only,
     copy_database,
     copy_into,
+    make_private_file,
     network_warning,
 )
 from .opening import open_database
@@ -51,6 +52,7 @@ __all__ = [
     "connect_sqlite",
     "copy_database",
     "copy_into",
+    "make_private_file",
     "head_revision",
     "known_revisions",
     "make_engine",

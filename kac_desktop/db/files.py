@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kac_desktop.i18n import _
+from kac_desktop.keystore import private_folder, restrict
 
 # The driver's errors under names the services can catch without speaking sqlite3.
 FileError = sqlite3.Error
@@ -31,6 +32,22 @@ def _fsync(path: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def make_private_file(path: Path) -> None:
+    """Create ``path`` (and the folders missing above it) readable by the user alone before
+    SQLite opens it: SQLite gives its WAL and shared-memory files the database's mode.  An
+    existing file (and its WAL) is set to that mode too."""
+    path = Path(path)
+    if not path.parent.exists():
+        private_folder(path.parent)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    except OSError:
+        return  # read-only folders and the like: SQLite says what is wrong
+    for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if each.exists():
+            restrict(each)
 
 
 # pages per step of a copy that reports its progress (4 MB at SQLite's 4 KB page)
@@ -49,9 +66,11 @@ def copy_database(
     it raises (a cancel) stops the copy, removes the part and propagates.
     """
     source, target = Path(source), Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    # a copy holds every customer: readable by the user alone (a backups folder is ours)
+    private_folder(target.parent, ours=target.parent.name == "backups")
     partial = target.with_name(target.name + ".part")
     partial.unlink(missing_ok=True)
+    make_private_file(partial)
     try:
         src = sqlite3.connect(str(source), timeout=COPY_TIMEOUT_S)
         try:

@@ -12,11 +12,12 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
-from kac_desktop.config import database_url, sqlite_path
+from kac_desktop.config import data_dir, database_url, sqlite_path
 from kac_desktop.i18n import _
+from kac_desktop.keystore import private_folder
 
 from .engine import Database, connect_sqlite, make_engine
-from .files import copy_database
+from .files import copy_database, make_private_file
 from .problems import DatabaseProblem, ForeignDatabase, NewerDatabase, classify
 from .schema import (
     alembic_config,
@@ -53,9 +54,12 @@ def open_database(target: str | Path | None = None, *, migrate: bool = True) -> 
         # the usual start: a database file that is already at the head needs nothing of
         # SQLAlchemy or Alembic to be checked
         if _sqlite_at_head(path):
+            make_private_file(path)
             return Database(url)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent == data_dir():
+            private_folder(path.parent, ours=True)
+        make_private_file(path)
     from sqlalchemy.exc import DatabaseError as SADatabaseError
     from sqlalchemy.exc import OperationalError
     from sqlalchemy.orm import sessionmaker

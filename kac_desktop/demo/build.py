@@ -51,6 +51,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from argon2 import PasswordHasher
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
@@ -67,13 +68,14 @@ from kac_desktop.models import (
     User,
     Visit,
 )
+from kac_desktop.models.sealing import user_mac
 from kac_desktop.progress import NullProgress, Progress, check
 from kac_desktop.rules import vocab
 from kac_desktop.rules.clock import LOCAL_TZ as LOCAL
 from kac_desktop.rules.credit_code import ALPHABET, make_credit_code
 from kac_desktop.rules.customer import ContactData, CustomerData
 from kac_desktop.rules.names import normalise_name
-from kac_desktop.services import audit, auth
+from kac_desktop.services import audit
 from kac_desktop.services.context import Actor
 from kac_desktop.services.customers import derived_columns, search_row_text
 from kac_desktop.services.errors import ServiceError
@@ -393,6 +395,9 @@ def _utc(day: date, rng: random.Random, first_hour: int = 8, last_hour: int = 18
     return local.astimezone(UTC)
 
 
+_DEMO_HASHER = PasswordHasher(time_cost=1, memory_cost=2048, parallelism=1)
+
+
 def _tracked(rng: random.Random, at: datetime, by: str | None) -> dict[str, Any]:
     return {"id": _uuid(rng), "created_at": at, "updated_at": at, "updated_by": by, "version": 1}
 
@@ -492,8 +497,8 @@ def _organisation(rng: random.Random, customers: int, today: date, summary: Demo
 
     user_rows: list[dict[str, Any]] = []
     used_names: set[str] = set()
-    # one Argon2 hash for all demo users: hashing each would take seconds
-    password_hash = auth.hash_password(DEMO_PASSWORD)
+    # every demo user his own Argon2 salt, at a light cost (the password is printed in the
+    # README anyway); the first sign-in hashes it again at the full cost (auth.sign_in)
 
     def user(login: str, role: str, branch_id: str, display_name: str = "") -> str:
         while not display_name or display_name in used_names:
@@ -506,12 +511,13 @@ def _organisation(rng: random.Random, customers: int, today: date, summary: Demo
             "role": role,
             "branch_id": branch_id,
             "phone": _mobile(rng),
-            "password_hash": password_hash,
+            "password_hash": _DEMO_HASHER.hash(DEMO_PASSWORD),
             "active": True,
             "failed_logins": 0,
             "locked_until": None,
             "last_login_at": None,
         }
+        row["row_mac"] = user_mac(row)  # rows written past the ORM: sealed here
         user_rows.append(row)
         return row["id"]
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import cast
 
 from kac_desktop.i18n import _
-from kac_desktop.sheets import MAX_WIDTH, display_width, write_replacing
+from kac_desktop.sheets import MAX_WIDTH, display_width, text_sheet, write_replacing
 
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -275,7 +275,7 @@ def write_workbook(path: str | os.PathLike[str], sheets: Sequence[SheetSpec]) ->
     centre = Alignment(vertical="center")
     used: set[str] = set()
     for spec in sheets:
-        sheet = workbook.create_sheet(_sheet_title(spec.title, used))
+        sheet = text_sheet(workbook, _sheet_title(spec.title, used))
         headers = [str(h) for h in spec.headers]
         formats = dict(spec.number_formats or {})
         rows: Iterable[Sequence[object]] = spec.rows
@@ -302,11 +302,6 @@ def write_workbook(path: str | os.PathLike[str], sheets: Sequence[SheetSpec]) ->
             if isinstance(value, str):
                 if ILLEGAL_CHARACTERS_RE.search(value):
                     value = ILLEGAL_CHARACTERS_RE.sub("", value)
-                if value.startswith("="):
-                    # data, never a formula (a name like "=SUM(...)" must not run)
-                    cell = WriteOnlyCell(sheet, value)
-                    cell.data_type = "s"
-                    return cell
             if fmt:
                 # openpyxl writes Decimal and date too; its stubs list fewer types
                 cell = WriteOnlyCell(sheet, value)  # type: ignore[arg-type]

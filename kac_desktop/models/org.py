@@ -35,3 +35,5 @@ class User(Tracked, Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # keyed checksum of the columns that decide access (models/sealing.py)
+    row_mac: Mapped[str] = mapped_column(String(64), default="")

@@ -20,6 +20,8 @@ class Setting(Base):
     value: Mapped[object] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(36))
+    # keyed checksum of key and value (models/sealing.py)
+    row_mac: Mapped[str] = mapped_column(String(64), default="")
 
 
 class AuditRecord(Base):
@@ -39,4 +41,21 @@ class AuditRecord(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     details: Mapped[object] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    hash: Mapped[str] = mapped_column(String(64), default="")
+
+
+class AuditHead(Base):
+    """The one row that numbers the audit records and names the newest.
+
+    Every writer of an audit record first updates this row, which takes the database's
+    write lock (SQLite) or the row's lock (PostgreSQL) before the newest record is read:
+    two writers can never chain to the same predecessor.  ``seq`` only grows, so a number
+    is never given twice, even after records were deleted.  ``database_id`` names the
+    database's chain in the key store, where its head is also kept."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    database_id: Mapped[str] = mapped_column(String(36))
+    seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64), default="")

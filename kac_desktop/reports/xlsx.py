@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from kac_desktop.i18n import _
 from kac_desktop.progress import NullProgress, Progress, check
-from kac_desktop.sheets import MAX_WIDTH, display_width
+from kac_desktop.sheets import MAX_WIDTH, display_width, text_sheet
 
 from . import save_replacing, target_path
 from .model import MonthlyReport
@@ -119,7 +119,7 @@ def write_xlsx(
     written = 0
 
     for sheet_name, tables in all_sections:
-        sheet = workbook.create_sheet(sheet_name[:31])
+        sheet = text_sheet(workbook, sheet_name[:31])
         _take_rows_as_given(sheet)
         widths = _sheet_widths(tables)
         for i, width in enumerate(widths, start=1):

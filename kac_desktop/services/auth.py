@@ -13,12 +13,14 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kac_desktop import keystore
 from kac_desktop.db import Database
 from kac_desktop.i18n import _
 from kac_desktop.models import Branch, User, utcnow
+from kac_desktop.models.sealing import row_mac_of
 from kac_desktop.rules.passwords import password_problems
 
-from . import audit
+from . import audit, integrity
 from . import settings as settings_service
 from .changes import ChangeSet, Kind
 from .context import Actor
@@ -190,6 +192,24 @@ def sign_in(db: Database, login: str, password: str, *, now: datetime | None = N
                 _("Failed sign-in as {login}: wrong password").format(login=login),
                 details,
             )
+        elif not keystore.same(user.row_mac, row_mac_of(user)):
+            # the account was changed outside the application (a role raised in a SQLite
+            # shell): not let in with what the row now says
+            _record_failure(
+                session,
+                user.id,
+                _("Failed sign-in as {login}: account changed outside the application").format(
+                    login=login
+                ),
+                {"login": login, "reason": "outside_edit"},
+            )
+            integrity.report_at_sign_in(session, None)
+            error = SignInFailed(
+                _(
+                    "The account {login} was changed outside the application and cannot be "
+                    "used until an administrator checks it."
+                ).format(login=login)
+            )
         else:
             if hasher.check_needs_rehash(user.password_hash):
                 user.password_hash = hasher.hash(password)
@@ -198,6 +218,7 @@ def sign_in(db: Database, login: str, password: str, *, now: datetime | None = N
             user.last_login_at = now
             actor = actor_of(session, user)
             audit.record(session, actor, "signin", "user", user.id, _("Signed in"))
+            integrity.report_at_sign_in(session, actor)
             return actor
     raise error
 

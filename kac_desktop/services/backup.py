@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from kac_desktop import keystore
 from kac_desktop.db import (
     Database,
     FileDatabaseError,
@@ -102,6 +103,27 @@ def require_file(db: Database) -> Path:
 
 def may_restore(actor: Actor) -> bool:
     return actor.is_admin
+
+
+def key_store_note() -> str:
+    """Where this PC keeps the key that seals the audit log (for the backup page)."""
+    where = keystore.store()
+    if where.kind == "file":
+        return _(
+            "This PC has no credential store: the key that seals the audit log is kept in "
+            "{folder}, readable by your Windows/Linux account alone."
+        ).format(folder=where.folder)
+    return _("The key that seals the audit log is kept in this PC's credential store.")
+
+
+def whole_file_note(actor: Actor) -> str:
+    """What a supervisor is told when he backs up: the copy is not his branch's alone."""
+    if actor.is_admin:
+        return ""
+    return _(
+        "Note: a backup is a copy of the whole database file, with the customers of every "
+        "branch, not only those of {branch}. Keep it as safe as the database itself."
+    ).format(branch=actor.branch_name or "—")
 
 
 # ---------------------------------------------------------------- checks
@@ -253,6 +275,7 @@ def make_backup(
     now = now or utcnow()
     db_path = Path(db_path)
     folder = Path(folder) if folder is not None else backups_dir(db_path)
+    keystore.private_folder(folder, ours=folder == backups_dir(db_path))
     stamp = now.astimezone().strftime(_STAMP)
     target = folder / f"{db_path.stem}-backup-{stamp}.db"
     n = 1
@@ -281,9 +304,51 @@ def make_backup(
             + "\n"
             + "\n".join(result.problems)
         )
+    _write_head(target)
     info = _info(target)
     assert info is not None
     return info
+
+
+# ---------------------------------------------------------------- the chain's head in a backup
+
+HEAD_SUFFIX = ".head"
+
+
+def head_file(backup: Path) -> Path:
+    return backup.with_name(backup.name + HEAD_SUFFIX)
+
+
+def _read_head(path: Path) -> keystore.Head | None:
+    """The audit chain's head stored in the database file ``path`` (None when it has none)."""
+    try:
+        connection = connect_read_only(path)
+        try:
+            row = connection.execute(
+                "SELECT database_id, seq, hash FROM audit_head WHERE id = 1"
+            ).fetchone()
+        finally:
+            connection.close()
+    except FileError:
+        return None
+    return keystore.Head(str(row[0]), int(row[1]), str(row[2])) if row else None
+
+
+def _write_head(backup: Path) -> None:
+    """Beside each backup, its chain's head, sealed: a backup whose newest audit records
+    were cut afterwards shows when it is restored."""
+    head = _read_head(backup)
+    if head is not None:
+        keystore.write_private(head_file(backup), head.to_json().encode("utf-8"))
+
+
+def backup_head(backup: Path) -> keystore.Head | None:
+    """The sealed head kept beside ``backup`` (None when missing or not sealed here)."""
+    try:
+        text = head_file(backup).read_text(encoding="utf-8")
+    except OSError:
+        return None
+    return keystore.Head.from_json(text)
 
 
 def rotate(folder: Path, stem: str, keep_days: int, *, now: datetime | None = None) -> list[Path]:
@@ -296,6 +361,7 @@ def rotate(folder: Path, stem: str, keep_days: int, *, now: datetime | None = No
         if info.at < limit:
             try:
                 info.path.unlink()
+                head_file(info.path).unlink(missing_ok=True)
                 removed.append(info.path)
             except OSError:
                 pass
@@ -368,13 +434,16 @@ def restore(
 ) -> RestoreResult:
     """Replace the database at ``db_path`` with the backup at ``backup_path``.
 
-    The backup is checked first (integrity and a known schema); nothing is touched when it
-    fails (BackupError).  The replaced database is kept as ``<name>-replaced-<time>.db``.
-    The caller closes its own connections first and reopens afterwards.
+    The backup is checked first (integrity, a known schema, and its audit log against the
+    head kept beside it); nothing is touched when it fails (BackupError).  The restore's
+    audit record is written into a scratch copy of the backup, which then replaces the
+    database in one step: the restored data never stands without its record.  The
+    replaced database is kept as ``<name>-replaced-<time>.db``.  The caller closes its own
+    connections first and reopens afterwards.
 
-    ``progress`` may cancel while the backup is checked and while the replaced database is
-    copied aside (progress.Cancelled: the database is as it was, no copy is left); once
-    the backup is being written in, the restore runs to its end.
+    ``progress`` may cancel while the backup is checked, staged and while the replaced
+    database is copied aside (progress.Cancelled: the database is as it was, no copy is
+    left); once the staged copy is being written in, the restore runs to its end.
     """
     progress = progress or NullProgress()
     now = now or utcnow()
@@ -391,57 +460,98 @@ def restore(
             + "\n".join(checked.problems)
         )
     stamp = now.astimezone().strftime(_STAMP)
-    keep = db_path.with_name(f"{db_path.stem}-replaced-{stamp}.db")
-    replaced: Path | None = keep
+    replaced: Path | None = db_path.with_name(f"{db_path.stem}-replaced-{stamp}.db")
+    live = _read_head(db_path) if db_path.exists() else None
+    staged = db_path.with_name(f".{db_path.name}.restoring-{os.getpid()}.db")
     try:
-        if db_path.exists() and check_file(db_path, full=False).ok:
-            # sound: keep a copy, then write the backup in through the API (WAL-safe, and any
-            # other connection sees the restored content)
-            try:
-                copy_database(db_path, keep, _steps(progress, 0.4, 0.8))
-                if progress.cancelled():
-                    raise Cancelled()
-            except Cancelled:
-                keep.unlink(missing_ok=True)
-                raise
-            # from here on the restore runs to its end: no more cancel
-            progress.report(0.85, _("Writing the backup in…"))
-            copy_into(backup_path, db_path)
-        else:
-            # damaged: move it aside with its WAL (never leave a stale WAL beside the
-            # restored file), then write the backup in its place
+        try:
+            copy_database(backup_path, staged, _steps(progress, 0.4, 0.55))
             if progress.cancelled():
                 raise Cancelled()
-            progress.report(0.5, _("Writing the backup in…"))
-            if db_path.exists():
-                os.replace(db_path, keep)
-                for side in _sidecars(db_path):
-                    if side.exists():
-                        os.replace(side, Path(str(keep) + side.name[len(db_path.name) :]))
-            else:
-                replaced = None
-            copy_database(backup_path, db_path)
-    except (FileError, OSError) as exc:
-        raise BackupError(
-            _("The restore failed: {error}. The replaced file is kept as {file}.").format(
-                error=exc, file=replaced.name if replaced else "—"
+            restored_head = _audit_restore(
+                staged, backup_path, replaced if db_path.exists() else None, actor, live
             )
-        ) from exc
+            if db_path.exists() and check_file(db_path, full=False).ok:
+                # sound: keep a copy, then write the staged copy in through the API in one
+                # step (WAL-safe, and any other connection sees the restored content)
+                try:
+                    copy_database(db_path, replaced, _steps(progress, 0.55, 0.8))  # type: ignore[arg-type]
+                    if progress.cancelled():
+                        raise Cancelled()
+                except Cancelled:
+                    replaced.unlink(missing_ok=True)  # type: ignore[union-attr]
+                    raise
+                # from here on the restore runs to its end: no more cancel
+                progress.report(0.85, _("Writing the backup in…"))
+                copy_into(staged, db_path)
+            else:
+                if progress.cancelled():
+                    raise Cancelled()
+                progress.report(0.5, _("Writing the backup in…"))
+                # damaged: move it aside with its WAL (never leave a stale WAL beside the
+                # restored file), then move the staged copy into its place
+                if db_path.exists():
+                    os.replace(db_path, replaced)  # type: ignore[arg-type]
+                    for side in _sidecars(db_path):
+                        if side.exists():
+                            os.replace(side, Path(str(replaced) + side.name[len(db_path.name) :]))
+                else:
+                    replaced = None
+                os.replace(staged, db_path)
+                keystore.restrict(db_path)
+        except (FileError, OSError) as exc:
+            raise BackupError(
+                _("The restore failed: {error}. The replaced file is kept as {file}.").format(
+                    error=exc, file=replaced.name if replaced else "—"
+                )
+            ) from exc
+    finally:
+        for leftover in [staged, *_sidecars(staged)]:
+            leftover.unlink(missing_ok=True)
+        # the copy a migration of the staged file kept is not a backup of this database
+        for leftover in backups_dir(db_path).glob(f"{staged.stem}-*.db"):
+            leftover.unlink(missing_ok=True)
     after = check_file(db_path, full=False)
     if not after.ok:
         raise BackupError("\n".join(after.problems))
-    _audit_restore(db_path, backup_path, replaced, actor)
+    if restored_head is not None:
+        # the data were replaced on purpose: the key store follows the restored chain
+        keystore.save_head(restored_head, force=True)
     return RestoreResult(backup_path, replaced)
 
 
 def _audit_restore(
-    db_path: Path, backup_path: Path, replaced: Path | None, actor: Actor | None
-) -> None:
-    from kac_desktop.db import open_database
+    staged: Path,
+    backup_path: Path,
+    replaced: Path | None,
+    actor: Actor | None,
+    live: keystore.Head | None,
+) -> keystore.Head | None:
+    """Write the restore's record into the staged copy of the backup (migrated to this
+    version's schema first); its number follows the replaced database's newest, so no
+    number is given twice.  Refuses a backup whose audit log was cut after it was made."""
+    from sqlalchemy import update
 
-    db = open_database(db_path, migrate=False)
+    from kac_desktop.db import open_database
+    from kac_desktop.models import AuditHead
+
+    sealed_head = backup_head(backup_path)
+    db = open_database(staged, migrate=True)
     try:
         with db.session() as session, session.begin():
+            if sealed_head is not None and not audit.reaches(session, sealed_head):
+                raise BackupError(
+                    _(
+                        "The audit log in the backup {file} is shorter than when the backup "
+                        "was made: the backup was changed afterwards; nothing was restored."
+                    ).format(file=backup_path.name)
+                )
+            if live is not None:
+                session.execute(
+                    update(AuditHead)
+                    .where(AuditHead.id == 1, AuditHead.seq < live.seq)
+                    .values(seq=live.seq)
+                )
             audit.record(
                 session,
                 actor,
@@ -449,10 +559,17 @@ def _audit_restore(
                 "database",
                 None,
                 _("Database restored from {file}").format(file=backup_path.name),
-                {"backup": str(backup_path), "replaced": str(replaced) if replaced else ""},
+                {
+                    "backup": str(backup_path),
+                    "replaced": str(replaced) if replaced else "",
+                    "replaced_head": {"seq": live.seq, "hash": live.hash} if live else None,
+                },
             )
+            session.info.pop("kac_audit_head", None)  # kept once the data are in place
+            head = audit.current_head(session)
     finally:
         db.dispose()
+    return head
 
 
 def restore_latest_good(

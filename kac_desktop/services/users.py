@@ -10,9 +10,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kac_desktop import keystore
 from kac_desktop.db import Database
 from kac_desktop.i18n import _
 from kac_desktop.models import Branch, ProductLine, User, utcnow
+from kac_desktop.models.sealing import row_mac_of
 from kac_desktop.rules import vocab
 from kac_desktop.rules.defaults import PRODUCT_LINE_DEFAULTS
 
@@ -414,6 +416,22 @@ def update_user(
                 changes[name] = [getattr(user, name), value]
                 setattr(user, name, value)
         if not changes:
+            if not keystore.same(user.row_mac, row_mac_of(user)):
+                # changed outside the application: the administrator has looked at the
+                # record and saves it as it is, which accepts it
+                user.row_mac = row_mac_of(user)
+                user.updated_by = actor.user_id
+                audit.record(
+                    session,
+                    actor,
+                    "security.accept",
+                    "user",
+                    user.id,
+                    _("Record of user {login} checked and accepted as it is").format(
+                        login=user.login
+                    ),
+                    {"role": user.role, "branch_id": user.branch_id, "active": user.active},
+                )
             return ChangeSet.of(Kind.USER, (user.id,))
         user.updated_by = actor.user_id
         audit.record(
@@ -429,7 +447,10 @@ def update_user(
         return ChangeSet.of(Kind.USER, (user.id,))
 
 
-def user_id_for(db: Database, login: str) -> str:
+def user_id_for(db: Database, actor: Actor, login: str) -> str:
+    """The id of the user ``login``, for an administrator only: anyone else is refused
+    before the name is looked up, so a refusal never tells whether a login exists."""
+    _require_admin(actor)
     with db.session() as session:
         user_id = session.scalar(select(User.id).where(User.login == login.strip()))
     if user_id is None:

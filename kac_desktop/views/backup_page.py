@@ -107,7 +107,12 @@ class BackupPage(QWidget):
             self.backups = []
         else:
             folder = backup_service.backups_dir(path)
-            self.folder.setText(_("Backups are kept in {folder}").format(folder=folder))
+            lines = [_("Backups are kept in {folder}").format(folder=folder)]
+            lines.append(backup_service.key_store_note())
+            note = backup_service.whole_file_note(self.actor)
+            if note:
+                lines.append(note)
+            self.folder.setText("\n".join(lines))
             self.backups = backup_service.list_backups(folder, path.stem)
         keep = settings_service.get(self.db).get("backup.keep_days", 14)
         self.note.setText(

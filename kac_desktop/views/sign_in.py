@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QVBoxLayout,
 )
 
@@ -103,7 +104,18 @@ class SignInDialog(QDialog):
             return
         self.actor = actor
         QSettings().setValue(LOGIN_KEY, login)
+        self._warn_administrator()
         self.accept()
+
+    def _warn_administrator(self) -> None:
+        """An administrator is told at once of changes made outside the application."""
+        from kac_desktop.services import integrity
+
+        warnings = integrity.warnings_for(self.db, self.actor)
+        if warnings:
+            QMessageBox.warning(
+                self, _("Changes made outside the application"), "\n\n".join(warnings)
+            )
 
     def _show(self, text: str) -> None:
         self.message.setText(text)

@@ -266,3 +266,21 @@ def test_command_line_demo_with_volumes(tmp_path, capsys):
     assert main(["demo", "--db", str(refused), "--customers", "10", "--months", "0"]) == 2
     assert "月" in capsys.readouterr().err  # the message names the months, in Chinese
     assert not refused.exists()
+
+
+def test_every_demo_user_has_his_own_salt_and_a_sealed_row(tmp_path):
+    """Issue #21: all demo users shared one Argon2 salt and hash."""
+    from kac_desktop.services import auth, integrity
+
+    demo = open_database(tmp_path / "salts.db")
+    build_demo(demo, customers=60, seed=5, today=TODAY)
+
+    with demo.session() as session:
+        hashes = list(session.scalars(select(User.password_hash)))
+        assert len(hashes) > 3 and len(set(hashes)) == len(hashes)
+        salts = {h.split("$")[4] for h in hashes}
+        assert len(salts) == len(hashes)
+        assert integrity.outside_edits(session) == []
+    actor = auth.sign_in(demo, "admin", "Demo-2026")
+    assert integrity.warnings_for(demo, actor) == []
+    demo.dispose()

@@ -211,14 +211,15 @@ def test_newer_database_gets_a_clear_message(db):
     assert "更新版本" in err.value.message or "新版本" in err.value.message
 
 
-def test_cli_backup_to_a_folder(db, org, make_customer, tmp_path, capsys):
+def test_cli_backup_to_a_folder(db, org, make_customer, tmp_path, capsys, monkeypatch):
     add_customers(db, org.mgr_a1, make_customer, "福州甲公司")
+    monkeypatch.setenv("KAC_PASSWORD", "Test-Passw0rd")
     out_dir = tmp_path / "u盘"
-    assert main(["backup", "--db", str(db.path), "--to", str(out_dir)]) == 0
+    assert main(["backup", "--db", str(db.path), "--to", str(out_dir), "--user", "admin"]) == 0
     (written,) = out_dir.glob("test-backup-*.db")
     assert names(written) == {"福州甲公司"}
     assert str(written) in capsys.readouterr().out
-    assert main(["check", "--db", str(written)]) == 0
+    assert main(["check", "--db", str(written), "--user", "admin"]) == 0
 
 
 def test_cli_backup_of_a_missing_file_exits_2_and_creates_nothing(tmp_path, capsys):

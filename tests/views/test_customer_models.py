@@ -333,7 +333,9 @@ def test_the_sql_source_shows_a_first_page_then_the_whole_list(qtbot, qtmodeltes
     model.sort(column, Qt.SortOrder.DescendingOrder)
     assert model.rowCount() == N
     assert model.wait_until_complete(10)
-    expected = customer_list.query_ids(big.db, big.actor, CustomerQuery(sort="completeness", descending=True))
+    expected = customer_list.query_ids(
+        big.db, big.actor, CustomerQuery(sort="completeness", descending=True)
+    )
     assert [model.id_at(r) for r in range(N)] == expected
     assert model.row_of(expected[-1]) == N - 1
 

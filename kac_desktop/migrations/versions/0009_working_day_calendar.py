@@ -18,7 +18,7 @@ from alembic import op
 import kac_desktop.models.base
 
 revision = "0009"
-down_revision = "0005"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

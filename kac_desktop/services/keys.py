@@ -1,0 +1,69 @@
+"""The sealing key for an administrator: the recovery sheet, and taking a key over from
+another PC's sheet (keystore.py keeps it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kac_desktop import keystore
+from kac_desktop.db import Database
+from kac_desktop.i18n import _
+from kac_desktop.models import utcnow
+from kac_desktop.reports.key_sheet import KeySheet, write_key_sheet
+
+from . import audit
+from .context import Actor
+from .errors import PermissionDenied, ServiceError
+
+
+def print_recovery_sheet(db: Database, actor: Actor, path: str | Path, unit: str = "") -> Path:
+    """Write the recovery-key sheet (PDF) to ``path``; administrators only, audited."""
+    if not actor.is_admin:
+        raise PermissionDenied(_("Only a city-center administrator may print the recovery key."))
+    sheet = KeySheet(
+        unit=unit or actor.branch_name,
+        key_groups=keystore.recovery_text(),
+        fingerprint=keystore.fingerprint(),
+        made_at=utcnow(),
+        made_by=f"{actor.display_name} ({actor.login})",
+        database=str(db.path or db.url),
+    )
+    try:
+        write_key_sheet(sheet, path)
+    except Exception as exc:  # the report writer's error carries the message
+        raise ServiceError(getattr(exc, "message", str(exc))) from exc
+    keystore.restrict(Path(path))
+    with db.session() as session, session.begin():
+        audit.record(
+            session,
+            actor,
+            "security.key_print",
+            "database",
+            None,
+            _("Recovery key printed to {file}").format(file=Path(path).name),
+            {"file": str(path), "check_code": sheet.fingerprint},
+        )
+    return Path(path)
+
+
+def import_recovery_key(text: str, check_code: str | None = None) -> str:
+    """Take over the key typed from a recovery sheet; returns its check code.  Refuses a text
+    that is no key, or whose check code differs from the one given."""
+    key = keystore.parse_recovery_text(text)
+    if key is None:
+        raise ServiceError(
+            _(
+                "This is not a recovery key: it has 52 letters and digits in groups of four, "
+                "as printed on the sheet."
+            )
+        )
+    code = keystore.fingerprint(key)
+    if check_code is not None and check_code.strip().upper() != code:
+        raise ServiceError(
+            _(
+                "The check code of the key typed in is {code}, not the one on the sheet: a "
+                "character was mistyped. Nothing was changed."
+            ).format(code=code)
+        )
+    keystore.import_key(key)
+    return code

@@ -1,0 +1,65 @@
+"""The recovery-key sheet: printed by an administrator, audited; with the key typed in from
+it, another PC verifies a restored backup's audit log."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from pypdf import PdfReader
+
+from kac_desktop import keystore
+from kac_desktop.cli import main
+from kac_desktop.services import audit, auth, backup, keys
+from kac_desktop.services.errors import PermissionDenied, ServiceError
+from tests.conftest import TEST_PASSWORD
+
+
+def test_the_sheet_holds_the_key_and_another_pc_verifies_with_it(db, org, tmp_path, monkeypatch):
+    auth.sign_in(db, "admin", TEST_PASSWORD)
+    with pytest.raises(PermissionDenied):
+        keys.print_recovery_sheet(db, org.sup_a, tmp_path / "no.pdf")
+    sheet = keys.print_recovery_sheet(db, org.admin, tmp_path / "key.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(sheet).pages)
+    groups = keystore.recovery_text()
+    printed_code = keystore.fingerprint()
+    assert all(g in text for g in groups) and printed_code in text
+    assert "恢复密钥" in text
+    made = backup.backup_now(db, org.admin)
+
+    # another PC: a key of its own, so the copied chain does not verify ...
+    monkeypatch.setenv("KAC_KEY_DIR", str(tmp_path / "new-pc"))
+    keystore.forget_cached_keys()
+    other = tmp_path / "new-pc-db" / "kac.db"
+    backup.make_copy(made.path, other)
+    from kac_desktop.db import open_database
+
+    copy = open_database(other)
+    try:
+        assert not audit.check_chain(copy, org.admin).intact
+        # ... until the key from the sheet is typed in (any spacing, lower case)
+        with pytest.raises(ServiceError):
+            keys.import_recovery_key(" ".join(groups), "0000-0000")
+        with pytest.raises(ServiceError):
+            keys.import_recovery_key("not a key")
+        code = keys.import_recovery_key(" ".join(groups).lower(), printed_code)
+        assert code == printed_code
+        report = audit.check_chain(copy, org.admin)
+        assert not report.broken, report.describe()
+    finally:
+        copy.dispose()
+        keystore.forget_cached_keys()
+
+
+def test_the_command_line_prints_and_takes_over_the_key(db, org, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("KAC_PASSWORD", TEST_PASSWORD)
+    pdf = tmp_path / "sheet.pdf"
+    assert main(["key", "sheet", str(pdf), "--db", str(db.path), "--user", "admin"]) == 0
+    assert pdf.is_file() and (os.stat(pdf).st_mode & 0o077) == 0
+    groups = keystore.recovery_text()
+    monkeypatch.setenv("KAC_KEY_DIR", str(tmp_path / "pc2"))
+    keystore.forget_cached_keys()
+    monkeypatch.setenv("KAC_RECOVERY_KEY", "-".join(groups))
+    assert main(["key", "import"]) == 0
+    assert keystore.recovery_text() == groups
+    keystore.forget_cached_keys()
