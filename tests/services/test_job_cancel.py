@@ -81,7 +81,9 @@ def test_a_cancelled_backup_leaves_no_file_and_no_record(filled, org, small_step
     assert _actions(db, "backup.create") == 0
     # and the next backup is made as ever
     info = backup.backup_now(db, org.admin)
-    assert _files(folder) == [info.name] and _actions(db, "backup.create") == 1
+    # the backup, and its chain's sealed head beside it
+    assert _files(folder) == [info.name, info.name + ".head"]
+    assert _actions(db, "backup.create") == 1
 
 
 def test_a_cancelled_integrity_check_stops_and_changes_nothing(filled, small_steps):
