@@ -15,7 +15,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kac_desktop import db_errors
 from kac_desktop.config import database_url, sqlite_path
+
+# the kinds of database problem, with their messages for the user, are db_errors's
+from kac_desktop.db_errors import (  # noqa: F401 - re-exported
+    BUSY_TIMEOUT_MS,
+    ConcurrentChange,
+    DamagedDatabase,
+    DatabaseBusy,
+    DatabaseProblem,
+    DiskFull,
+    ForeignDatabase,
+    LockedDatabase,
+    NewerDatabase,
+    ReadOnlyDatabase,
+    VanishedDatabase,
+)
 from kac_desktop.i18n import _
 
 if TYPE_CHECKING:
@@ -24,37 +40,11 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-BUSY_TIMEOUT_MS = 5000
-
-
-class DatabaseProblem(Exception):
-    """A database that cannot be opened, with a message for the user."""
-
-    def __init__(self, message: str, path: Path | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.path = path
-
-
-class DamagedDatabase(DatabaseProblem):
-    pass
-
-
-class LockedDatabase(DatabaseProblem):
-    pass
-
-
-class ForeignDatabase(DatabaseProblem):
-    pass
-
-
-class NewerDatabase(DatabaseProblem):
-    pass
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={db_errors.BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     # WAL + NORMAL survives a killed process without losing a commit (FACTS.md)
@@ -66,10 +56,13 @@ def make_engine(url: str) -> Engine:
     from sqlalchemy import create_engine, event
 
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(url, connect_args={"timeout": db_errors.BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
+        db_errors.install(engine, sqlite_path(url))
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    db_errors.install(engine, None, engine.url.host or "")
+    return engine
 
 
 def alembic_config(connection=None) -> Config:
@@ -148,7 +141,7 @@ def _sqlite_schema_state(connection: sqlite3.Connection) -> tuple[str | None, bo
 def connect_sqlite(path: Path) -> sqlite3.Connection:
     """A plain sqlite3 connection to the database file, with the engine's busy timeout
     (reads before SQLAlchemy is imported: services/first_screen.py)."""
-    connection = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    connection = sqlite3.connect(str(path), timeout=db_errors.BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     connection.execute("PRAGMA foreign_keys=ON")
     return connection
 
@@ -221,23 +214,9 @@ def backup_sqlite(source: Path, target: Path) -> Path:
 
 
 def _classify(error: Exception, path: Path | None) -> DatabaseProblem:
-    text = str(error).lower()
-    where = str(path) if path else ""
-    if "locked" in text or "busy" in text:
-        return LockedDatabase(
-            _(
-                "The database {path} is in use by another program and stays locked. "
-                "Close the other program and try again."
-            ).format(path=where),
-            path,
-        )
-    return DamagedDatabase(
-        _(
-            "The file {path} is damaged or is not a kac_desktop database. "
-            "Open the latest good backup instead."
-        ).format(path=where),
-        path,
-    )
+    """What an error met while opening the database is, for the user: a lock, a full
+    disk, … (db_errors.classify), else a damaged or foreign file."""
+    return db_errors.classify(error, path) or db_errors.damaged(path)
 
 
 def _sqlite_at_head(path: Path) -> bool:

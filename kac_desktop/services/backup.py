@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from kac_desktop import db_errors
 from kac_desktop.db import (
     Database,
     known_revisions,
@@ -113,6 +114,7 @@ def check_file(path: Path, *, full: bool = True) -> FileCheck:
     try:
         connection = _connect_read_only(path)
     except sqlite3.Error as exc:
+        _raise_unless_damage(exc, path)
         return FileCheck(path, [_("The file cannot be opened: {error}").format(error=exc)])
     try:
         try:
@@ -120,6 +122,7 @@ def check_file(path: Path, *, full: bool = True) -> FileCheck:
                 "PRAGMA integrity_check(20)" if full else "PRAGMA quick_check(20)"
             ).fetchall()
         except sqlite3.DatabaseError as exc:
+            _raise_unless_damage(exc, path)
             return FileCheck(
                 path,
                 [_("The file is damaged or is not a database ({error}).").format(error=str(exc))],
@@ -150,9 +153,19 @@ def check_file(path: Path, *, full: bool = True) -> FileCheck:
             )
         return FileCheck(path, [], revision)
     except sqlite3.DatabaseError as exc:
+        _raise_unless_damage(exc, path)
         return FileCheck(path, [_("The file is damaged ({error}).").format(error=str(exc))])
     finally:
         connection.close()
+
+
+def _raise_unless_damage(error: sqlite3.Error, path: Path) -> None:
+    """A file that cannot be checked because it is locked, unreadable for this user or on
+    a failing drive is not damaged: raise its DatabaseProblem (no restore is offered for a
+    lock) instead of reporting damage."""
+    problem = db_errors.classify(error, path)
+    if problem is not None and not isinstance(problem, db_errors.DamagedDatabase):
+        raise problem from error
 
 
 def quick_check(db: Database) -> list[str]:

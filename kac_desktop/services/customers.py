@@ -16,8 +16,9 @@ from sqlalchemy import Select, and_, bindparam, case, func, literal_column, or_,
 from sqlalchemy import inspect as inspect_state
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.exc import StaleDataError
 
-from kac_desktop.db import Database
+from kac_desktop.db import ConcurrentChange, Database
 from kac_desktop.i18n import N_, _
 from kac_desktop.io.workbook import WorkbookError, write_table
 from kac_desktop.models import (
@@ -319,11 +320,30 @@ def save_customer(
     Raises ValidationFailed, DuplicateCustomer, PermissionDenied, StaleRecord or NotFound and
     then writes nothing.
     """
-    with db.session() as session, session.begin():
-        saved_id, created = save_in_session(
-            session, actor, data, customer_id, expected_version, today=today
+    try:
+        with db.session() as session, session.begin():
+            saved_id, created = save_in_session(
+                session, actor, data, customer_id, expected_version, today=today
+            )
+            return Change("customer", (saved_id,), created=created)
+    except (StaleDataError, ConcurrentChange) as exc:
+        # a save of the same file at the same moment won: refused exactly like a save
+        # that came later, naming who saved first
+        if customer_id is None:
+            raise
+        raise stale_record(db, customer_id) from exc
+
+
+def stale_record(db: Database, customer_id: str) -> StaleRecord | NotFound:
+    """The refusal of a save that lost to another one: who saved the file, and when."""
+    with db.session() as session:
+        customer = session.get(Customer, customer_id)
+        if customer is None:
+            return NotFound(_("This customer file no longer exists."))
+        return StaleRecord(
+            _user_name(session, customer.updated_by),
+            customer.updated_at.astimezone().strftime("%Y-%m-%d %H:%M"),
         )
-        return Change("customer", (saved_id,), created=created)
 
 
 def save_in_session(
