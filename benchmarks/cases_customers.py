@@ -82,17 +82,18 @@ def _baseline(ctx: Context):
         from PySide6.QtWidgets import QMainWindow
 
         from kac_desktop.i18n import _
+        from kac_desktop.services import customer_list
         from kac_desktop.services import customers as cs
         from kac_desktop.views.customer_list import COLUMNS, display_value
         from kac_desktop.views.table_models import house_table
 
         db, actor, _w, _p = _window(ctx)
-        ids = cs.query_ids(db, actor, cs.CustomerQuery())
+        ids = customer_list.query_ids(db, actor, cs.CustomerQuery())
         model = QStandardItemModel(len(ids), len(COLUMNS))
         model.setHorizontalHeaderLabels([_(c.title) for c in COLUMNS])
         row = 0
         for start in range(0, len(ids), 2000):
-            for data in cs.fetch_rows(db, actor, ids[start : start + 2000]):
+            for data in customer_list.fetch_rows(db, actor, ids[start : start + 2000]):
                 for column, c in enumerate(COLUMNS):
                     model.setItem(row, column, QStandardItem(display_value(data, c.key)))
                 row += 1

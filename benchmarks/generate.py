@@ -1,4 +1,4 @@
-"""The benchmark databases at three scales, built by ``services.demo.build_demo`` (the code of
+"""The benchmark databases at three scales, built by ``demo.build.build_demo`` (the code of
 ``kac-desktop demo``) and cached in benchmarks/cache/ under the scale and a hash of the
 generator's code, so a changed generator rebuilds.  Migrations are not part of the hash:
 opening a cached database applies any new one, as the application does."""
@@ -26,8 +26,8 @@ TODAY = date(2026, 11, 23)  # fixed: the same data every build
 
 
 def volumes(scale: str):
-    """The ``services.demo_volumes.Volumes`` a scale is built with."""
-    from kac_desktop.services.demo_volumes import Volumes
+    """The ``demo.volumes.Volumes`` a scale is built with."""
+    from kac_desktop.demo.volumes import Volumes
 
     wanted = WANTED.get(scale, {})
     months = HISTORY_MONTHS.get(scale)
@@ -58,7 +58,7 @@ def generator_hash() -> str:
 def database(scale: str, *, log=print) -> Path:
     """The cached database of ``scale``, built when missing."""
     from kac_desktop.db import open_database
-    from kac_desktop.services.demo import build_demo
+    from kac_desktop.demo.build import build_demo
 
     CACHE.mkdir(parents=True, exist_ok=True)
     path = CACHE / f"{scale}-{generator_hash()}.db"

@@ -15,9 +15,10 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import select
 
-from kac_desktop import cli, db_errors
-from kac_desktop import db as db_module
+from kac_desktop import cli
+from kac_desktop.db import engine as db_module
 from kac_desktop.db import open_database
+from kac_desktop.db import problems as db_errors
 from kac_desktop.models import Customer, User
 from kac_desktop.services import customers
 from tests.conftest import TEST_PASSWORD
@@ -119,9 +120,7 @@ def test_cli_busy_beyond_the_timeout(db, org, cli_env, capsys):
     assert active(db, "mgr_a2")
 
 
-def test_cli_locked_by_another_program_and_check_does_not_call_it_damaged(
-    db, org, cli_env, capsys
-):
+def test_cli_locked_by_another_program_and_check_does_not_call_it_damaged(db, org, cli_env, capsys):
     db.dispose()
     with exclusive_lock(db.path):
         code, output = disable(db, capsys)
@@ -166,8 +165,16 @@ def test_cli_full_disk(db, org, cli_env, capsys, monkeypatch, tmp_path):
     sheet.append(["客户名称", "客户性质", "所属行业", "区域", "联系人", "手机", "地址", "备注"])
     for i in range(300):
         sheet.append(
-            [f"福州磁盘满测试{i}号店", "个人", "批发零售", "城区", "李明", "13805912345",
-             "福州市鼓楼区五四路1号", "满" * 400]
+            [
+                f"福州磁盘满测试{i}号店",
+                "个人",
+                "批发零售",
+                "城区",
+                "李明",
+                "13805912345",
+                "福州市鼓楼区五四路1号",
+                "满" * 400,
+            ]
         )
     book.save(tmp_path / "full.xlsx")
     extra_pragma(monkeypatch, "PRAGMA max_page_count={pages}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from alembic import command
 
 from kac_desktop.db import alembic_config, make_engine
-from kac_desktop.services.visits import MONTH_KEY_SQL
+from kac_desktop.services.visit_quota import MONTH_KEY_SQL
 
 NEW = {"ix_visits_month_customer", "ix_customers_quota", "ix_requests_board"}
 

@@ -9,9 +9,9 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from kac_desktop.db import DatabaseProblem
 from kac_desktop.i18n import _, set_language
 from kac_desktop.progress import Cancelled
+from kac_desktop.services.database import DatabaseProblem
 from kac_desktop.services.errors import ServiceError
 
 # feature modules, in the order their commands are listed in --help
@@ -91,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def database_problem(error: BaseException, target: str | None) -> DatabaseProblem | None:
     from kac_desktop.config import database_url, sqlite_path
-    from kac_desktop.db_errors import classify
+    from kac_desktop.services.database import problem_of as classify
 
     try:
         path = sqlite_path(database_url(target))

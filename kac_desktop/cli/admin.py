@@ -12,11 +12,11 @@ import os
 import sys
 from pathlib import Path
 
-from kac_desktop.db import DatabaseProblem, open_database
 from kac_desktop.i18n import _
 from kac_desktop.rules import vocab
 from kac_desktop.services import audit, users
 from kac_desktop.services import backup as backup_service
+from kac_desktop.services.database import DatabaseProblem, open_database
 from kac_desktop.services.errors import ServiceError
 
 from .common import ConsoleProgress, actor_from_args, add_db, add_user, open_db
@@ -241,12 +241,12 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from kac_desktop.services import customers
+    from kac_desktop.services import customer_list, customers
 
     db = open_db(args)
     try:
         actor = actor_from_args(db, args)
-        count = customers.export_list(
+        count = customer_list.export_list(
             db,
             actor,
             customers.CustomerQuery(search=args.search),

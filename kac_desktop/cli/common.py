@@ -7,9 +7,9 @@ import getpass
 import os
 import sys
 
-from kac_desktop.db import Database, open_database
 from kac_desktop.i18n import _
 from kac_desktop.services.context import Actor
+from kac_desktop.services.database import Database, open_database
 from kac_desktop.services.errors import ServiceError
 
 PASSWORD_VARIABLE = "KAC_PASSWORD"

@@ -70,8 +70,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from kac_desktop.services.demo import build_demo
-    from kac_desktop.services.demo_volumes import Volumes
+    from kac_desktop.demo.build import build_demo
+    from kac_desktop.demo.volumes import Volumes
 
     months = 12 if args.months is None else args.months
     volumes = Volumes(

@@ -7,8 +7,8 @@ import argparse
 from datetime import datetime
 
 from kac_desktop.i18n import _
-from kac_desktop.models import utcnow
 from kac_desktop.rules import vocab
+from kac_desktop.rules.clock import now as utcnow
 from kac_desktop.rules.deadlines import LOCAL_TZ, first_response_hours, rule_label
 from kac_desktop.rules.service_states import OPEN_STATES, WARNING_STATES, time_left_text
 from kac_desktop.services.errors import ServiceError

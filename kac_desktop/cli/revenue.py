@@ -67,23 +67,14 @@ def _percent(value) -> str:
 
 
 def _points(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
-    from kac_desktop.models import User
-    from kac_desktop.services import revenue
-    from kac_desktop.services.errors import NotFound
+    from kac_desktop.services import revenue, users
 
     db = open_db(args)
     actor = actor_from_args(db, args)
     year = args.year or date.today().year
     manager_id = None
     if args.manager:
-        with db.session() as session:
-            manager_id = session.scalar(select(User.id).where(User.login == args.manager))
-        if manager_id is None:
-            raise NotFound(
-                _("There is no user with the login name {login}.").format(login=args.manager)
-            )
+        manager_id = users.user_id_for(db, args.manager)
     q = revenue.PointsQuery(year=year, manager_id=manager_id, mismatch_only=args.mismatch)
     ids = revenue.query_ids(db, actor, q)
     headers = [

@@ -44,7 +44,7 @@ def _pad(text: str, width: int) -> str:
 
 def _quota(args: argparse.Namespace) -> int:
     from kac_desktop.services import users as user_service
-    from kac_desktop.services import visits as visit_service
+    from kac_desktop.services import visit_quota
 
     month = None
     if args.month:
@@ -68,7 +68,7 @@ def _quota(args: argparse.Namespace) -> int:
                 )
             )
         manager_id = found[0].id
-    report = visit_service.quota_report(db, actor, month, manager_id)
+    report = visit_quota.quota_report(db, actor, month, manager_id)
     headers = [_("Customer"), _("Class"), _("Visits required"), _("Visits done"), _("State")]
     if not manager_id and actor.role != "manager":
         headers.insert(1, _("Account manager"))

@@ -24,54 +24,69 @@ A blank choice cell keeps the editor's default (``CustomerData``): a customer of
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from pathlib import Path
+from datetime import date
+from decimal import Decimal
 
 from kac_desktop.i18n import N_, _, gettext_in
 from kac_desktop.models import Contact, Customer
-from kac_desktop.progress import Progress, check
+from kac_desktop.progress import Progress
 from kac_desktop.rules import vocab
 from kac_desktop.rules.credit_code import make_credit_code, normalise_credit_code
 from kac_desktop.rules.customer import ContactData, CustomerData
 from kac_desktop.rules.names import normalise_name
 from kac_desktop.rules.validation import validate_customer
 
-from .workbook import SheetSpec, Table, WorkbookError, write_table, write_workbook
+from . import mapping as _mapping
+from .cells import CellProblem, cell_text, parse_amount, parse_date
+from .mapping import (
+    MAPPING_FORMAT,
+    ImportField,
+    Rejection,
+    header_key,
+    load_mapping,
+    mapping_by_header,
+    missing_columns,
+    report_row,
+    save_mapping,
+    write_rejections,
+)
+from .workbook import SheetSpec, Table, write_workbook
 
-MAPPING_FORMAT = "kac_desktop.customer_import.mapping"
+__all__ = [
+    "FIELDS",
+    "FIELDS_BY_KEY",
+    "MAPPING_FORMAT",
+    "ImportField",
+    "ImportRow",
+    "ParsedImport",
+    "Rejection",
+    "cell_text",
+    "display_value",
+    "guess_mapping",
+    "header_key",
+    "load_mapping",
+    "mapping_by_header",
+    "mapping_from_headers",
+    "missing_columns",
+    "missing_required",
+    "parse",
+    "parse_amount",
+    "parse_date",
+    "report_row",
+    "save_mapping",
+    "write_rejections",
+    "write_template",
+]
+
+# a cell this import cannot read (the name the parser's callers know)
+_Problem = CellProblem
 
 # ---------------------------------------------------------------- the importable fields
-
-
-@dataclass(frozen=True)
-class ImportField:
-    """One importable field.
-
-    ``aliases[0]`` is the header the template writes; every alias, the English label and
-    its Chinese translation are recognised as headers (see ``header_key``).
-    """
-
-    key: str
-    label: str  # N_(): translate at use
-    kind: str  # text, code, choice, list, date, amount, manager
-    aliases: tuple[str, ...]
-    vocabulary: dict | None = None
-    required: bool = False
-
-    @property
-    def header(self) -> str:
-        return self.aliases[0]
-
-    @property
-    def contact_attr(self) -> str | None:
-        return self.key[len("contact_") :] if self.key.startswith("contact_") else None
 
 
 FIELDS: tuple[ImportField, ...] = (
@@ -348,118 +363,22 @@ FIELDS: tuple[ImportField, ...] = (
 
 FIELDS_BY_KEY: dict[str, ImportField] = {f.key: f for f in FIELDS}
 
-# field names of validate_customer that are not columns of their own
-_VALIDATION_FIELD = {"manager_id": "manager", "branch_id": "manager"}
-# "give a phone or a mobile number" when the sheet has only a mobile column
-_NEAREST_COLUMN = {"contact_phone": "contact_mobile"}
-
-_MARKERS = ("必填", "选填", "可选", "required", "optional")
-_BRACKETED = re.compile(r"[(（\[【<《][^)）\]】>》]*[)）\]】>》]")
-_DROPPED = ("P", "Z", "C", "S")
-
-
-def header_key(text: object) -> str:
-    """A header as compared: NFKC, lower case, without bracketed notes (``(必填)``,
-    ``（元）``), spaces, punctuation, symbols and the words 必填/选填/required/optional."""
-    folded = unicodedata.normalize("NFKC", str(text or "")).lower()
-    unbracketed = _BRACKETED.sub("", folded)
-    if unbracketed.strip():
-        folded = unbracketed
-    folded = "".join(c for c in folded if not unicodedata.category(c).startswith(_DROPPED))
-    for marker in _MARKERS:
-        if folded != marker:
-            folded = folded.replace(marker, "")
-    return folded
-
-
-def _alias_index(fields: Sequence[ImportField] = FIELDS) -> dict[str, str]:
-    index: dict[str, str] = {}
-    for f in fields:
-        names = (*f.aliases, f.label, gettext_in("zh_CN", f.label), _(f.label))
-        for name in names:
-            index.setdefault(header_key(name), f.key)
-    return index
-
 
 def guess_mapping(headers: Sequence[str], fields: Sequence[ImportField] = FIELDS) -> dict[str, int]:
-    """Field key → column index for the headers that name a field (the first such column
-    wins; a column serves one field).  ``fields``: another import's fields (revenue)."""
-    index = _alias_index(fields)
-    mapping: dict[str, int] = {}
-    for column, header in enumerate(headers):
-        key = index.get(header_key(header))
-        if key and key not in mapping:
-            mapping[key] = column
-    return mapping
-
-
-def mapping_by_header(headers: Sequence[str], mapping: Mapping[str, int]) -> dict[str, str]:
-    """The mapping keyed by header text, as ``save_mapping`` stores it; a column mapped to
-    no field is kept with ``""`` so that it stays ignored next time."""
-    by_column = {column: key for key, column in mapping.items()}
-    return {header: by_column.get(column, "") for column, header in enumerate(headers) if header}
+    """``mapping.guess_mapping`` for the customer fields (unless ``fields`` says otherwise)."""
+    return _mapping.guess_mapping(headers, fields)
 
 
 def mapping_from_headers(
     headers: Sequence[str], saved: Mapping[str, str], fields: Sequence[ImportField] = FIELDS
 ) -> dict[str, int]:
-    """Apply a saved mapping (header text → field key, ``""`` for "ignore") to a sheet's
-    headers, wherever those columns now stand; columns the saved mapping does not mention
-    are guessed from their headers."""
-    saved_keys = {header_key(h): key for h, key in saved.items()}
-    mapping: dict[str, int] = {}
-    decided: set[int] = set()
-    for column, header in enumerate(headers):
-        wanted = header_key(header)
-        if not wanted or wanted not in saved_keys:
-            continue
-        decided.add(column)
-        key = saved_keys[wanted]
-        if any(f.key == key for f in fields) and key not in mapping:
-            mapping[key] = column
-    for key, column in guess_mapping(headers, fields).items():
-        if key not in mapping and column not in decided:
-            mapping[key] = column
-    return mapping
+    """``mapping.mapping_from_headers`` for the customer fields."""
+    return _mapping.mapping_from_headers(headers, saved, fields)
 
-
-def save_mapping(path: str | os.PathLike[str], mapping_by_header: Mapping[str, str]) -> None:
-    """Store a column mapping as JSON keyed by header text, so it survives reordering."""
-    payload = {"format": MAPPING_FORMAT, "version": 1, "columns": dict(mapping_by_header)}
-    try:
-        Path(path).write_text(json.dumps(payload, ensure_ascii=False, indent=2), "utf-8")
-    except OSError as exc:
-        raise WorkbookError(
-            _("The column mapping cannot be saved to {name}: {error}").format(
-                name=Path(path).name, error=exc.strerror or exc
-            )
-        ) from exc
-
-
-def load_mapping(path: str | os.PathLike[str]) -> dict[str, str]:
-    """A mapping stored by ``save_mapping`` (header text → field key).
-
-    Raises ``WorkbookError`` for a missing or unreadable file and for one that is not a
-    saved column mapping.
-    """
-    path = Path(path)
-    try:
-        payload = json.loads(path.read_text("utf-8"))
-    except FileNotFoundError as exc:
-        raise WorkbookError(_("The file {path} does not exist.").format(path=path)) from exc
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise WorkbookError(
-            _("{name} is not a column mapping saved by this application.").format(name=path.name)
-        ) from exc
-    columns = payload.get("columns") if isinstance(payload, dict) else None
-    if not isinstance(columns, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in columns.items()
-    ):
-        raise WorkbookError(
-            _("{name} is not a column mapping saved by this application.").format(name=path.name)
-        )
-    return dict(columns)
-
+# field names of validate_customer that are not columns of their own
+_VALIDATION_FIELD = {"manager_id": "manager", "branch_id": "manager"}
+# "give a phone or a mobile number" when the sheet has only a mobile column
+_NEAREST_COLUMN = {"contact_phone": "contact_mobile"}
 
 # ---------------------------------------------------------------- results
 
@@ -468,13 +387,6 @@ def load_mapping(path: str | os.PathLike[str]) -> dict[str, str]:
 class ImportRow:
     row_number: int  # the Excel row number (the header is row 1)
     data: CustomerData
-
-
-@dataclass(frozen=True)
-class Rejection:
-    row_number: int
-    column: str  # the header of the offending column; "" when it is not one column
-    reason: str  # in the user's language
 
 
 @dataclass
@@ -491,115 +403,6 @@ class ParsedImport:
 ResolveManager = Callable[[str], "tuple[str, str | None] | None"]
 
 # ---------------------------------------------------------------- converting cells
-
-
-class _Problem(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def cell_text(value: object) -> str:
-    """A cell as text: numbers Excel made of digit strings lose their ``.0``."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        return f"{value:.15g}"
-    if isinstance(value, datetime):
-        if value.time() == time():
-            return value.date().isoformat()
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, (date, time)):
-        return value.isoformat() if isinstance(value, date) else value.strftime("%H:%M")
-    if isinstance(value, timedelta):
-        minutes = int(value.total_seconds() // 60)
-        return f"{minutes // 60:02d}:{minutes % 60:02d}"
-    return str(value).strip()
-
-
-_EXCEL_EPOCH = date(1899, 12, 30)
-_YMD = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?(?:[\sT].*)?")
-_YM = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
-_Y = re.compile(r"(\d{4})\s*年?")
-_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
-
-
-def _date_problem(value: object) -> _Problem:
-    return _Problem(
-        _("“{value}” is not a date. Write dates like 2020-01-01, 2020/1/1 or 2020年1月1日.").format(
-            value=cell_text(value)
-        )
-    )
-
-
-def parse_date(value: object) -> date | None:
-    """A date from an Excel cell (see the module text); ``None`` for a blank cell."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if float(value).is_integer() and 1900 <= value <= 2100:
-            return date(int(value), 1, 1)  # a year typed as a number
-        if 1 <= value < 2958466:
-            return _EXCEL_EPOCH + timedelta(days=int(value))
-        raise _date_problem(value)
-    text = unicodedata.normalize("NFKC", str(value)).strip()
-    if not text:
-        return None
-    try:
-        if match := _YMD.fullmatch(text):
-            return date(int(match[1]), int(match[2]), int(match[3]))
-        if match := _COMPACT.fullmatch(text):
-            return date(int(match[1]), int(match[2]), int(match[3]))
-        if match := _YM.fullmatch(text):
-            return date(int(match[1]), int(match[2]), 1)
-        if match := _Y.fullmatch(text):
-            return date(int(match[1]), 1, 1)
-        if text.isdigit() and len(text) <= 5:
-            return _EXCEL_EPOCH + timedelta(days=int(text))
-    except ValueError:
-        raise _date_problem(value) from None
-    raise _date_problem(value)
-
-
-_MONEY_NOISE = re.compile(r"[¥￥$,，\s]|元|人民币|rmb|cny", re.IGNORECASE)
-_CENT = Decimal("0.01")
-
-
-def parse_amount(value: object) -> Decimal | None:
-    """An amount in yuan, rounded to the fen; ``None`` for a blank cell."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise _Problem(_("“{value}” is not an amount of money.").format(value=value))
-    if isinstance(value, (int, float, Decimal)):
-        amount = Decimal(str(value))
-    else:
-        text = _MONEY_NOISE.sub("", unicodedata.normalize("NFKC", str(value)))
-        if not text or text in ("-", "--"):
-            return None
-        if text == "无":
-            return Decimal("0.00")
-        try:
-            amount = Decimal(text)
-        except InvalidOperation:
-            raise _Problem(
-                _(
-                    "“{value}” is not an amount of money. Write it like 1234.50 or ¥1,234.50."
-                ).format(value=cell_text(value))
-            ) from None
-    if not amount.is_finite():
-        raise _Problem(_("“{value}” is not an amount of money.").format(value=cell_text(value)))
-    return amount.quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
 _LIST_SEPARATORS = re.compile(r"[、，,;；/／|｜\n]+")
@@ -755,34 +558,6 @@ class _Converter:
 
 def missing_required(mapping: Mapping[str, int]) -> list[ImportField]:
     return [f for f in FIELDS if f.required and f.key not in mapping]
-
-
-def missing_columns(missing: Sequence[ImportField], headers: Sequence[str]) -> WorkbookError:
-    """The error for a sheet in which no column holds the ``missing`` fields: which header
-    to write, and the columns there are (another import's fields too: revenue)."""
-    return WorkbookError(
-        _(
-            "No column of the sheet holds the {fields}. Name the column “{header}”, or "
-            "choose it in the column mapping. The columns found are: {headers}."
-        ).format(
-            fields="、".join(_(f.label) for f in missing),
-            header=missing[0].header,
-            headers="、".join(h for h in headers if h) or "-",
-        )
-    )
-
-
-def report_row(progress: Progress, table: Table, index: int) -> None:
-    """Tell ``progress`` that row ``index`` of ``table`` is being checked (another import's
-    rows too: revenue); raises ``Cancelled`` when the user cancelled."""
-    count = len(table.rows)
-    check(
-        progress,
-        index / max(count, 1),
-        _("Checking row {row} of {count}").format(
-            row=table.row_number(index), count=table.row_number(count - 1)
-        ),
-    )
 
 
 def _column_of(field_name: str) -> str:
@@ -1041,16 +816,4 @@ def write_template(path: str | os.PathLike[str]) -> None:
                 widths={2: 60, 3: 60},
             ),
         ],
-    )
-
-
-def write_rejections(path: str | os.PathLike[str], rejections: Iterable[Rejection]) -> None:
-    """The rejected rows as a workbook: row number, column, reason."""
-    rows = [[r.row_number, r.column, r.reason] for r in rejections]
-    write_table(
-        path,
-        [_("Row"), _("Column"), _("Reason")],
-        rows,
-        title=_("Rejected rows"),
-        widths={0: 8, 2: 80},
     )

@@ -1,7 +1,7 @@
 """Revenue (用邮收入) from the finance system's Excel export: one row per customer, month and
 product line (DOMAIN.md §5).
 
-The machinery is the customer import's (``io.customer_import``): the same header
+The machinery is what every import shares (``io.mapping``, ``io.cells``): the same header
 recognition (``header_key``, ``guess_mapping``/``mapping_from_headers`` with this module's
 ``FIELDS``), the same cell readers (``cell_text``, ``parse_amount``), the same ``Rejection``,
 the same message for a missing column (``missing_columns``), the same progress report
@@ -34,17 +34,16 @@ from kac_desktop.progress import Progress
 from kac_desktop.rules.credit_code import normalise_credit_code
 from kac_desktop.rules.points import add_months, is_month
 
-from .customer_import import (
+from .cells import CellProblem, cell_text, parse_amount
+from .mapping import (
     ImportField,
     Rejection,
-    cell_text,
     guess_mapping,
     header_key,
     load_mapping,
     mapping_by_header,
     mapping_from_headers,
     missing_columns,
-    parse_amount,
     report_row,
     save_mapping,
     write_rejections,
@@ -152,14 +151,6 @@ def missing_required(mapping: Mapping[str, int]) -> list[ImportField]:
 # ---------------------------------------------------------------- cells
 
 
-class CellProblem(Exception):
-    """A cell that cannot be read, with the reason for the user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
 _MONTH_TEXT = re.compile(
     r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:月(?:份)?)?(?:\s*[-/.]?\s*\d{1,2}\s*[日号]?)?"
 )
@@ -219,8 +210,8 @@ def _fen(value: object) -> int:
     else:
         try:
             amount = parse_amount(value)
-        except Exception as exc:  # the customer import's own problem, with its message
-            raise CellProblem(getattr(exc, "message", str(exc))) from None
+        except CellProblem as exc:
+            raise CellProblem(exc.message) from None
         if amount is None:
             raise CellProblem(_("The amount is missing; write 0 for a month without revenue."))
     if amount < 0:

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime, Integer, MetaData, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
+from kac_desktop.rules import clock
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -22,7 +24,8 @@ def new_id() -> str:
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The present moment, aware, in UTC (``rules.clock.now``)."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

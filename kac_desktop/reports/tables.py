@@ -11,17 +11,9 @@ from decimal import Decimal
 
 from kac_desktop.i18n import _
 from kac_desktop.rules import vocab
+from kac_desktop.rules.clock import LOCAL_TZ
 
 from .model import MonthlyReport
-
-try:
-    from zoneinfo import ZoneInfo
-
-    LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-except Exception:  # noqa: BLE001 - no tz database: China keeps UTC+8 all year
-    from datetime import timedelta, timezone
-
-    LOCAL_TZ = timezone(timedelta(hours=8), "CST")
 
 # cell kinds
 TEXT, INT, MONEY, RATE, SCORE, DATE, DATETIME, HOURS = (

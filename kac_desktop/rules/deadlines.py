@@ -33,18 +33,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Protocol
 
 from kac_desktop.i18n import N_, _
 
-try:
-    from zoneinfo import ZoneInfo
-
-    LOCAL_TZ: tzinfo = ZoneInfo("Asia/Shanghai")
-except Exception:  # noqa: BLE001 - no tz database (Windows without tzdata)
-    # Asia/Shanghai has been UTC+8 without daylight saving since 1991: exact for our dates
-    LOCAL_TZ = timezone(timedelta(hours=8), "CST")
+from .clock import LOCAL_TZ
 
 RULE_CITY = "city"
 RULE_RURAL = "rural"

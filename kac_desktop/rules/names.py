@@ -5,7 +5,7 @@ both.  The normalised form is only compared, never shown.
 
 Decisions:
 
-* NFKC folds full-width and half-width forms (``ＡＢＣ（集团）`` → ``ABC(集团)``); latin
+* The folding is search's too (``rules.text.fold``): NFKC folds full-width and half-width forms (``ＡＢＣ（集团）`` → ``ABC(集团)``); latin
   letters are lower-cased.
 * Whitespace, control and format characters (zero-width spaces pasted from web pages) and
   all punctuation are removed.  Punctuation includes every kind of bracket — the brackets
@@ -30,7 +30,7 @@ Decisions:
 
 from __future__ import annotations
 
-import unicodedata
+from kac_desktop.rules.text import fold
 
 LEGAL_SUFFIXES: tuple[str, ...] = (
     "股份有限公司",
@@ -47,22 +47,6 @@ LEGAL_SUFFIXES: tuple[str, ...] = (
 
 BRANCH_SUFFIX = "分公司"
 _INNER_LEGAL_FORMS = ("股份有限公司", "有限责任公司", "有限公司")
-_DROPPED_CATEGORIES = ("P", "Z", "Cc", "Cf")
-
-
-def _fold(text: str) -> str:
-    # Removing a character can leave a combining mark next to a letter it composes with
-    # ("T¨" → "t" + U+0308), so normalise again until nothing changes: idempotent.
-    while True:
-        normal = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).lower())
-        folded = "".join(
-            char
-            for char in normal
-            if not unicodedata.category(char).startswith(_DROPPED_CATEGORIES)
-        )
-        if folded == text:
-            return folded
-        text = folded
 
 
 def _strip_inner_legal_forms(name: str) -> str:
@@ -99,9 +83,9 @@ def normalise_name(name: str) -> str:
 
     Idempotent: ``normalise_name(normalise_name(x)) == normalise_name(x)``.
     """
-    result = _fold(name or "")
+    result = fold(name or "")
     while True:
-        shorter = _fold(_strip_legal_suffixes(_strip_inner_legal_forms(result)))
+        shorter = fold(_strip_legal_suffixes(_strip_inner_legal_forms(result)))
         if shorter == result:
             return result
         result = shorter

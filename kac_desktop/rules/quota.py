@@ -27,20 +27,12 @@ import calendar
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, tzinfo
 
 from kac_desktop.i18n import N_, _
 
+from .clock import LOCAL_TZ, local_date, local_midnight  # noqa: F401 - the quota's names too
 from .tiers import DEFAULT_CLASS_FOR_TIER, visit_class
-
-try:
-    from zoneinfo import ZoneInfo
-
-    LOCAL_TZ: tzinfo = ZoneInfo("Asia/Shanghai")
-except Exception:  # noqa: BLE001 - no tz database (a bare Windows): China keeps UTC+8 all year
-    from datetime import timezone
-
-    LOCAL_TZ = timezone(timedelta(hours=8), "CST")
 
 DEFAULT_QUOTA = {1: 3, 2: 2, 3: 1}
 DEFAULT_COUNTING_MODES = ("onsite",)
@@ -104,20 +96,9 @@ class Month:
         return f"{self.year:04d}-{self.month:02d}"
 
 
-def local_midnight(day: date, tz: tzinfo = LOCAL_TZ) -> datetime:
-    """00:00 local on ``day`` as an aware UTC datetime."""
-    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
-
-
 def month_bounds(month: Month, tz: tzinfo = LOCAL_TZ) -> tuple[datetime, datetime]:
     """[start, end) of the local month as aware UTC datetimes (what the database compares)."""
     return local_midnight(month.first_day, tz), local_midnight(month.next().first_day, tz)
-
-
-def local_date(moment: datetime, tz: tzinfo = LOCAL_TZ) -> date:
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime")
-    return moment.astimezone(tz).date()
 
 
 def days_left(month: Month, today: date) -> int:

@@ -2,7 +2,8 @@
 "Search by name also answers pinyin initials (zgyz → 中国邮政…) and pinyin").
 
 The service stores ``search_text(...)`` in a column and filters with
-``search_text LIKE '%' || normalise_query(q) || '%'``.  Both sides are *folded* the same way:
+``search_text LIKE '%' || normalise_query(q) || '%'``.  Both sides are *folded* the same way
+(``rules.text.fold``, which the duplicate check of names uses too):
 
 * NFKC (full-width ``０５９１`` → ``0591``) and lower case;
 * whitespace, control characters and all punctuation removed — spaces, hyphens, brackets,
@@ -26,29 +27,15 @@ from __future__ import annotations
 
 import unicodedata
 
+from kac_desktop.rules.text import fold
+
 SEPARATOR = "\x1f"
-_DROPPED_CATEGORIES = ("P", "Z", "Cc", "Cf")
-
-
-def _fold(text: str) -> str:
-    # Removing a character can leave a combining mark next to a letter it composes with
-    # ("T¨" → "t" + U+0308), so normalise again until nothing changes: idempotent.
-    while True:
-        normal = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).lower())
-        folded = "".join(
-            char
-            for char in normal
-            if not unicodedata.category(char).startswith(_DROPPED_CATEGORIES)
-        )
-        if folded == text:
-            return folded
-        text = folded
 
 
 def normalise_query(q: str) -> str:
     """A user's search text folded like ``search_text`` (see the module text): NFKC, lower
     case, without whitespace and punctuation.  ``""`` means "no filter"."""
-    return _fold(q or "")
+    return fold(q or "")
 
 
 _NOT_HANZI = "\x00"
@@ -79,9 +66,9 @@ def search_text(name: str, *extra: str) -> str:
     initials and the folded ``extra`` strings (credit code, contact names, phone numbers…),
     each followed by ``SEPARATOR``.  Empty extras are left out.  The separator after the last
     part too makes every two characters of a part the start of a trigram (migration 0003)."""
-    folded = _fold(name or "")
+    folded = fold(name or "")
     parts = [folded, *_pinyin_and_initials(folded)]
-    parts.extend(_fold(text or "") for text in extra)
+    parts.extend(fold(text or "") for text in extra)
     return "".join(part + SEPARATOR for part in parts if part)
 
 

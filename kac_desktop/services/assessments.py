@@ -26,11 +26,10 @@ from typing import Any
 from sqlalchemy import BigInteger, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
+from kac_desktop.db import raw_sql
 from kac_desktop.models import ProductLine, Revenue, TierAssessment, new_id, utcnow
 from kac_desktop.rules import points as rules
 from kac_desktop.rules.tiers import CLUB_THRESHOLDS, suggested_tier
-
-from . import raw_sql
 
 FACTOR = rules.FACTOR_SCALE  # factors and growth rates in ten-thousandths
 UNITS = FACTOR * 100  # fen × factor units per point

@@ -12,14 +12,19 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from kac_desktop import db_errors
 from kac_desktop.db import (
+    DamagedDatabase,
     Database,
+    FileDatabaseError,
+    FileError,
+    classify,
+    connect_read_only,
+    copy_database,
+    copy_into,
     known_revisions,
     network_warning,  # noqa: F401 - the service's API
 )
@@ -101,10 +106,6 @@ def _known_revisions() -> set[str]:
     return known_revisions()
 
 
-def _connect_read_only(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
-
-
 def check_file(path: Path, *, full: bool = True) -> FileCheck:
     """Whether ``path`` is an undamaged kac_desktop database of a schema this version knows.
     ``full`` runs PRAGMA integrity_check, else the faster quick_check."""
@@ -112,8 +113,8 @@ def check_file(path: Path, *, full: bool = True) -> FileCheck:
     if not path.is_file():
         return FileCheck(path, [_("The file {path} does not exist.").format(path=path)])
     try:
-        connection = _connect_read_only(path)
-    except sqlite3.Error as exc:
+        connection = connect_read_only(path)
+    except FileError as exc:
         _raise_unless_damage(exc, path)
         return FileCheck(path, [_("The file cannot be opened: {error}").format(error=exc)])
     try:
@@ -121,7 +122,7 @@ def check_file(path: Path, *, full: bool = True) -> FileCheck:
             rows = connection.execute(
                 "PRAGMA integrity_check(20)" if full else "PRAGMA quick_check(20)"
             ).fetchall()
-        except sqlite3.DatabaseError as exc:
+        except FileDatabaseError as exc:
             _raise_unless_damage(exc, path)
             return FileCheck(
                 path,
@@ -152,19 +153,19 @@ def check_file(path: Path, *, full: bool = True) -> FileCheck:
                 revision,
             )
         return FileCheck(path, [], revision)
-    except sqlite3.DatabaseError as exc:
+    except FileDatabaseError as exc:
         _raise_unless_damage(exc, path)
         return FileCheck(path, [_("The file is damaged ({error}).").format(error=str(exc))])
     finally:
         connection.close()
 
 
-def _raise_unless_damage(error: sqlite3.Error, path: Path) -> None:
+def _raise_unless_damage(error: Exception, path: Path) -> None:
     """A file that cannot be checked because it is locked, unreadable for this user or on
     a failing drive is not damaged: raise its DatabaseProblem (no restore is offered for a
     lock) instead of reporting damage."""
-    problem = db_errors.classify(error, path)
-    if problem is not None and not isinstance(problem, db_errors.DamagedDatabase):
+    problem = classify(error, path)
+    if problem is not None and not isinstance(problem, DamagedDatabase):
         raise problem from error
 
 
@@ -180,29 +181,9 @@ def quick_check(db: Database) -> list[str]:
 # ---------------------------------------------------------------- making backups
 
 
-def _copy(source: Path, target: Path) -> None:
-    """The online backup API; the copy is turned to a rollback journal so that it is one
-    self-contained file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    partial.unlink(missing_ok=True)
-    src = sqlite3.connect(str(source), timeout=10)
-    try:
-        dst = sqlite3.connect(str(partial))
-        try:
-            src.backup(dst)
-            dst.execute("PRAGMA journal_mode=DELETE")
-        finally:
-            dst.close()
-    finally:
-        src.close()
-    os.replace(partial, target)
-
-
 def make_copy(source: Path, target: Path) -> Path:
     """A plain copy of a database file through the backup API (for a scratch copy)."""
-    _copy(Path(source), Path(target))
-    return Path(target)
+    return copy_database(Path(source), Path(target))
 
 
 def _info(path: Path) -> BackupInfo | None:
@@ -249,8 +230,8 @@ def make_backup(
         later = now + timedelta(seconds=n - 1)
         target = folder / f"{db_path.stem}-backup-{later.astimezone().strftime(_STAMP)}.db"
     try:
-        _copy(db_path, target)
-    except (sqlite3.Error, OSError) as exc:
+        copy_database(db_path, target)
+    except (FileError, OSError) as exc:
         raise BackupError(
             _("The backup to {folder} failed: {error}").format(folder=folder, error=exc)
         ) from exc
@@ -356,33 +337,26 @@ def restore(
             + "\n".join(checked.problems)
         )
     stamp = now.astimezone().strftime(_STAMP)
-    replaced: Path | None = db_path.with_name(f"{db_path.stem}-replaced-{stamp}.db")
+    keep = db_path.with_name(f"{db_path.stem}-replaced-{stamp}.db")
+    replaced: Path | None = keep
     try:
         if db_path.exists() and check_file(db_path, full=False).ok:
             # sound: keep a copy, then write the backup in through the API (WAL-safe, and any
             # other connection sees the restored content)
-            _copy(db_path, replaced)  # type: ignore[arg-type]
-            src = sqlite3.connect(str(backup_path))
-            try:
-                dst = sqlite3.connect(str(db_path), timeout=10)
-                try:
-                    src.backup(dst)
-                finally:
-                    dst.close()
-            finally:
-                src.close()
+            copy_database(db_path, keep)
+            copy_into(backup_path, db_path)
         else:
             # damaged: move it aside with its WAL (never leave a stale WAL beside the
             # restored file), then write the backup in its place
             if db_path.exists():
-                os.replace(db_path, replaced)  # type: ignore[arg-type]
+                os.replace(db_path, keep)
                 for side in _sidecars(db_path):
                     if side.exists():
-                        os.replace(side, Path(str(replaced) + side.name[len(db_path.name) :]))
+                        os.replace(side, Path(str(keep) + side.name[len(db_path.name) :]))
             else:
                 replaced = None
-            _copy(backup_path, db_path)
-    except (sqlite3.Error, OSError) as exc:
+            copy_database(backup_path, db_path)
+    except (FileError, OSError) as exc:
         raise BackupError(
             _("The restore failed: {error}. The replaced file is kept as {file}.").format(
                 error=exc, file=replaced.name if replaced else "—"

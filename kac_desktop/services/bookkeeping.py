@@ -19,8 +19,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.orm import Session
 
-from kac_desktop import db_errors
-from kac_desktop.db import Database, DatabaseProblem, LockedDatabase
+from kac_desktop.db import Database, DatabaseProblem, LockedDatabase, problems
 
 QUICK_MS = 250
 log = logging.getLogger("kac_desktop")
@@ -43,7 +42,7 @@ def _busy_timeout(connection, milliseconds: int):
         yield
     finally:
         if raw is not None:
-            raw.execute(f"PRAGMA busy_timeout={db_errors.BUSY_TIMEOUT_MS}")
+            raw.execute(f"PRAGMA busy_timeout={problems.BUSY_TIMEOUT_MS}")
 
 
 def _run(db: Database, work: Work, timeout_ms: int) -> None:
@@ -86,7 +85,7 @@ def _drain() -> None:
         db, work = _queue.get()
         while True:
             try:
-                _run(db, work, db_errors.BUSY_TIMEOUT_MS)
+                _run(db, work, problems.BUSY_TIMEOUT_MS)
                 break
             except LockedDatabase:
                 continue  # still locked: wait again
@@ -102,5 +101,5 @@ def wait(timeout: float | None = None) -> bool:
 
 @atexit.register
 def _at_exit() -> None:
-    if not _idle.is_set() and not wait(db_errors.BUSY_TIMEOUT_MS / 1000 + 1):
+    if not _idle.is_set() and not wait(problems.BUSY_TIMEOUT_MS / 1000 + 1):
         log.warning("a sign-in's bookkeeping was left unwritten: the database stayed locked")

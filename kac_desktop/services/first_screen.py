@@ -16,6 +16,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from kac_desktop.db.raw_sql import read_time
 from kac_desktop.i18n import _
 from kac_desktop.progress import Cancelled
 from kac_desktop.rules.defaults import DEFAULTS
@@ -23,7 +24,6 @@ from kac_desktop.rules.defaults import DEFAULTS
 from .context import Actor
 from .errors import NotFound, ServiceError
 from .list_types import CustomerRow
-from .raw_sql import read_time
 
 PROGRESS_STEPS = 20_000  # SQLite steps between two looks at ``cancelled``
 

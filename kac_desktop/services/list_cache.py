@@ -14,27 +14,26 @@ Memory: the texts as one string (about 26 MB at 100,000 customers), where each r
 and each key's position.
 
 Only the list as a manager types into it uses the cache: the default filters, sorted by name
-(either way).  Any other query takes the SQL path of services/customers.py, and so does every
+(either way).  Any other query takes the SQL path of services/customer_list.py, and so does every
 query while the cache is being built or after the database changed (``PRAGMA data_version``
 on the cache's own connection moves when any other connection commits: the cache is then
 stale, and the view builds it again off the UI thread)."""
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 import time
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kac_desktop.db import Database
+from kac_desktop.db import Database, DataVersion
 from kac_desktop.progress import Cancelled
 from kac_desktop.rules.search_keys import normalise_query
 
 from .context import Actor
-from .customers import CustomerQuery, indexed_matches, search_texts_statement
+from .customer_list import indexed_matches, search_texts_statement
+from .customers import CustomerQuery
 
 _END = "\n"  # after each row's text; a normalised query never holds it
 SCAN_FIRST = 0.2  # the share of the list scanned for a first page before asking the index
@@ -82,26 +81,12 @@ class ListCache:
         self.db, self.actor = db, actor
         self._path = db.path
         self._snapshot: _Snapshot | None = None
-        self._local = threading.local()  # one version connection per thread
+        self._data_version = DataVersion(self._path)  # one connection per thread
         self._last: _Result | None = None
 
     # -- freshness
     def _version(self) -> int | None:
-        if self._path is None:
-            return None
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            try:
-                connection = sqlite3.connect(
-                    f"file:{self._path}?mode=ro", uri=True, check_same_thread=False
-                )
-            except sqlite3.Error:
-                return None
-            self._local.connection = connection
-        try:
-            return int(connection.execute("PRAGMA data_version").fetchone()[0])
-        except sqlite3.Error:
-            return None
+        return self._data_version.read()
 
     def ready(self) -> bool:
         """Whether the cache holds the database as it is now."""
@@ -133,10 +118,7 @@ class ListCache:
         return True
 
     def close(self) -> None:
-        connection = getattr(self._local, "connection", None)
-        if connection is not None:
-            connection.close()
-            self._local.connection = None
+        self._data_version.close()
 
     # -- queries
     @staticmethod

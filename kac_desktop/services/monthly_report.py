@@ -95,7 +95,7 @@ from . import audit
 from . import settings as settings_service
 from .context import Actor
 from .errors import NotFound, PermissionDenied, ServiceError
-from .visits import class_changes
+from .visit_quota import class_changes
 
 KEY = "key"
 # points_from_fen: Σ(fen × factor units) // (100 × FACTOR_SCALE), done in SQL per month

@@ -18,7 +18,7 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, Select, String, and_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
-from kac_desktop.db import Database
+from kac_desktop.db import Database, raw_sql
 from kac_desktop.i18n import _
 from kac_desktop.models import (
     Customer,
@@ -56,11 +56,12 @@ from kac_desktop.rules.service_states import (
     request_state,
 )
 
-from . import audit, raw_sql
+from . import audit
 from . import settings as settings_service
 from .bulk import cyclic_gc_paused
 from .context import Actor, Change
-from .customers import like_pattern, may_touch
+from .customer_list import like_pattern
+from .customers import may_touch
 from .errors import NotFound, PermissionDenied, ServiceError, StaleRecord, ValidationFailed
 
 # a clock a few minutes fast on another PC must not refuse "now"

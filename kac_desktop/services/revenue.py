@@ -1,4 +1,7 @@
-"""Revenue, points, club levels, tier suggestions, targets and alerts (DOMAIN.md §5, §3).
+"""Revenue, points, club levels, tier suggestions and targets: one customer's revenue and
+its corrections, the points list, the managers' target completion and the confirmation of
+suggested tiers.  Product lines and their factors are ``services.product_lines``; revenue
+alerts are ``services.revenue_alerts``.
 
 The year's points, revenue, maintenance target and suggested tier of every customer are
 kept in ``tier_assessments``, recomputed for the customers and years an import or a
@@ -36,7 +39,6 @@ from kac_desktop.i18n import _
 from kac_desktop.models import (
     Customer,
     CustomerSearch,
-    ProductLine,
     Revenue,
     TierAssessment,
     User,
@@ -48,113 +50,13 @@ from kac_desktop.rules.search_keys import normalise_query
 from kac_desktop.rules.tiers import CLUB_THRESHOLDS, suggested_tier
 
 from . import assessments, audit
-from . import settings as settings_service
 from .context import Actor, Change
 from .customers import may_touch, scope_customers
 from .errors import NotFound, PermissionDenied, ServiceError
+from .product_lines import ProductLineRow, _line_rows, line_rules
 
 FEN = 100
 CENT = Decimal("0.01")
-
-# ---------------------------------------------------------------- product lines
-
-
-@dataclass(frozen=True)
-class ProductLineRow:
-    code: str
-    name: str
-    factor: Decimal
-    earns_points: bool
-    growth_rate: Decimal
-    sort_order: int
-
-    @property
-    def label(self) -> str:
-        return self.name or vocab.label(vocab.PRODUCT_LINES, self.code)
-
-
-def _line_rows(session: Session) -> list[ProductLineRow]:
-    return [
-        ProductLineRow(
-            p.code,
-            p.name,
-            Decimal(p.factor),
-            bool(p.earns_points),
-            Decimal(p.growth_rate),
-            p.sort_order,
-        )
-        for p in session.scalars(select(ProductLine).order_by(ProductLine.sort_order))
-    ]
-
-
-def product_lines(db: Database) -> list[ProductLineRow]:
-    """The product lines with their factor, earns-points and growth rate (everyone reads)."""
-    with db.session() as session:
-        return _line_rows(session)
-
-
-def line_rules(session: Session) -> dict[str, rules.LineRule]:
-    return {
-        p.code: rules.LineRule(p.code, p.factor, p.earns_points, p.growth_rate)
-        for p in _line_rows(session)
-    }
-
-
-def _decimal(value: object, label: str, low: Decimal, high: Decimal) -> Decimal:
-    try:
-        number = Decimal(str(value).strip().replace("%", "")) if value is not None else None
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite() or not low <= number <= high:
-        raise ServiceError(
-            _("The {what} must be a number from {low} to {high}.").format(
-                what=label, low=low, high=high
-            )
-        )
-    return number.quantize(Decimal("0.0001"), ROUND_HALF_UP)
-
-
-def update_product_line(
-    db: Database,
-    actor: Actor,
-    code: str,
-    *,
-    factor: object,
-    earns_points: bool,
-    growth_rate: object,
-    today: date | None = None,
-) -> Change:
-    """An administrator changes a line's factor, earns-points flag or growth rate; every
-    stored year's points, suggestion and target follow.  Audited."""
-    if not actor.is_admin:
-        raise PermissionDenied(_("Only a city-center administrator may change business settings."))
-    new_factor = _decimal(factor, _("points factor"), Decimal("0"), Decimal("99"))
-    new_growth = _decimal(growth_rate, _("growth rate"), Decimal("-1"), Decimal("99"))
-    with db.session() as session, session.begin():
-        line = session.scalar(select(ProductLine).where(ProductLine.code == code))
-        if line is None:
-            raise NotFound(_("There is no product line {code}.").format(code=code))
-        before = [str(line.factor), bool(line.earns_points), str(line.growth_rate)]
-        after = [str(new_factor), bool(earns_points), str(new_growth)]
-        if before == after:
-            return Change("product_line", (line.id,))
-        line.factor, line.earns_points, line.growth_rate = new_factor, earns_points, new_growth
-        line.updated_by = actor.user_id
-        line.updated_at = utcnow()
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "settings.product_line",
-            "product_line",
-            line.id,
-            line.name,
-            {"factor/earns_points/growth_rate": [before, after]},
-        )
-        years = set(session.scalars(select(TierAssessment.year).distinct()))
-        recompute_assessments(session, years, None, today=today)
-        return Change("revenue", ())
-
 
 # ---------------------------------------------------------------- SQL helpers
 
@@ -653,156 +555,6 @@ def confirm_tiers(
                 },
             )
     return Change("customer", tuple(changed))
-
-
-# ---------------------------------------------------------------- alerts
-
-
-@dataclass(frozen=True)
-class AlertRow:
-    customer_id: str
-    name: str
-    manager: str
-    kind: str  # "drop", "no_business", "inactive" (no business and no contact)
-    month: int | None  # the month that dropped, or the last month with revenue
-    amount: Decimal | None
-    average: Decimal | None  # of the three months before
-    change: Decimal | None  # −0.42 = −42 %
-    days: int | None  # days without business (or contact, for "inactive")
-    last_visit: date | None = None
-
-
-def latest_month(db: Database, actor: Actor, today: date | None = None) -> int | None:
-    """The latest month with revenue up to ``today``'s."""
-    today = today or date.today()
-    with db.session() as session:
-        return session.scalar(
-            select(func.max(Revenue.month)).where(Revenue.month <= rules.month_of(today))
-        )
-
-
-def alerts(
-    db: Database,
-    actor: Actor,
-    *,
-    month: int | None = None,
-    today: date | None = None,
-    manager_id: str | None = None,
-) -> list[AlertRow]:
-    """异常 (DOMAIN.md §3): customers whose revenue of ``month`` (default: the latest month
-    with revenue) dropped past the threshold against the three months before, and customers
-    without business for the set days — merged with the visits' inactivity list (no business
-    and no contact) where that exists.  Drops first, largest first."""
-    today = today or date.today()
-    if month is None:
-        month = latest_month(db, actor, today)
-    with db.session() as session:
-        settings = settings_service.load(session)
-        threshold = Decimal(str(settings.get("revenue.drop_threshold", -0.30)))
-        days = int(settings.get("inactivity.days", 30) or 30)
-        manager = aliased(User)
-        scoped = scope_customers(
-            select(Customer.id, Customer.name, manager.display_name)
-            .join(manager, manager.id == Customer.manager_id)
-            .where(Customer.archived.is_(False)),
-            actor,
-        )
-        if manager_id:
-            scoped = scoped.where(Customer.manager_id == manager_id)
-        customers = {cid: (name, mname) for cid, name, mname in session.execute(scoped)}
-        result: list[AlertRow] = []
-        if month is not None:
-            first = rules.add_months(month, -3)
-            sums: dict[str, dict[int, int]] = defaultdict(dict)
-            stmt = (
-                select(Revenue.customer_id, Revenue.month, func.sum(_cents()))
-                .where(Revenue.month.between(first, month))
-                .group_by(Revenue.customer_id, Revenue.month)
-            )
-            for cid, m, fen in session.execute(stmt):
-                if cid in customers:
-                    sums[cid][m] = int(fen or 0)
-            before = [rules.add_months(month, -k) for k in (3, 2, 1)]
-            for cid, by_month in sums.items():
-                amount = _fen_to_yuan(by_month.get(month, 0))
-                previous = [_fen_to_yuan(by_month.get(m, 0)) for m in before]
-                if rules.is_revenue_drop(amount, previous, threshold):
-                    change = rules.revenue_change(amount, previous)
-                    average = (sum(previous, Decimal(0)) / 3).quantize(CENT)
-                    name, mname = customers[cid]
-                    result.append(
-                        AlertRow(cid, name, mname, "drop", month, amount, average, change, None)
-                    )
-        result.sort(key=lambda r: (r.change or 0, r.name))
-        last = dict(
-            session.execute(
-                select(Revenue.customer_id, func.max(Revenue.month))
-                .where(Revenue.amount > 0)
-                .group_by(Revenue.customer_id)
-            ).all()
-        )
-    quiet: list[AlertRow] = []
-    for cid, last_month in last.items():
-        if cid in customers and rules.is_without_business(last_month, today, days):
-            name, mname = customers[cid]
-            quiet.append(
-                AlertRow(
-                    cid,
-                    name,
-                    mname,
-                    "no_business",
-                    last_month,
-                    None,
-                    None,
-                    None,
-                    rules.days_without_business(last_month, today),
-                )
-            )
-    quiet = _merge_inactivity(db, actor, quiet, customers, today, days, manager_id)
-    quiet.sort(key=lambda r: (-(r.days if r.days is not None else 10**6), r.name))
-    return result + quiet
-
-
-def _merge_inactivity(
-    db: Database,
-    actor: Actor,
-    quiet: list[AlertRow],
-    customers: Mapping[str, tuple[str, str]],
-    today: date,
-    days: int,
-    manager_id: str | None,
-) -> list[AlertRow]:
-    """The visits' inactivity list (no visit and no revenue), where the visits feature is
-    installed: its customers show once, as "no business and no contact"."""
-    try:
-        from . import visits as visits_service
-
-        inactive = visits_service.inactive_customers(
-            db,
-            actor,
-            days=days,
-            manager_id=manager_id,
-            now=datetime.combine(today, datetime.min.time()).astimezone(),
-        )
-    except (ImportError, AttributeError, TypeError):
-        return quiet
-    by_id = {r.customer_id: r for r in quiet}
-    for row in inactive:
-        if row.customer_id not in customers:
-            continue
-        by_id[row.customer_id] = AlertRow(
-            row.customer_id,
-            row.name,
-            row.manager,
-            "inactive",
-            row.last_revenue_month,
-            None,
-            None,
-            None,
-            row.days,
-            row.last_visit,
-        )
-    return list(by_id.values())
 
 
 # ---------------------------------------------------------------- the rows an update needs

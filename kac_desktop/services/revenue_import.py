@@ -35,10 +35,10 @@ from pathlib import Path
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from kac_desktop.db import Database
+from kac_desktop.db import Database, raw_sql
 from kac_desktop.i18n import _, gettext_in
 from kac_desktop.io import revenue_import as parsing
-from kac_desktop.io.customer_import import Rejection
+from kac_desktop.io.mapping import Rejection
 from kac_desktop.io.workbook import Table, WorkbookError, read_table
 from kac_desktop.models import AuditRecord, Customer, ProductLine, new_id, utcnow
 from kac_desktop.progress import NullProgress, Progress, check
@@ -46,7 +46,7 @@ from kac_desktop.rules import points as rules
 from kac_desktop.rules import vocab
 from kac_desktop.rules.names import normalise_name
 
-from . import assessments, audit, raw_sql
+from . import assessments, audit
 from . import revenue as revenue_service
 from .bulk import cyclic_gc_paused
 from .context import Actor, Change

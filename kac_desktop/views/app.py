@@ -16,16 +16,16 @@ from pathlib import Path
 # password (PRELOAD_AFTER_MS) or, for a window opened without signing in, right after its
 # first paint.
 from kac_desktop.config import data_dir
-from kac_desktop.db import (
+from kac_desktop.i18n import _, set_language
+from kac_desktop.services import first_screen
+from kac_desktop.services.context import Actor
+from kac_desktop.services.database import (
     Database,
     DatabaseProblem,
     LockedDatabase,
     network_warning,
     open_database,
 )
-from kac_desktop.i18n import _, set_language
-from kac_desktop.services import first_screen
-from kac_desktop.services.context import Actor
 from kac_desktop.services.errors import ServiceError
 
 # isort: split
@@ -82,7 +82,7 @@ def excepthook(kind, value, tb) -> None:
         pass
     if issubclass(kind, KeyboardInterrupt):
         return
-    from kac_desktop.db_errors import classify
+    from kac_desktop.services.database import problem_of as classify
 
     # a lock, a lost race, a full disk … met outside the engine's translation: in words
     problem = classify(value, current_db_path) if isinstance(value, Exception) else None

@@ -18,12 +18,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import N_, _
 from kac_desktop.progress import Cancelled
 from kac_desktop.services import audit
 from kac_desktop.services.audit import AuditQuery, AuditRow
 from kac_desktop.services.context import Actor
+from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError
 
 from .table_models import ColumnTableModel, house_table

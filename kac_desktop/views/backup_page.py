@@ -19,13 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import _
 from kac_desktop.progress import Cancelled
 from kac_desktop.services import backup as backup_service
 from kac_desktop.services import settings as settings_service
 from kac_desktop.services.backup import BackupInfo
 from kac_desktop.services.context import Actor
+from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError
 
 from .table_models import TextTableModel

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import _
 from kac_desktop.rules import vocab
 from kac_desktop.rules.completeness import completeness
@@ -35,6 +34,7 @@ from kac_desktop.services import customers as customer_service
 from kac_desktop.services import users as user_service
 from kac_desktop.services.context import Actor
 from kac_desktop.services.customers import CustomerRecord
+from kac_desktop.services.database import Database
 from kac_desktop.services.errors import (
     DuplicateCustomer,
     ServiceError,

@@ -42,12 +42,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import N_, _
 from kac_desktop.progress import Cancelled
 from kac_desktop.rules import vocab
 from kac_desktop.services import first_screen
 from kac_desktop.services.context import Actor, Change
+from kac_desktop.services.database import Database
 from kac_desktop.services.list_types import CustomerQuery, CustomerRow, export_value
 
 from .table_models import Column, ColumnTableModel, house_table
@@ -237,7 +237,7 @@ class _ListSource:
 
 
 class SqlListSource(_ListSource):
-    """The customer service's fast list path (services/customers.py "the list"), with the
+    """The customer service's fast list path (services/customer_list.py), with the
     search of the default list answered from memory (services/list_cache.py) once its cache
     is built — on a thread of its own, again whenever the database changed.
 
@@ -252,7 +252,7 @@ class SqlListSource(_ListSource):
     def __init__(self, db: Database, actor: Actor) -> None:
         self.db, self.actor = db, actor
         self.cache = None  # the ListCache, once the services are loaded
-        self._service = None  # services.customers, once loaded
+        self._service = None  # services.customer_list, once loaded
         self._building: threading.Thread | None = None
 
     # -- before the services
@@ -273,11 +273,11 @@ class SqlListSource(_ListSource):
         """Import the customer service and the search cache (on the UI thread: imports
         from two threads at once can deadlock); the list reads through them from now on."""
         if self._service is None:
-            from kac_desktop.services import customers
+            from kac_desktop.services import customer_list
             from kac_desktop.services.list_cache import ListCache
 
             self.cache = ListCache(self.db, self.actor)
-            self._service = customers
+            self._service = customer_list
         return self._service
 
     @property
@@ -861,7 +861,7 @@ class CustomerListPage(QWidget):
     def export(self) -> None:
         from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-        from kac_desktop.services import customers as customer_service
+        from kac_desktop.services import customer_list
         from kac_desktop.services.errors import ServiceError
         from kac_desktop.views.workers import run_with_progress
 
@@ -880,7 +880,7 @@ class CustomerListPage(QWidget):
             count = run_with_progress(
                 self,
                 _("Exporting the customer list…"),
-                lambda progress: customer_service.export_list(
+                lambda progress: customer_list.export_list(
                     self.db, self.actor, query, path, progress=progress
                 ),
             )

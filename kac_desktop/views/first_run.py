@@ -16,13 +16,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from kac_desktop.db import Database
+from kac_desktop.demo.build import DEMO_PASSWORD
 from kac_desktop.i18n import _
 from kac_desktop.progress import Cancelled
 from kac_desktop.rules.passwords import rule_text
 from kac_desktop.services import users as user_service
 from kac_desktop.services.context import Actor
-from kac_desktop.services.demo import DEMO_PASSWORD
+from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError
 
 from .password_dialog import password_field
@@ -98,7 +98,7 @@ class FirstRunDialog(QDialog):
         self.accept()
 
     def load_demo(self) -> None:
-        from kac_desktop.services.demo import build_demo
+        from kac_desktop.demo.build import build_demo
 
         try:
             run_with_progress(

@@ -31,13 +31,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import N_, _
-from kac_desktop.io import customer_import as parsing
-from kac_desktop.io.customer_import import ImportField
+from kac_desktop.io import mapping as parsing
+from kac_desktop.io.mapping import ImportField
 from kac_desktop.io.workbook import WorkbookError, read_table
 from kac_desktop.progress import Cancelled
 from kac_desktop.services.context import Actor
+from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError
 
 from .table_models import TextTableModel

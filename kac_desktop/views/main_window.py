@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import _
 from kac_desktop.rules import vocab
 from kac_desktop.services.context import Actor, Change
+from kac_desktop.services.database import Database
 
 from .admin_pages import AdminPages
 from .customer_list import CustomerListPage
@@ -183,9 +183,9 @@ class MainWindow(QMainWindow):
         def work() -> None:
             try:
                 # imported here too: the first import of the visit service takes a while
-                from kac_desktop.services import visits as visit_service
+                from kac_desktop.services import visit_agenda
 
-                n = visit_service.count_follow_ups(db, actor)
+                n = visit_agenda.count_follow_ups(db, actor)
             except Exception:  # the label stays as it was; the page shows the list
                 log.exception("counting the follow-ups")
                 return

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QVBoxLayout
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import _
 from kac_desktop.rules.passwords import rule_text
 from kac_desktop.services import auth
 from kac_desktop.services.context import Actor
+from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError
 
 from .sign_in import dialog_buttons, error_label

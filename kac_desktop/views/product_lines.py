@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import _
-from kac_desktop.services import revenue as revenue_service
+from kac_desktop.services import product_lines as line_service
 from kac_desktop.services.context import Actor, Change
+from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError
 
 
@@ -67,7 +67,7 @@ class ProductLinesBox(QGroupBox):
         self.load()
 
     def load(self) -> None:
-        lines = revenue_service.product_lines(self.db)
+        lines = line_service.product_lines(self.db)
         self.lines = lines
         self.table.setRowCount(len(lines))
         editable = self.actor.is_admin
@@ -110,7 +110,7 @@ class ProductLinesBox(QGroupBox):
                 growth = Decimal(str(round(self.growth[line.code].value(), 2))) / 100
                 earns = self.earns[line.code].isChecked()
                 if (factor, earns, growth) != (line.factor, line.earns_points, line.growth_rate):
-                    change = revenue_service.update_product_line(
+                    change = line_service.update_product_line(
                         self.db,
                         self.actor,
                         line.code,

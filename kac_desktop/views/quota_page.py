@@ -34,15 +34,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import N_, _
 from kac_desktop.rules import quota as rules
 from kac_desktop.rules import vocab
 from kac_desktop.rules.quota import Month, QuotaStatus
 from kac_desktop.services import users as user_service
-from kac_desktop.services import visits as visit_service
+from kac_desktop.services import visit_quota
 from kac_desktop.services.context import Actor, Change
-from kac_desktop.services.visits import QuotaReport, QuotaRow
+from kac_desktop.services.database import Database
+from kac_desktop.services.visit_quota import QuotaReport, QuotaRow
 
 from .table_models import Column, ColumnTableModel, house_table
 
@@ -486,7 +486,7 @@ class QuotaPage(QWidget):
 
     def reload(self, *_args) -> None:
         selected = self.model.row_at(self.table.currentIndex().row())
-        self.report = visit_service.quota_report(
+        self.report = visit_quota.quota_report(
             self.db, self.actor, self.selected_month(), self.manager.currentData()
         )
         self.model.set_rows(self.report.rows, self.behind_only.isChecked(), self.search.text())

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import _
 from kac_desktop.progress import Cancelled
 from kac_desktop.reports.html import summary_html
@@ -38,6 +37,7 @@ from kac_desktop.reports.tables import local
 from kac_desktop.rules.quota import Month
 from kac_desktop.services import monthly_report as report_service
 from kac_desktop.services.context import Actor
+from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError
 
 from .workers import run_with_progress

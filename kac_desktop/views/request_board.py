@@ -37,10 +37,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import N_, _
-from kac_desktop.models import utcnow
 from kac_desktop.rules import vocab
+from kac_desktop.rules.clock import now as utcnow
 from kac_desktop.rules.deadlines import LOCAL_TZ, first_response_hours, rule_label
 from kac_desktop.rules.service_states import (
     STATE_COLOURS,
@@ -54,6 +53,7 @@ from kac_desktop.rules.service_states import (
 from kac_desktop.services import requests as request_service
 from kac_desktop.services import users as user_service
 from kac_desktop.services.context import Actor, Change
+from kac_desktop.services.database import Database
 from kac_desktop.services.requests import (
     DueCounts,
     DueTimes,

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import N_, _
 from kac_desktop.rules import vocab
 from kac_desktop.rules.deadlines import LOCAL_TZ, first_response_hours, rule_label
@@ -45,10 +44,11 @@ from kac_desktop.rules.service_states import (
     request_state,
     time_left_text,
 )
-from kac_desktop.services import customers as customer_service
+from kac_desktop.services import customer_list
 from kac_desktop.services import requests as request_service
 from kac_desktop.services.context import Actor
 from kac_desktop.services.customers import CustomerQuery
+from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError, ValidationFailed
 from kac_desktop.services.requests import RequestInput
 
@@ -121,8 +121,8 @@ class CustomerPicker(QWidget):
         text = self.search.text().strip()
         if not text:
             return
-        ids = customer_service.query_ids(self.db, self.actor, CustomerQuery(search=text))
-        for row in customer_service.fetch_rows(self.db, self.actor, ids[:PICKER_LIMIT]):
+        ids = customer_list.query_ids(self.db, self.actor, CustomerQuery(search=text))
+        for row in customer_list.fetch_rows(self.db, self.actor, ids[:PICKER_LIMIT]):
             item = QListWidgetItem(
                 f"{row.name}  ·  {vocab.label(vocab.AREAS, row.area)}  ·  {row.manager}"
             )
@@ -144,7 +144,7 @@ class CustomerPicker(QWidget):
 
     def set_customer(self, customer_id: str, text: str | None = None) -> None:
         if text is None:
-            rows = customer_service.fetch_rows(self.db, self.actor, [customer_id])
+            rows = customer_list.fetch_rows(self.db, self.actor, [customer_id])
             text = rows[0].name if rows else ""
         self.customer_id = customer_id
         self.chosen_label.setText(_("Customer: {name}").format(name=text))

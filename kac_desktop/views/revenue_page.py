@@ -24,11 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import N_, _
 from kac_desktop.rules import vocab
 from kac_desktop.services import revenue as revenue_service
+from kac_desktop.services import revenue_alerts
 from kac_desktop.services.context import Actor, Change
+from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError
 from kac_desktop.services.revenue import PointsQuery, PointsRow
 
@@ -319,7 +320,7 @@ class RevenuePage(QWidget):
         )
 
     def load_alerts(self) -> None:
-        rows = revenue_service.alerts(self.db, self.actor, today=self.today)
+        rows = revenue_alerts.alerts(self.db, self.actor, today=self.today)
         kinds = {
             "drop": _("Revenue drop"),
             "no_business": _("No business"),

@@ -34,11 +34,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import _
 from kac_desktop.rules import vocab
 from kac_desktop.services import revenue as revenue_service
 from kac_desktop.services.context import Actor, Change
+from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError
 from kac_desktop.services.revenue import CustomerRevenue
 

@@ -6,9 +6,9 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from kac_desktop import __version__
-from kac_desktop.db import Database
 from kac_desktop.i18n import _
 from kac_desktop.services.context import Actor
+from kac_desktop.services.database import Database
 
 LANGUAGE_KEY = "ui/language"
 

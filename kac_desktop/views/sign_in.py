@@ -12,9 +12,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import _
 from kac_desktop.services.context import Actor
+from kac_desktop.services.database import Database
 
 LOGIN_KEY = "signin/login"
 

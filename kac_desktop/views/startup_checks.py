@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import _
+from kac_desktop.services.database import Database
 
 if TYPE_CHECKING:
     from kac_desktop.services.backup import BackupInfo

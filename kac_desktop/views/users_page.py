@@ -20,13 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import N_, _
-from kac_desktop.models import utcnow
 from kac_desktop.rules import vocab
+from kac_desktop.rules.clock import now as utcnow
 from kac_desktop.rules.passwords import rule_text
 from kac_desktop.services import users as user_service
 from kac_desktop.services.context import Actor
+from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError
 from kac_desktop.services.users import UserAdminRow
 

@@ -20,13 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import _, current_language
 from kac_desktop.rules.quota import Month, local_date
 from kac_desktop.services import users as user_service
-from kac_desktop.services import visits as visit_service
+from kac_desktop.services import visit_agenda
 from kac_desktop.services.context import Actor, Change
-from kac_desktop.services.visits import CalendarEntry
+from kac_desktop.services.database import Database
+from kac_desktop.services.visit_agenda import CalendarEntry
 
 EntryRole = Qt.ItemDataRole.UserRole + 1
 DONE_COLOUR = "#2e7d32"
@@ -135,7 +135,7 @@ class VisitCalendarPage(QWidget):
         return Month(self.calendar.yearShown(), self.calendar.monthShown())
 
     def reload(self, *_args) -> None:
-        entries = visit_service.calendar_entries(
+        entries = visit_agenda.calendar_entries(
             self.db, self.actor, self.month(), self.manager.currentData()
         )
         self.entries = defaultdict(list)

@@ -26,13 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import _
 from kac_desktop.rules import vocab
 from kac_desktop.rules.quota import LOCAL_TZ
 from kac_desktop.rules.visits import MEETING, VisitData
 from kac_desktop.services import visits as visit_service
 from kac_desktop.services.context import Actor
+from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError, StaleRecord, ValidationFailed
 
 from .widgets import CodeCombo, OptionalDateEdit

@@ -23,15 +23,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kac_desktop.db import Database
 from kac_desktop.i18n import N_, _
 from kac_desktop.rules import vocab
 from kac_desktop.rules.quota import LOCAL_TZ
 from kac_desktop.services import users as user_service
+from kac_desktop.services import visit_agenda
 from kac_desktop.services import visits as visit_service
 from kac_desktop.services.context import Actor, Change
+from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError
-from kac_desktop.services.visits import FollowUp, InactiveRow, VisitQuery, VisitRow
+from kac_desktop.services.visit_agenda import FollowUp, InactiveRow
+from kac_desktop.services.visits import VisitQuery, VisitRow
 
 from .quota_page import QuotaPage
 from .table_models import Column, ColumnTableModel, house_table
@@ -389,7 +391,7 @@ class VisitsPage(QWidget):
         return page
 
     def refresh_follow_ups(self) -> int:
-        rows = visit_service.follow_ups(self.db, self.actor)
+        rows = visit_agenda.follow_ups(self.db, self.actor)
         self.follow_model.set_rows(rows)
         overdue = sum(1 for f in rows if f.days_overdue > 0)
         self.follow_count.setText(
@@ -449,7 +451,7 @@ class VisitsPage(QWidget):
         return page
 
     def refresh_inactive(self) -> None:
-        rows: list[InactiveRow] = visit_service.inactive_customers(self.db, self.actor)
+        rows: list[InactiveRow] = visit_agenda.inactive_customers(self.db, self.actor)
         self.inactive_model.set_rows(rows)
         from kac_desktop.services import settings as settings_service
 
@@ -495,7 +497,7 @@ class VisitsPage(QWidget):
 
     # -- meetings
     def refresh_meetings(self) -> None:
-        rows = visit_service.meeting_report(self.db, self.actor)
+        rows = visit_agenda.meeting_report(self.db, self.actor)
         behind = [r for r in rows if r.status.behind]
         if not rows:
             self.meetings.setText("")

@@ -1,6 +1,6 @@
 """The customer list's fast paths give exactly the rows of the plain query.
 
-services/customers.py answers the first page of a list by several plans (an index walk in
+services/customer_list.py answers the first page of a list by several plans (an index walk in
 display order, a lookup through the trigram index and its vocabulary, a walk of the branches
 or managers in name order) and services/list_cache.py answers searches from memory.  Each
 plan is forced here on a small database and compared with ``list_keys``, the plain ordered
@@ -22,8 +22,8 @@ from kac_desktop.models import Branch, User
 from kac_desktop.rules.credit_code import make_credit_code
 from kac_desktop.rules.customer import ContactData, CustomerData
 from kac_desktop.rules.search_keys import SEPARATOR, normalise_query
+from kac_desktop.services import customer_list, list_cache
 from kac_desktop.services import customers as cs
-from kac_desktop.services import list_cache
 from kac_desktop.services.context import Actor
 from kac_desktop.services.customers import CustomerQuery
 from kac_desktop.services.list_cache import ListCache
@@ -99,7 +99,7 @@ def lists(tmp_path_factory):
 
 
 def _expected(lists, actor, q):
-    return cs.list_keys(lists.db, actor, q)
+    return customer_list.list_keys(lists.db, actor, q)
 
 
 def test_search_texts_end_with_the_separator(lists):
@@ -115,25 +115,25 @@ def test_the_first_page_of_every_sort_is_the_start_of_the_list(lists, sort, desc
         q = CustomerQuery(sort=sort, descending=descending)
         expected = _expected(lists, actor, q)
         for size in (1, 7, 40, N):
-            page = cs.first_page(lists.db, actor, q, size)
+            page = customer_list.first_page(lists.db, actor, q, size)
             assert page.keys == expected[: len(page.keys)]
             assert page.complete == (len(expected) <= size) or page.keys == expected
             assert len(page.keys) == min(size, len(expected)) or page.complete
-            assert [r.id for r in page.rows] == cs.query_ids(lists.db, actor, q)[: len(page.rows)]
+            assert [r.id for r in page.rows] == customer_list.query_ids(lists.db, actor, q)[: len(page.rows)]
 
 
 @pytest.mark.parametrize("limits", [(4_000, 20_000), (0, 20_000), (10**9, 20_000), (0, 5)])
 def test_every_search_plan_gives_the_lists_rows(lists, monkeypatch, limits):
     """Lookup through the index (a high limit), walking (none), and a walk that gives up."""
-    monkeypatch.setattr(cs, "LOOKUP_LIMIT", limits[0])
-    monkeypatch.setattr(cs, "_WALK_LIMIT", limits[1])
+    monkeypatch.setattr(customer_list, "LOOKUP_LIMIT", limits[0])
+    monkeypatch.setattr(customer_list, "_WALK_LIMIT", limits[1])
     for term in TERMS:
         for sort in ("name", "tier", "manager", "branch"):
             for descending in (False, True):
                 for actor in (lists.admin, lists.sup, lists.manager):
                     q = CustomerQuery(search=term, sort=sort, descending=descending)
                     expected = _expected(lists, actor, q)
-                    page = cs.first_page(lists.db, actor, q, 10)
+                    page = customer_list.first_page(lists.db, actor, q, 10)
                     if page.complete:
                         assert page.keys == expected, (term, sort, descending)
                     else:
@@ -149,10 +149,10 @@ def test_a_two_character_search_finds_the_end_of_every_part(lists):
     for end in sorted(ends)[:60]:
         q = CustomerQuery(search=end)
         with lists.db.session() as session:
-            found = cs._lookup(session, end)
+            found = customer_list._lookup(session, end)
         assert found.match is not None and found.bound  # the index answers it
         like = [k for k in _expected(lists, lists.admin, q)]
-        page = cs.first_page(lists.db, lists.admin, q, N)
+        page = customer_list.first_page(lists.db, lists.admin, q, N)
         assert page.keys == like and page.keys, end
 
 
@@ -160,7 +160,7 @@ def test_the_vocabulary_bounds_the_matches(lists):
     with lists.db.session() as session:
         for term in TERMS:
             needle = normalise_query(term)
-            found = cs._lookup(session, needle)
+            found = customer_list._lookup(session, needle)
             actual = len(_expected(lists, lists.admin, CustomerQuery(search=term, archived=None)))
             if found.bound is not None:
                 assert found.bound >= actual, term
@@ -172,8 +172,8 @@ def test_a_newer_query_cancels_the_whole_list_while_sqlite_works(lists, monkeypa
     from kac_desktop.progress import Cancelled
 
     with pytest.raises(Cancelled):  # superseded before it started
-        cs.list_keys(lists.db, lists.admin, CustomerQuery(sort="visit_class"), lambda: True)
-    monkeypatch.setattr(cs, "PROGRESS_STEPS", 10)
+        customer_list.list_keys(lists.db, lists.admin, CustomerQuery(sort="visit_class"), lambda: True)
+    monkeypatch.setattr(customer_list, "PROGRESS_STEPS", 10)
     looks = []
 
     def cancelled() -> bool:  # superseded while SQLite works
@@ -181,9 +181,9 @@ def test_a_newer_query_cancels_the_whole_list_while_sqlite_works(lists, monkeypa
         return len(looks) > 3
 
     with pytest.raises(Cancelled):
-        cs.list_keys(lists.db, lists.admin, CustomerQuery(sort="visit_class"), cancelled)
+        customer_list.list_keys(lists.db, lists.admin, CustomerQuery(sort="visit_class"), cancelled)
     # and the connection is usable afterwards
-    assert len(cs.list_keys(lists.db, lists.admin, CustomerQuery())) == N
+    assert len(customer_list.list_keys(lists.db, lists.admin, CustomerQuery())) == N
 
 
 # ---------------------------------------------------------------- the search cache

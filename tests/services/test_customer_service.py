@@ -19,7 +19,7 @@ from kac_desktop.rules.credit_code import make_credit_code
 from kac_desktop.rules.customer import ContactData, CustomerData
 from kac_desktop.rules.search_keys import name_sort_key
 from kac_desktop.rules.tiers import visit_class
-from kac_desktop.services import audit
+from kac_desktop.services import audit, customer_list
 from kac_desktop.services import customers as cs
 from kac_desktop.services.context import Actor
 from kac_desktop.services.customers import CustomerQuery
@@ -83,7 +83,7 @@ def without_contact_ids(data: CustomerData) -> CustomerData:
 
 
 def ids_of(db, actor, **query) -> list[str]:
-    return cs.query_ids(db, actor, CustomerQuery(**query))
+    return customer_list.query_ids(db, actor, CustomerQuery(**query))
 
 
 def full_file(manager) -> CustomerData:
@@ -854,7 +854,7 @@ def test_each_sees_only_his_customers(world):
     assert set(ids_of(db, org.admin)) == _ids(population)
     # rows are scoped too, not only the id list
     foreign = sorted(_ids(population, lambda s: s.keeper != "mgr_a1"))
-    assert cs.fetch_rows(db, org.mgr_a1, foreign) == []
+    assert customer_list.fetch_rows(db, org.mgr_a1, foreign) == []
     # a filter cannot widen the scope
     assert ids_of(db, org.mgr_a1, manager_id=org.mgr_b1.user_id) == []
     assert ids_of(db, org.sup_a, branch_id=org.branch_b) == []
@@ -869,7 +869,7 @@ def test_archive_and_restore(db, org, population):
     assert ids_of(db, org.mgr_a1, archived=True) == [cid]
     assert cid in ids_of(db, org.mgr_a1, archived=None)
     assert cs.get_customer(db, org.mgr_a1, cid).archived is True
-    assert [r.archived for r in cs.fetch_rows(db, org.mgr_a1, [cid])] == [True]
+    assert [r.archived for r in customer_list.fetch_rows(db, org.mgr_a1, [cid])] == [True]
 
     cs.set_archived(db, org.mgr_a1, cid, False)
     assert cid in ids_of(db, org.mgr_a1)
@@ -1009,7 +1009,7 @@ def test_sorting_by_every_column(world, key, descending):
     """The list sorts in SQL by every column, both ways (DESIGN "Qt model/view")."""
     db, org, population = world
     ids = ids_of(db, org.admin, sort=key, descending=descending)
-    rows = cs.fetch_rows(db, org.admin, ids)
+    rows = customer_list.fetch_rows(db, org.admin, ids)
     assert [r.id for r in rows] == ids
     assert len(ids) == len(SPECS)
     assert ids == _expected_order(rows, key, descending)
@@ -1021,14 +1021,14 @@ def test_names_sort_by_pinyin(world):
     """Users expect names in pinyin order: 阿 before 北 before 中 (not by code point:
     中 U+4E2D < 北 U+5317 < 阿 U+963F)."""
     db, org, population = world
-    rows = cs.fetch_rows(db, org.admin, ids_of(db, org.admin, sort="name"))
+    rows = customer_list.fetch_rows(db, org.admin, ids_of(db, org.admin, sort="name"))
     names = [r.name for r in rows]
     assert (
         names.index("阿里巴巴福州分公司")
         < names.index("北方物流有限公司")
         < names.index("中国邮政集团福州市分公司")
     )
-    rows = cs.fetch_rows(db, org.admin, ids_of(db, org.admin, sort="name", descending=True))
+    rows = customer_list.fetch_rows(db, org.admin, ids_of(db, org.admin, sort="name", descending=True))
     assert rows[0].name == "中国邮政集团福州市分公司"
     assert rows[-1].name == "阿里巴巴福州分公司"
 
@@ -1037,7 +1037,7 @@ def test_tiers_sort_by_rank_not_alphabet(world):
     """§2 "Tier": 钻石 Diamond, 白金 Platinum, 黄金 Gold, 贵宾 VIP, 普通 Ordinary — in that
     order, not alphabetically."""
     db, org, population = world
-    rows = cs.fetch_rows(db, org.admin, ids_of(db, org.admin, sort="tier"))
+    rows = customer_list.fetch_rows(db, org.admin, ids_of(db, org.admin, sort="tier"))
     tiers = list(dict.fromkeys(r.tier for r in rows))
     assert tiers == ["diamond", "platinum", "gold", "vip", "ordinary"]
 
@@ -1045,7 +1045,7 @@ def test_tiers_sort_by_rank_not_alphabet(world):
 def test_completeness_sorts_numerically(world):
     """§2 "File completeness": the list sorts by the percentage as a number."""
     db, org, population = world
-    rows = cs.fetch_rows(db, org.admin, ids_of(db, org.admin, sort="completeness", descending=True))
+    rows = customer_list.fetch_rows(db, org.admin, ids_of(db, org.admin, sort="completeness", descending=True))
     values = [r.completeness for r in rows]
     assert values == sorted(values, reverse=True)
     assert values[0] > values[-1]
@@ -1099,7 +1099,7 @@ def test_visit_class_override_wins_over_the_tier(world):
     assert population["北方物流有限公司"][1] in class_1
     assert population["长乐医院"][1] in class_3
     assert population["长乐医院"][1] not in class_1
-    rows = {r.id: r for r in cs.fetch_rows(db, org.admin, ids_of(db, org.admin))}
+    rows = {r.id: r for r in customer_list.fetch_rows(db, org.admin, ids_of(db, org.admin))}
     assert rows[population["长乐医院"][1]].visit_class == 3
     assert rows[population["阿里巴巴福州分公司"][1]].visit_class == 1
 
@@ -1132,7 +1132,7 @@ def test_stored_completeness_equals_the_rule(world):
         assert stored[cid] == expected == record.completeness.percent
         percents.add(expected)
     assert len(percents) > 1
-    rows = cs.fetch_rows(db, org.admin, list(stored))
+    rows = customer_list.fetch_rows(db, org.admin, list(stored))
     assert {r.id: r.completeness for r in rows} == stored
 
 
@@ -1145,5 +1145,5 @@ def test_completeness_follows_an_update(db, org, population):
     cs.save_customer(db, org.mgr_b1, record.data, cid, record.version)
     after = cs.get_customer(db, org.mgr_b1, cid)
     assert after.completeness.filled == record.completeness.filled + 1
-    [row] = cs.fetch_rows(db, org.mgr_b1, [cid])
+    [row] = customer_list.fetch_rows(db, org.mgr_b1, [cid])
     assert row.completeness == after.completeness.percent > record.completeness.percent

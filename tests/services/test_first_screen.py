@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import text
 
 from kac_desktop.db import open_database
+from kac_desktop.demo.build import build_demo
 from kac_desktop.progress import Cancelled
-from kac_desktop.services import customers, first_screen, users
+from kac_desktop.services import customer_list, first_screen, users
 from kac_desktop.services import settings as settings_service
-from kac_desktop.services.demo import build_demo
 from kac_desktop.services.errors import NotFound, ServiceError
 from kac_desktop.services.list_types import DEFAULT_QUERY, CustomerQuery
 
@@ -101,11 +101,11 @@ def test_first_start_is_told_alike(db, request, with_users):
 def test_the_opening_list_is_the_services(demo, connection):
     for login in _logins(demo):
         actor = users.actor_for(demo, login)
-        expected = customers.list_keys(demo, actor, CustomerQuery())
+        expected = customer_list.list_keys(demo, actor, CustomerQuery())
         assert expected  # every role sees some customers
         assert first_screen.default_keys(connection, actor) == expected
         assert first_screen.default_keys(connection, actor, 49) == expected[:49]
-        page = customers.first_page(demo, actor, DEFAULT_QUERY, 48)
+        page = customer_list.first_page(demo, actor, DEFAULT_QUERY, 48)
         assert first_screen.default_keys(connection, actor, 48) == page.keys[:48]
 
 
@@ -117,7 +117,7 @@ def test_rows_are_the_services_for_any_keys(demo, connection):
     keys = every_key[::3] + [10**9]  # and one that does not exist
     for login in _logins(demo):
         actor = users.actor_for(demo, login)
-        expected = customers.fetch_rows_by_key(demo, actor, keys)
+        expected = customer_list.fetch_rows_by_key(demo, actor, keys)
         assert expected
         assert first_screen.rows_by_key(connection, actor, keys) == expected
     assert first_screen.rows_by_key(connection, actor, []) == []
@@ -125,13 +125,13 @@ def test_rows_are_the_services_for_any_keys(demo, connection):
 
 def test_rows_follow_the_visit_class_setting(demo, connection):
     admin = users.actor_for(demo)
-    keys = customers.list_keys(demo, admin, CustomerQuery(archived=None))
+    keys = customer_list.list_keys(demo, admin, CustomerQuery(archived=None))
     before = settings_service.get(demo)["visit_class.by_tier"]
     settings_service.set_value(
         demo, admin, "visit_class.by_tier", {**before, "gold": 1, "ordinary": 2}
     )
     try:
-        expected = customers.fetch_rows_by_key(demo, admin, keys)
+        expected = customer_list.fetch_rows_by_key(demo, admin, keys)
         assert first_screen.rows_by_key(connection, admin, keys) == expected
         assert {row.visit_class for row in expected} >= {1, 2}
     finally:
@@ -146,5 +146,5 @@ def test_a_superseded_list_is_cancelled(demo, connection):
     assert first_screen.default_keys(connection, admin, 3, cancelled=lambda: False)
     assert (
         first_screen.default_keys(connection, admin, 3)
-        == customers.list_keys(demo, admin, CustomerQuery())[:3]
+        == customer_list.list_keys(demo, admin, CustomerQuery())[:3]
     )

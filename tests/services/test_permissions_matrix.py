@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from kac_desktop.cli import main
 from kac_desktop.models import AuditRecord, Customer
 from kac_desktop.rules.credit_code import make_credit_code
-from kac_desktop.services import audit, backup, customer_import, customers, users
+from kac_desktop.services import audit, backup, customer_import, customer_list, customers, users
 from kac_desktop.services.errors import PermissionDenied
 
 ROLES = ("mgr_a1", "mgr_a2", "sup_a", "sup_b", "admin")
@@ -45,7 +45,7 @@ def world(db, org, make_customer):
 
 
 def visible(db, actor) -> set[str]:
-    return set(customers.query_ids(db, actor, customers.CustomerQuery()))
+    return set(customer_list.query_ids(db, actor, customers.CustomerQuery()))
 
 
 @pytest.mark.parametrize("role, target", CASES)
@@ -114,7 +114,7 @@ def test_export_holds_only_what_the_role_may_see(db, world, role, tmp_path):
     """DOMAIN §7: exports are limited like the list and leave an audit record."""
     _ids, actors = world
     path = tmp_path / "导出.xlsx"
-    count = customers.export_list(db, actors[role], customers.CustomerQuery(), str(path))
+    count = customer_list.export_list(db, actors[role], customers.CustomerQuery(), str(path))
     sheet = openpyxl.load_workbook(path).active
     names = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]}
     expected = {f"福州{k}贸易有限公司" for k in MAY_TOUCH[role]}

@@ -14,7 +14,7 @@ from kac_desktop.models import Customer, Visit, new_id
 from kac_desktop.rules import quota as rules
 from kac_desktop.rules.quota import DEFAULT_SETTINGS, Month
 from kac_desktop.services import customers as cs
-from kac_desktop.services import visits as vs
+from kac_desktop.services import visit_quota
 
 CST = rules.LOCAL_TZ
 NOW = datetime(2026, 4, 20, 12, tzinfo=CST).astimezone(UTC)
@@ -89,7 +89,7 @@ def test_the_month_key_counts_the_visits_of_the_local_month(db, org, people):
             by_key = dict(
                 session.execute(
                     select(Visit.customer_id, func.count())
-                    .where(vs._month_condition(session, month), Visit.mode == "onsite")
+                    .where(visit_quota._month_condition(session, month), Visit.mode == "onsite")
                     .group_by(Visit.customer_id)
                 ).all()
             )
@@ -117,7 +117,7 @@ def test_the_month_key_counts_the_visits_of_the_local_month(db, org, people):
             assert by_key == by_range == by_rules, month
     # the key really is the indexed expression, not the time range
     with db.session() as session:
-        condition = vs._month_condition(session, Month(2026, 3))
+        condition = visit_quota._month_condition(session, Month(2026, 3))
         assert "strftime" in str(condition.compile(session.get_bind()))
 
 
@@ -127,7 +127,7 @@ def test_the_count_reads_the_month_index(db, org, people):
         stmt = (
             select(Visit.customer_id, func.count())
             .where(
-                vs._month_condition(session, Month(2026, 3)),
+                visit_quota._month_condition(session, Month(2026, 3)),
                 Visit.mode.in_(["onsite"]),
                 Visit.customer_id.in_(select(Customer.id).where(Customer.branch_id == "x")),
             )
@@ -156,7 +156,7 @@ def test_rows_come_in_the_page_order_and_the_figures_add_up(db, org, people):
         (people["恩泽"], local(2026, 3, 6), "onsite"),
     ]
     add_visits(db, org, march)
-    report = vs.quota_report(db, org.sup_a, Month(2026, 3), now=NOW)
+    report = visit_quota.quota_report(db, org.sup_a, Month(2026, 3), now=NOW)
     names = [r.name[:2] for r in report.rows]
     assert names == ["丁香", "阿里", "白沙", "蔡氏", "恩泽"]
     assert [r.status.missing for r in report.rows] == [2, 1, 1, 1, 0]
@@ -186,9 +186,9 @@ def test_a_supervisor_picking_a_manager_and_the_city_center_see_the_same_rows(
         session.execute(update(Customer).values(created_at=datetime(2020, 1, 1, tzinfo=UTC)))
     add_visits(db, org, [(other, local(2026, 3, 9), "onsite")])
     month = Month(2026, 3)
-    branch = vs.quota_report(db, org.sup_a, month, now=NOW)
-    picked = vs.quota_report(db, org.sup_a, month, org.mgr_a1.user_id, now=NOW)
-    center = vs.quota_report(db, org.admin, month, now=NOW)
+    branch = visit_quota.quota_report(db, org.sup_a, month, now=NOW)
+    picked = visit_quota.quota_report(db, org.sup_a, month, org.mgr_a1.user_id, now=NOW)
+    center = visit_quota.quota_report(db, org.admin, month, now=NOW)
     assert [r.customer_id for r in picked.rows] == [r.customer_id for r in branch.rows]
     assert {r.customer_id for r in center.rows} == set(people.values()) | {other}
     assert {b.branch: b.compliance.due for b in center.by_branch} == {"鼓楼支局": 5, "仓山支局": 1}

@@ -109,8 +109,7 @@ def test_two_processes_saving_one_customer_at_once(db, org, make_customer):
 
 def test_concurrent_sign_ins_of_one_user_never_fail(db, org):
     processes = [
-        _start(SIGNER, str(db.path), "mgr_a1", str(SIGN_INS), TEST_PASSWORD)
-        for _ in range(SIGNERS)
+        _start(SIGNER, str(db.path), "mgr_a1", str(SIGN_INS), TEST_PASSWORD) for _ in range(SIGNERS)
     ]
     for process in processes:
         process.stdin.write("go\n")

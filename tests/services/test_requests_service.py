@@ -284,7 +284,7 @@ def test_bad_deadline_settings_give_a_clear_error(db, org, customers):
 
 def test_demo_requests_cover_every_status_and_warning_state(db):
     """Demo data: requests in every status and every warning state, some overdue."""
-    from kac_desktop.services.demo import build_demo
+    from kac_desktop.demo.build import build_demo
     from kac_desktop.services.users import actor_for
 
     today = date(2026, 11, 24)  # a Tuesday; the requests are placed around 10:00

@@ -300,7 +300,7 @@ def test_replacing_months_reads_the_stored_rows_either_way(db, org, two, tmp_pat
 def test_the_import_holds_the_write_lock_from_its_comparison_to_its_commit(db, tmp_path):
     import sqlite3
 
-    from kac_desktop.services import raw_sql
+    from kac_desktop.db import raw_sql
 
     with db.session() as s, s.begin():
         raw_sql.lock_for_writing(s.connection())

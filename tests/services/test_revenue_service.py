@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from kac_desktop.models import AuditRecord, Customer, Revenue, TierAssessment
 from kac_desktop.services import customers as customer_service
-from kac_desktop.services import revenue
+from kac_desktop.services import product_lines, revenue, revenue_alerts
 from kac_desktop.services.errors import PermissionDenied, ServiceError
 
 # valid GB 32100-2015 codes (as tests/conftest.py CODES)
@@ -147,7 +147,7 @@ def test_alerts_revenue_drop_and_no_business(db, org, cid, make_customer):
         put(db, org.mgr_a1, cid, month, letters=1000)
     put(db, org.mgr_a1, cid, 202610, letters=700)  # exactly −30 %
     put(db, org.mgr_a1, other, 202608, letters=5000)  # nothing since August
-    rows = revenue.alerts(db, org.mgr_a1, today=TODAY)
+    rows = revenue_alerts.alerts(db, org.mgr_a1, today=TODAY)
     kinds = {(r.customer_id, r.kind) for r in rows}
     assert (cid, "drop") in kinds
     drop = next(r for r in rows if r.kind == "drop" and r.customer_id == cid)
@@ -159,20 +159,20 @@ def test_alerts_revenue_drop_and_no_business(db, org, cid, make_customer):
 def test_product_line_factor_change_by_admin_recomputes_points(db, org, cid):
     put(db, org.mgr_a1, cid, 202601, express=1000)
     with pytest.raises(PermissionDenied):
-        revenue.update_product_line(
+        product_lines.update_product_line(
             db, org.sup_a, "express", factor="2", earns_points=True, growth_rate="0.21"
         )
-    revenue.update_product_line(
+    product_lines.update_product_line(
         db, org.admin, "express", factor="1.5", earns_points=True, growth_rate="0.21", today=TODAY
     )
     assert assessment(db, cid, 2026).points == 1500
-    revenue.update_product_line(
+    product_lines.update_product_line(
         db, org.admin, "express", factor="1.5", earns_points=False, growth_rate="0.21", today=TODAY
     )
     assert assessment(db, cid, 2026).points == 0
     with pytest.raises(ServiceError):
-        revenue.update_product_line(
+        product_lines.update_product_line(
             db, org.admin, "express", factor="abc", earns_points=True, growth_rate="0"
         )
-    lines = {p.code: p for p in revenue.product_lines(db)}
+    lines = {p.code: p for p in product_lines.product_lines(db)}
     assert lines["finance"].earns_points is False and lines["letters"].growth_rate == D("0.1465")

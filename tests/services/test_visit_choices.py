@@ -11,11 +11,11 @@ from sqlalchemy import case, select, text
 from sqlalchemy.orm import aliased
 
 from kac_desktop.db import open_database
+from kac_desktop.demo.build import build_demo
 from kac_desktop.models import Customer, CustomerSearch, User
 from kac_desktop.rules.search_keys import normalise_query
-from kac_desktop.services import customers, users
+from kac_desktop.services import customer_list, customers, users
 from kac_desktop.services import visits as vs
-from kac_desktop.services.demo import build_demo
 
 TODAY = date(2026, 6, 15)
 TERMS = ["", "福州", "有限", "华", "fz", "fzhm", "138", "无此户", "a"]
@@ -37,8 +37,8 @@ def demo(tmp_path_factory):
         )
     supervisor = users.actor_for(db, sup_login)
     # a supervisor who keeps a few files himself: they come first in his picker
-    kept = customers.list_keys(db, supervisor, customers.CustomerQuery())[::9]
-    for row in customers.fetch_rows_by_key(db, supervisor, kept):
+    kept = customer_list.list_keys(db, supervisor, customers.CustomerQuery())[::9]
+    for row in customer_list.fetch_rows_by_key(db, supervisor, kept):
         customers.transfer_customer(db, supervisor, row.id, sup_id)
     yield db, [users.actor_for(db).login, sup_login, mgr_login]
     db.dispose()
@@ -60,7 +60,7 @@ def _plain(db, actor, search: str, limit: int = 50) -> list[vs.CustomerChoice]:
             stmt = stmt.where(
                 Customer.id.in_(
                     select(CustomerSearch.customer_id).where(
-                        CustomerSearch.text.like(customers.like_pattern(needle), escape="\\")
+                        CustomerSearch.text.like(customer_list.like_pattern(needle), escape="\\")
                     )
                 )
             )

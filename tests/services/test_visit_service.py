@@ -15,6 +15,7 @@ from kac_desktop.rules.quota import Month
 from kac_desktop.rules.visits import VisitData
 from kac_desktop.services import customers as cs
 from kac_desktop.services import settings as settings_service
+from kac_desktop.services import visit_agenda, visit_quota
 from kac_desktop.services import visits as vs
 from kac_desktop.services.errors import (
     NotFound,
@@ -233,7 +234,7 @@ def test_quota_report_counts_the_counting_modes_of_the_local_month(db, org, file
         visit(diamond, local(2026, 3, 2)),
     ):
         vs.log_visit(db, org.mgr_a1, data, now=NOW)
-    report = vs.quota_report(db, org.mgr_a1, Month(2026, 3), now=NOW)
+    report = visit_quota.quota_report(db, org.mgr_a1, Month(2026, 3), now=NOW)
     rows = {r.customer_id: r for r in report.rows}
     assert set(rows) == {gold, ordinary, diamond}  # only his own customers
     assert (rows[gold].visit_class, rows[gold].status.required, rows[gold].status.done) == (2, 2, 2)
@@ -245,7 +246,7 @@ def test_quota_report_counts_the_counting_modes_of_the_local_month(db, org, file
     assert (report.total.due, report.total.met) == (3, 1)
     # phone calls count once the setting says so
     settings_service.set_value(db, org.admin, "quota.counting_modes", ["onsite", "phone"])
-    report = vs.quota_report(db, org.mgr_a1, Month(2026, 3), now=NOW)
+    report = visit_quota.quota_report(db, org.mgr_a1, Month(2026, 3), now=NOW)
     assert {r.customer_id: r.status.done for r in report.rows}[ordinary] == 1
 
 
@@ -258,28 +259,28 @@ def test_quota_override_and_class_change_during_the_month(db, org, files, make_c
     cs.save_customer(db, org.sup_a, data, files["ordinary"], record.version)
     now = datetime.now(UTC)
     this_month = Month.of(rules.local_date(now))
-    current = vs.quota_report(db, org.sup_a, this_month, now=now)
+    current = visit_quota.quota_report(db, org.sup_a, this_month, now=now)
     assert {r.customer_id: r.visit_class for r in current.rows}[files["ordinary"]] == 1
     # the month before ended before the override was set: still class 3 there
-    last = vs.quota_report(db, org.sup_a, this_month.previous(), now=now)
+    last = visit_quota.quota_report(db, org.sup_a, this_month.previous(), now=now)
     assert {r.customer_id: r.visit_class for r in last.rows}[files["ordinary"]] == 3
 
 
 def test_supervisor_sees_the_branch_per_manager_and_may_pick_one(db, org, files):
     vs.log_visit(db, org.mgr_a2, visit(files["other"]), now=NOW)
-    report = vs.quota_report(db, org.sup_a, Month(2026, 3), now=NOW)
+    report = visit_quota.quota_report(db, org.sup_a, Month(2026, 3), now=NOW)
     assert len(report.rows) == 4
     assert {m.manager for m in report.by_manager} == {"陈经理", "王经理"}
     wang = next(m for m in report.by_manager if m.manager == "王经理")
     assert wang.compliance.rate == 1.0
-    only = vs.quota_report(db, org.sup_a, Month(2026, 3), org.mgr_a2.user_id, now=NOW)
+    only = visit_quota.quota_report(db, org.sup_a, Month(2026, 3), org.mgr_a2.user_id, now=NOW)
     assert [r.customer_id for r in only.rows] == [files["other"]]
     # the city center sees every branch, rolled up per branch
-    center = vs.quota_report(db, org.admin, Month(2026, 3), now=NOW)
+    center = visit_quota.quota_report(db, org.admin, Month(2026, 3), now=NOW)
     assert {b.branch: b.compliance.due for b in center.by_branch} == {"鼓楼支局": 4, "仓山支局": 1}
     assert center.total.due == 5
     # a manager cannot look at another's quota
-    mine = vs.quota_report(db, org.mgr_a1, Month(2026, 3), org.mgr_a2.user_id, now=NOW)
+    mine = visit_quota.quota_report(db, org.mgr_a1, Month(2026, 3), org.mgr_a2.user_id, now=NOW)
     assert files["other"] not in {r.customer_id for r in mine.rows}
 
 
@@ -291,7 +292,7 @@ def test_customers_not_yet_on_file_or_archived_before_the_month_are_not_due(db, 
             .values(created_at=local(2026, 4, 1, 0, 0).astimezone(UTC))
         )
     cs.set_archived(db, org.mgr_a1, files["diamond"])
-    ids = {r.customer_id for r in vs.quota_report(db, org.mgr_a1, Month(2026, 3), now=NOW).rows}
+    ids = {r.customer_id for r in visit_quota.quota_report(db, org.mgr_a1, Month(2026, 3), now=NOW).rows}
     assert files["gold"] not in ids  # filed on 1 April
     assert files["diamond"] in ids  # archived after March ended: March was due
     with db.session() as session, session.begin():
@@ -300,7 +301,7 @@ def test_customers_not_yet_on_file_or_archived_before_the_month_are_not_due(db, 
             .where(Customer.id == files["diamond"])
             .values(archived_at=local(2026, 2, 27).astimezone(UTC))
         )
-    ids = {r.customer_id for r in vs.quota_report(db, org.mgr_a1, Month(2026, 3), now=NOW).rows}
+    ids = {r.customer_id for r in visit_quota.quota_report(db, org.mgr_a1, Month(2026, 3), now=NOW).rows}
     assert files["diamond"] not in ids  # archived in February
 
 
@@ -314,25 +315,25 @@ def test_follow_ups_due_today_or_overdue(db, org, files):
     due_today = vs.log_visit(db, org.mgr_a1, step(date(2026, 3, 20)), now=NOW).ids[0]
     vs.log_visit(db, org.mgr_a1, step(date(2026, 3, 12)), now=NOW)
     vs.log_visit(db, org.mgr_a1, step(date(2026, 3, 21)), now=NOW)  # tomorrow: not yet
-    assert vs.count_follow_ups(db, org.mgr_a1, now=NOW) == 2
-    assert vs.count_follow_ups(db, org.mgr_a2, now=NOW) == 0
-    assert vs.count_follow_ups(db, org.sup_a, now=NOW) == 2
-    listed = vs.follow_ups(db, org.mgr_a1, now=NOW)
+    assert visit_agenda.count_follow_ups(db, org.mgr_a1, now=NOW) == 2
+    assert visit_agenda.count_follow_ups(db, org.mgr_a2, now=NOW) == 0
+    assert visit_agenda.count_follow_ups(db, org.sup_a, now=NOW) == 2
+    listed = visit_agenda.follow_ups(db, org.mgr_a1, now=NOW)
     assert [f.days_overdue for f in listed] == [8, 0]
     vs.set_next_step_done(db, org.mgr_a1, due_today)
-    assert vs.count_follow_ups(db, org.mgr_a1, now=NOW) == 1
+    assert visit_agenda.count_follow_ups(db, org.mgr_a1, now=NOW) == 1
 
 
 def test_branch_meetings_behind_the_twice_a_year_rule(db, org, files):
     """DOMAIN §3: each branch holds a key-customer meeting at least twice a year."""
     july = local(2026, 7, 2).astimezone(UTC)
-    rows = vs.meeting_report(db, org.sup_a, 2026, now=july)
+    rows = visit_agenda.meeting_report(db, org.sup_a, 2026, now=july)
     assert len(rows) == 1 and rows[0].status.behind
     vs.log_visit(db, org.sup_a, visit(None, local(2026, 4, 10), mode="meeting"), now=july)
-    row = vs.meeting_report(db, org.sup_a, 2026, now=july)[0]
+    row = visit_agenda.meeting_report(db, org.sup_a, 2026, now=july)[0]
     assert not row.status.behind and row.status.held == 1
     assert row.last_meeting == date(2026, 4, 10)
-    assert {r.branch for r in vs.meeting_report(db, org.admin, 2026, now=july)} == {
+    assert {r.branch for r in visit_agenda.meeting_report(db, org.admin, 2026, now=july)} == {
         "鼓楼支局",
         "仓山支局",
     }
@@ -350,12 +351,12 @@ def test_inactive_customers_without_visit_or_revenue(db, org, files):
             Revenue(customer_id=files["ordinary"], month=202603, product_line="letters", amount=100)
         )
     april_5 = local(2026, 4, 5).astimezone(UTC)
-    rows = {r.customer_id: r for r in vs.inactive_customers(db, org.mgr_a1, now=april_5)}
+    rows = {r.customer_id: r for r in visit_agenda.inactive_customers(db, org.mgr_a1, now=april_5)}
     assert set(rows) == {files["diamond"]}  # gold: 26 days; ordinary: revenue in March
     assert rows[files["diamond"]].days == 63
     assert rows[files["diamond"]].last_visit == date(2026, 2, 1)
     april_29 = local(2026, 4, 29).astimezone(UTC)
-    rows = {r.customer_id: r for r in vs.inactive_customers(db, org.mgr_a1, now=april_29)}
+    rows = {r.customer_id: r for r in visit_agenda.inactive_customers(db, org.mgr_a1, now=april_29)}
     assert set(rows) == {files["diamond"], files["gold"]}  # ordinary: 29 days since 31 March
     assert rows[files["gold"]].days == 50
 
@@ -385,12 +386,12 @@ def test_calendar_has_visits_done_and_next_steps_planned(db, org, files):
         ),
         now=NOW,
     )
-    entries = vs.calendar_entries(db, org.mgr_a1, Month(2026, 3))
+    entries = visit_agenda.calendar_entries(db, org.mgr_a1, Month(2026, 3))
     assert [(e.day, e.kind) for e in entries] == [
         (date(2026, 3, 1), "visit"),
         (date(2026, 3, 31), "next_step"),
     ]
-    assert vs.calendar_entries(db, org.mgr_a2, Month(2026, 3)) == []
+    assert visit_agenda.calendar_entries(db, org.mgr_a2, Month(2026, 3)) == []
 
 
 def test_quota_uses_two_queries_not_one_per_customer(db, org, files):
@@ -404,7 +405,7 @@ def test_quota_uses_two_queries_not_one_per_customer(db, org, files):
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        vs.quota_report(db, org.sup_a, Month(2026, 3), now=NOW)
+        visit_quota.quota_report(db, org.sup_a, Month(2026, 3), now=NOW)
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]

@@ -15,6 +15,7 @@ from kac_desktop.models import Branch, User
 from kac_desktop.rules.credit_code import make_credit_code
 from kac_desktop.rules.customer import ContactData, CustomerData
 from kac_desktop.rules.search_keys import name_sort_key
+from kac_desktop.services import customer_list
 from kac_desktop.services import customers as cs
 from kac_desktop.services.context import Actor
 from kac_desktop.services.customers import CustomerQuery, CustomerRow
@@ -102,11 +103,11 @@ class Recorder:
 
     def query_ids(self, q: CustomerQuery) -> list[str]:
         self.queries.append(q)
-        return cs.query_ids(self.db, self.actor, q)
+        return customer_list.query_ids(self.db, self.actor, q)
 
     def fetch_rows(self, ids: list[str]) -> list[CustomerRow]:
         self.fetches.append(list(ids))
-        return cs.fetch_rows(self.db, self.actor, ids)
+        return customer_list.fetch_rows(self.db, self.actor, ids)
 
 
 @pytest.fixture
@@ -165,12 +166,12 @@ def test_rows_are_fetched_a_page_at_a_time(model, recorder, big):
     """DESIGN "fetches rows lazily": the id list is read once; rows come a page at a time,
     only for the pages asked for, and each page once."""
     assert recorder.fetches == []
-    ids = cs.query_ids(big.db, big.actor, CustomerQuery())
+    ids = customer_list.query_ids(big.db, big.actor, CustomerQuery())
 
     beyond = PAGE_SIZE + 44
     assert (
         model.data(model.index(beyond, 0))
-        == cs.fetch_rows(big.db, big.actor, [ids[beyond]])[0].name
+        == customer_list.fetch_rows(big.db, big.actor, [ids[beyond]])[0].name
     )
     assert recorder.fetches == [ids[PAGE_SIZE : 2 * PAGE_SIZE]]
     model.data(model.index(beyond + 1, 3))
@@ -178,16 +179,16 @@ def test_rows_are_fetched_a_page_at_a_time(model, recorder, big):
     assert len(recorder.fetches) == 1
 
     last = model.data(model.index(N - 1, 0))
-    assert last == cs.fetch_rows(big.db, big.actor, [ids[-1]])[0].name
+    assert last == customer_list.fetch_rows(big.db, big.actor, [ids[-1]])[0].name
     assert recorder.fetches[-1] == ids[2 * PAGE_SIZE :]
     assert len(recorder.fetches) == 2
 
 
 def test_data_beyond_the_first_page_matches_the_service(model, big):
     """Rows past the first page show the same values as the service's rows."""
-    ids = cs.query_ids(big.db, big.actor, CustomerQuery())
+    ids = customer_list.query_ids(big.db, big.actor, CustomerQuery())
     for row in (0, PAGE_SIZE - 1, PAGE_SIZE, 2 * PAGE_SIZE + 1, N - 1):
-        [expected] = cs.fetch_rows(big.db, big.actor, [ids[row]])
+        [expected] = customer_list.fetch_rows(big.db, big.actor, [ids[row]])
         shown = [model.data(model.index(row, col)) for col in range(len(COLUMNS))]
         assert shown[0] == expected.name
         assert shown[1] == expected.credit_code
@@ -199,7 +200,7 @@ def test_data_beyond_the_first_page_matches_the_service(model, big):
 
 
 def test_id_role_returns_the_id(model, big):
-    ids = cs.query_ids(big.db, big.actor, CustomerQuery())
+    ids = customer_list.query_ids(big.db, big.actor, CustomerQuery())
     for row in (0, 1, PAGE_SIZE + 7, N - 1):
         for col in (0, len(COLUMNS) - 1):
             assert model.data(model.index(row, col), IdRole) == ids[row] == model.id_at(row)
@@ -223,7 +224,7 @@ def test_sort_reorders_through_the_service(qtbot, model, recorder, big):
     tier_column = COLUMNS.index(next(c for c in COLUMNS if c.key == "tier"))
     model.sort(tier_column, Qt.SortOrder.AscendingOrder)
     assert recorder.queries[-1].sort == "tier"
-    rows = cs.fetch_rows(big.db, big.actor, [model.id_at(r) for r in range(N)])
+    rows = customer_list.fetch_rows(big.db, big.actor, [model.id_at(r) for r in range(N)])
     ranks = [TIERS.index(r.tier) for r in rows]
     assert ranks == sorted(ranks)
     assert ranks[0] == 0 and ranks[-1] == len(TIERS) - 1
@@ -269,8 +270,8 @@ def test_set_query_with_a_search_updates_the_count(qtbot, model):
 def test_the_model_shows_only_the_actors_customers(qtbot, big):
     """§7: the model asks the service with the actor; a manager's list holds his own."""
     model = CustomerTableModel(
-        lambda q: cs.query_ids(big.db, big.manager, q),
-        lambda ids: cs.fetch_rows(big.db, big.manager, ids),
+        lambda q: customer_list.query_ids(big.db, big.manager, q),
+        lambda ids: customer_list.fetch_rows(big.db, big.manager, ids),
     )
     model.set_query(CustomerQuery())
     assert model.rowCount() == N // 2
@@ -334,7 +335,7 @@ def test_the_sql_source_shows_a_first_page_then_the_whole_list(qtbot, qtmodeltes
         assert model.rowCount() in (FIRST_PAGE, N)
     assert signal.args == [N]
     assert model.rowCount() == N and model.complete
-    ids = cs.query_ids(big.db, big.actor, CustomerQuery())
+    ids = customer_list.query_ids(big.db, big.actor, CustomerQuery())
     assert [model.id_at(r) for r in range(N)] == ids
     qtmodeltester.check(model)
 
@@ -342,7 +343,7 @@ def test_the_sql_source_shows_a_first_page_then_the_whole_list(qtbot, qtmodeltes
     model.sort(column, Qt.SortOrder.DescendingOrder)
     assert model.rowCount() == N
     assert model.wait_until_complete(10)
-    expected = cs.query_ids(big.db, big.actor, CustomerQuery(sort="completeness", descending=True))
+    expected = customer_list.query_ids(big.db, big.actor, CustomerQuery(sort="completeness", descending=True))
     assert [model.id_at(r) for r in range(N)] == expected
     assert model.row_of(expected[-1]) == N - 1
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import func, select
 
 from kac_desktop.models import Customer
-from kac_desktop.services import backup, customers
+from kac_desktop.services import backup, customer_list, customers
 from kac_desktop.services import requests as rs
 from kac_desktop.services.requests import RequestInput
 from kac_desktop.views import app as app_module
@@ -228,9 +228,9 @@ def test_the_first_page_paints_before_sqlalchemy_is_imported(db, org, make_custo
 
     add_customers(db, org, make_customer, 60)
     expected_names = [
-        row.name for row in customers.first_page(db, org.admin, customers.CustomerQuery(), 48).rows
+        row.name for row in customer_list.first_page(db, org.admin, customers.CustomerQuery(), 48).rows
     ]
-    total = len(customers.list_keys(db, org.admin, customers.CustomerQuery()))
+    total = len(customer_list.list_keys(db, org.admin, customers.CustomerQuery()))
     db.dispose()
     for login, branch_filter, manager_filter in (
         ("admin", 4, 7),

@@ -17,6 +17,7 @@ from kac_desktop.rules import quota as rules
 from kac_desktop.rules.quota import Month
 from kac_desktop.rules.visits import VisitData
 from kac_desktop.services import customers as cs
+from kac_desktop.services import visit_agenda, visit_quota
 from kac_desktop.services import visits as vs
 from kac_desktop.views import visit_dialog
 from kac_desktop.views.main_window import MainWindow
@@ -91,7 +92,7 @@ def test_item_models_pass_qtmodeltester(qtmodeltester, db, org, files, make_cust
             next_step_date=rules.local_date(now) - timedelta(days=1),
         ),
     )
-    report = vs.quota_report(db, org.sup_a)
+    report = visit_quota.quota_report(db, org.sup_a)
     quota = QuotaTableModel()
     quota.set_rows(report.rows)
     qtmodeltester.check(quota)
@@ -105,7 +106,7 @@ def test_item_models_pass_qtmodeltester(qtmodeltester, db, org, files, make_cust
         org.mgr_b1,
         make_customer("仓山远航贸易有限公司", manager=org.mgr_b1, nature="individual"),
     )
-    managers.set_report(vs.quota_report(db, org.admin))  # two branches: a row per branch
+    managers.set_report(visit_quota.quota_report(db, org.admin))  # two branches: a row per branch
     assert managers.rowCount() == 2 + 2 + 1
     assert managers.index(2, 0).data() == "仓山支局"
     qtmodeltester.check(managers)
@@ -117,11 +118,11 @@ def test_item_models_pass_qtmodeltester(qtmodeltester, db, org, files, make_cust
     assert visits.rowCount() == 1
     qtmodeltester.check(visits)
     follow = RowsModel(FOLLOW_UP_COLUMNS, lambda f: f.visit_id)
-    follow.set_rows(vs.follow_ups(db, org.mgr_a1))
+    follow.set_rows(visit_agenda.follow_ups(db, org.mgr_a1))
     assert follow.rowCount() == 1
     qtmodeltester.check(follow)
     inactive = RowsModel(INACTIVE_COLUMNS, lambda r: r.customer_id)
-    inactive.set_rows(vs.inactive_customers(db, org.sup_a))
+    inactive.set_rows(visit_agenda.inactive_customers(db, org.sup_a))
     qtmodeltester.check(inactive)
 
 

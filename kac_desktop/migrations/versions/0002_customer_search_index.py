@@ -8,7 +8,7 @@ triggers, so every writer (the editor, the import, the demo) keeps it without kn
 
 * Only on SQLite 3.34 or newer (the trigram tokenizer); elsewhere (PostgreSQL for a city
   center) this migration does nothing and the service keeps using LIKE
-  (services/customers.search_index_available).
+  (services/customer_list.search_index_available).
 * Queries of one or two characters are not answered by a trigram index (documented); the
   service uses LIKE for them.
 * The index is keyed by customer_search's rowid.  VACUUM may renumber the rowids of a table

@@ -6,7 +6,7 @@
   trigrams in order (``customer_search_vocab``, an fts5vocab table: a range lookup, not a scan).
   The vocabulary's document counts also bound how many rows a search can match, so the service
   chooses between walking the list in display order and looking the matches up
-  (services/customers.py, "the list").
+  (services/customer_list.py).
 * One index per sortable column, ``(archived, column, name_sort, id)``, so the first page of a
   list sorted by any of them is an index walk that stops after the page instead of a sort of
   every customer.  The tier sorts by its rank (an expression index on the same expression the
@@ -33,7 +33,7 @@ depends_on = None
 FTS_TABLE = "customer_search_fts"
 VOCAB_TABLE = "customer_search_vocab"
 SEPARATOR = "\x1f"  # rules/search_keys.SEPARATOR, copied: a migration does not change
-# the tier's rank, as services/customers.TIER_RANK_SQL
+# the tier's rank, as services/customer_list.TIER_RANK_SQL
 TIER_RANK_SQL = (
     "CASE tier WHEN 'diamond' THEN 1 WHEN 'platinum' THEN 2 WHEN 'gold' THEN 3 "
     "WHEN 'vip' THEN 4 WHEN 'ordinary' THEN 5 ELSE 9 END"

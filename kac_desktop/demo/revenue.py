@@ -28,22 +28,22 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from kac_desktop.i18n import _
 from kac_desktop.rules import points as rules
+from kac_desktop.rules.clock import LOCAL_TZ as LOCAL
 from kac_desktop.rules.defaults import PRODUCT_LINE_DEFAULTS
+from kac_desktop.services.errors import ServiceError
+from kac_desktop.services.revenue import recompute_assessments
 
-from .demo_random import new_id
-from .demo_volumes import Volumes
-from .demo_write import BATCH, Writer
-from .errors import ServiceError
-from .revenue import recompute_assessments
+from .randomness import new_id
+from .volumes import Volumes
+from .write import BATCH, Writer
 
-LOCAL = timezone(timedelta(hours=8), "CST")
 # yearly revenue (yuan) a customer of each tier turns over
 _RANGES = {
     "diamond": (1_550_000, 3_000_000),

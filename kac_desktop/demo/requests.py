@@ -28,9 +28,9 @@ from typing import Any
 
 from kac_desktop.rules.deadlines import LOCAL_TZ, DeadlineSettings, compute_deadline
 
-from .demo_random import any_of, new_id, pick, table
-from .demo_volumes import REQUESTS_PER_CUSTOMER_YEAR, Volumes
-from .demo_write import BATCH, Writer
+from .randomness import any_of, new_id, pick, table
+from .volumes import REQUESTS_PER_CUSTOMER_YEAR, Volumes
+from .write import BATCH, Writer
 
 _TYPES = (
     ("pickup", 35),

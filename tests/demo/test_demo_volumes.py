@@ -1,4 +1,4 @@
-"""The demo's history volumes (services.demo_volumes): exact totals when asked for, fitted
+"""The demo's history volumes (demo.volumes): exact totals when asked for, fitted
 without bending the rules — requests whose deadlines and status steps are what the service
 would have made, no revenue after a file was archived — and bad figures refused with
 nothing written."""
@@ -13,6 +13,10 @@ import pytest
 from sqlalchemy import func, select, text
 
 from kac_desktop.db import open_database
+from kac_desktop.demo.build import build_demo
+from kac_desktop.demo.requests import ORDER
+from kac_desktop.demo.revenue import write_revenue
+from kac_desktop.demo.volumes import Volumes, fit_counts
 from kac_desktop.models import (
     AuditRecord,
     Customer,
@@ -25,10 +29,6 @@ from kac_desktop.models import (
 from kac_desktop.rules.deadlines import LOCAL_TZ, DeadlineSettings, compute_deadline
 from kac_desktop.services import audit
 from kac_desktop.services import requests as rs
-from kac_desktop.services.demo import build_demo
-from kac_desktop.services.demo_requests import ORDER
-from kac_desktop.services.demo_revenue import write_revenue
-from kac_desktop.services.demo_volumes import Volumes, fit_counts
 from kac_desktop.services.errors import ServiceError
 from kac_desktop.services.requests import RequestQuery
 from kac_desktop.services.users import actor_for

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from kac_desktop.db import open_database
+from kac_desktop.demo.write import Writer, insert_dicts
 from kac_desktop.models import Customer, Revenue, Visit
-from kac_desktop.services.demo_write import Writer, insert_dicts
 
 CST = timezone(timedelta(hours=8))
 AT = datetime(2026, 11, 23, 9, 30, tzinfo=CST)  # not UTC: the writer converts, as Core does

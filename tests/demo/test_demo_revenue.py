@@ -6,9 +6,9 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from kac_desktop.demo.build import build_demo
 from kac_desktop.models import Customer, Revenue, TierAssessment
-from kac_desktop.services import revenue
-from kac_desktop.services.demo import build_demo
+from kac_desktop.services import revenue_alerts
 from kac_desktop.services.users import actor_for
 
 TODAY = date(2026, 11, 23)
@@ -35,5 +35,5 @@ def test_demo_has_two_years_of_revenue_and_realistic_levels(db):
     assert {"vip", "gold", "platinum", "ordinary"} <= set(levels)
     assert potential < summary.revenue_rows / 20  # potential customers: little or none
     admin = actor_for(db)
-    kinds = {a.kind for a in revenue.alerts(db, admin, today=TODAY)}
+    kinds = {a.kind for a in revenue_alerts.alerts(db, admin, today=TODAY)}
     assert "drop" in kinds

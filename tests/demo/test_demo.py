@@ -1,4 +1,4 @@
-"""The demonstration-data generator (services.demo): valid, unique, complete enough, the same
+"""The demonstration-data generator (kac_desktop.demo): valid, unique, complete enough, the same
 for a seed, and never mixed into a database that holds real data."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from kac_desktop.cli import main
 from kac_desktop.db import open_database
+from kac_desktop.demo.build import build_demo
 from kac_desktop.models import (
     Branch,
     Contact,
@@ -27,9 +28,8 @@ from kac_desktop.progress import Cancelled
 from kac_desktop.rules.credit_code import credit_code_error
 from kac_desktop.rules.names import normalise_name
 from kac_desktop.rules.validation import validate_customer
+from kac_desktop.services import customer_list, users
 from kac_desktop.services import customers as customer_service
-from kac_desktop.services import users
-from kac_desktop.services.demo import build_demo
 from kac_desktop.services.errors import ServiceError
 
 TODAY = date(2026, 6, 15)
@@ -158,7 +158,7 @@ def test_pinyin_initials_find_a_generated_customer(demo):
             .limit(1)
         ).one()
     initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER))
-    found = customer_service.query_ids(db, admin, customer_service.CustomerQuery(search=initials))
+    found = customer_list.query_ids(db, admin, customer_service.CustomerQuery(search=initials))
     assert customer_id in found
 
 

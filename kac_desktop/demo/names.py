@@ -1,5 +1,5 @@
 """The word lists the demonstration data is made of: the Fuzhou organisation, places, streets,
-trade words and Chinese personal names.  Plain data, no logic; ``services.demo`` combines it.
+trade words and Chinese personal names.  Plain data, no logic; ``demo.build`` combines it.
 
 The places and streets are real names of Fuzhou and its counties, the companies made from
 them are invented.

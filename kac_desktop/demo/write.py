@@ -9,7 +9,7 @@ Decisions:
   type's own bind processor, column by column), so what the demo stores is exactly what a
   service would store; only the UTC timestamps take a faster path, memoised, because the
   demo's moments repeat (visits are on the quarter hour) and there are millions of them.
-  ``tests/services/test_demo_write.py`` compares the stored bytes with Core's.
+  ``tests/demo/test_demo_write.py`` compares the stored bytes with Core's.
 * On SQLite the secondary indexes of the tables being filled are dropped for the load and
   built again at the end (``deferred_indexes``), in the same transaction: building an
   index from a million sorted entries costs a fraction of a million random insertions
@@ -30,9 +30,8 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, FromClause, Table, insert
 
+from kac_desktop.db.raw_sql import driver_connection, is_sqlite, utc_text
 from kac_desktop.models.base import UTCDateTime
-
-from .raw_sql import driver_connection, is_sqlite, utc_text
 
 BATCH = 20_000
 

@@ -47,7 +47,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -69,20 +69,23 @@ from kac_desktop.models import (
 )
 from kac_desktop.progress import NullProgress, Progress, check
 from kac_desktop.rules import vocab
+from kac_desktop.rules.clock import LOCAL_TZ as LOCAL
 from kac_desktop.rules.credit_code import ALPHABET, make_credit_code
 from kac_desktop.rules.customer import ContactData, CustomerData
 from kac_desktop.rules.names import normalise_name
+from kac_desktop.services import audit, auth
+from kac_desktop.services.context import Actor
+from kac_desktop.services.customers import derived_columns, search_row_text
+from kac_desktop.services.errors import ServiceError
+from kac_desktop.services.users import ensure_reference_data
 
-from . import audit, auth, demo_requests, demo_revenue, demo_visits
-from . import demo_names as words
-from .context import Actor
-from .customers import derived_columns, search_row_text
-from .demo_volumes import Volumes
-from .demo_write import Writer, deferred_indexes, insert_dicts
-from .errors import ServiceError
-from .users import ensure_reference_data
+from . import names as words
+from . import requests as demo_requests
+from . import revenue as demo_revenue
+from . import visits as demo_visits
+from .volumes import Volumes
+from .write import Writer, deferred_indexes, insert_dicts
 
-LOCAL = timezone(timedelta(hours=8), "CST")
 CUSTOMERS_PER_MANAGER = 250
 # every demonstration user signs in with this password (letters and digits, as the rule asks)
 DEMO_PASSWORD = "Demo-2026"

@@ -8,12 +8,11 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 
 from kac_desktop.db import open_database
+from kac_desktop.demo.build import build_demo
 from kac_desktop.models import Customer, Visit
 from kac_desktop.rules import quota as rules
 from kac_desktop.rules.quota import Month
-from kac_desktop.services import users
-from kac_desktop.services import visits as vs
-from kac_desktop.services.demo import build_demo
+from kac_desktop.services import users, visit_agenda, visit_quota
 
 TODAY = date(2026, 10, 20)
 NOW = datetime(2026, 10, 20, 12, tzinfo=rules.LOCAL_TZ)
@@ -34,14 +33,14 @@ def test_demo_has_a_realistic_year_of_visits(tmp_path):
     assert all(c is None for _a, m, c in rows if m == "meeting")
 
     admin = users.actor_for(db, "admin")
-    last = vs.quota_report(db, admin, Month(2026, 9), now=NOW)
+    last = visit_quota.quota_report(db, admin, Month(2026, 9), now=NOW)
     assert last.total.due > 100
     assert 0.4 < (last.total.rate or 0) < 0.95  # most, not all, met their quota
-    current = vs.quota_report(db, admin, Month(2026, 10), now=NOW)
+    current = visit_quota.quota_report(db, admin, Month(2026, 10), now=NOW)
     assert current.days_left == 12
     assert 0 < current.total.met < current.total.due  # partly done by the 20th
     assert current.total.behind < current.total.due // 2
-    assert vs.follow_ups(db, admin, now=NOW)  # some next steps still open
+    assert visit_agenda.follow_ups(db, admin, now=NOW)  # some next steps still open
     db.dispose()
 
 

@@ -1,4 +1,4 @@
-"""What went wrong with the database, in the user's words: every error of the database a
+"""Why the database cannot be used, in the user's words: every error of the database a
 user can meet becomes one of the ``DatabaseProblem`` kinds below, with a message that says
 what happened and what to do.  No traceback reaches the window or the command line.
 
@@ -25,7 +25,7 @@ from pathlib import Path
 from kac_desktop.errors import ServiceError
 from kac_desktop.i18n import _
 
-BUSY_TIMEOUT_MS = 5000
+BUSY_TIMEOUT_MS = 5000  # how long a write waits for another's write lock
 
 
 class DatabaseProblem(ServiceError):
@@ -390,3 +390,9 @@ def _identity(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return stat.st_dev, stat.st_ino
+
+
+def opening_problem(error: Exception, path: Path | None) -> DatabaseProblem:
+    """What an error met while opening the database is, for the user: a lock, a full
+    disk, … (``classify``), else a damaged or foreign file."""
+    return classify(error, path) or damaged(path)

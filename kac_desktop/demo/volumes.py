@@ -15,8 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kac_desktop.i18n import _
-
-from .errors import ServiceError
+from kac_desktop.services.errors import ServiceError
 
 MAX_MONTHS = 120
 MAX_ROWS = 50_000_000

@@ -31,19 +31,19 @@ from array import array
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from kac_desktop.i18n import _
+from kac_desktop.rules.clock import LOCAL_TZ as LOCAL
+from kac_desktop.rules.clock import UTC_OFFSET
 from kac_desktop.rules.defaults import DEFAULTS
 from kac_desktop.rules.tiers import visit_class
+from kac_desktop.services.errors import ServiceError
 
-from .demo_random import any_of, month_start, new_id, pick, table
-from .demo_volumes import Volumes, fit_counts
-from .demo_write import BATCH, Writer
-from .errors import ServiceError
-
-LOCAL = timezone(timedelta(hours=8), "CST")
+from .randomness import any_of, month_start, new_id, pick, table
+from .volumes import Volumes, fit_counts
+from .write import BATCH, Writer
 
 SUMMARIES = {
     "keep": (
@@ -123,7 +123,7 @@ _SCORES = table(((5, 50), (4, 35), (3, 12), (2, 3)))
 _PHONE_HOURS = tuple(range(8, 18))
 _VISIT_HOURS = (9, 9, 10, 10, 10, 11, 14, 14, 15, 15, 16, 16, 17)
 _MINUTES = (0, 10, 15, 20, 30, 40, 45, 50)
-_UTC_OFFSET = timedelta(hours=8)
+_UTC_OFFSET = UTC_OFFSET
 _LOGGED_AFTER = timedelta(hours=2)
 
 

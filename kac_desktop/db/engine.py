@@ -1,0 +1,103 @@
+"""The SQLAlchemy engine with kac_desktop's SQLite pragmas, the ``Database`` handle every
+service receives, and plain sqlite3 connections for the few reads made before SQLAlchemy is
+imported.  SQLAlchemy itself is imported when an engine is first made, not with this module."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kac_desktop.config import sqlite_path
+
+from . import problems
+from .problems import BUSY_TIMEOUT_MS  # noqa: F401 - the engine's API
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={problems.BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # In WAL mode, synchronous=NORMAL loses no committed transaction when the process is
+    # killed (only a power cut can cost the last commits), and it avoids an fsync per commit.
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    from sqlalchemy import create_engine, event
+
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": problems.BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        problems.install(engine, sqlite_path(url))
+        return engine
+    engine = create_engine(url, pool_pre_ping=True)
+    problems.install(engine, None, engine.url.host or "")
+    return engine
+
+
+def connect_sqlite(path: Path) -> sqlite3.Connection:
+    """A plain sqlite3 connection to the database file, with the engine's busy timeout
+    (reads before SQLAlchemy is imported: services/first_screen.py)."""
+    connection = sqlite3.connect(
+        str(path), timeout=problems.BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+    )
+    connection.execute("PRAGMA foreign_keys=ON")
+    return connection
+
+
+class Database:
+    """The database the application works on: its URL, and the SQLAlchemy engine and
+    session factory, made when first used (importing SQLAlchemy then)."""
+
+    def __init__(
+        self, url: str, engine: Engine | None = None, sessions: sessionmaker[Session] | None = None
+    ) -> None:
+        self.url = url
+        self._engine = engine
+        self._sessions = sessions
+        self._making = threading.RLock()
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            with self._making:
+                if self._engine is None:
+                    self._engine = make_engine(self.url)
+        return self._engine
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        if self._sessions is None:
+            with self._making:
+                if self._sessions is None:
+                    from sqlalchemy.orm import sessionmaker
+
+                    self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        return self._sessions
+
+    @property
+    def path(self) -> Path | None:
+        return sqlite_path(self.url)
+
+    def session(self) -> Session:
+        return self.sessions()
+
+    def connect_sqlite(self) -> sqlite3.Connection | None:
+        """A plain sqlite3 connection (None for another kind of database)."""
+        path = self.path
+        return connect_sqlite(path) if path is not None else None
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"Database({self.url!r})"

@@ -1,0 +1,152 @@
+"""SQLite database files as files: the one atomic copy, writing a copy into a live
+database, read-only connections for checks, change detection, and where a file lives.
+
+Every copy of a database goes through SQLite's online backup API, which reads a consistent
+snapshot even while another connection writes and a WAL sits beside the file; a plain file
+copy could catch a half-written page or leave committed transactions behind in the WAL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import threading
+from pathlib import Path
+
+from kac_desktop.i18n import _
+
+# The driver's errors under names the services can catch without speaking sqlite3.
+FileError = sqlite3.Error
+FileDatabaseError = sqlite3.DatabaseError
+
+COPY_TIMEOUT_S = 10
+
+
+def _fsync(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def copy_database(source: Path, target: Path) -> Path:
+    """Copy the SQLite database ``source`` to ``target``, atomically: the copy is written
+    beside the target as ``<name>.part``, made one self-contained file (rollback journal, so
+    that reading it grows no -wal/-shm), flushed to disk and only then renamed over
+    ``target``.  A crash or an error leaves either the old target or none, never half a copy.
+    """
+    source, target = Path(source), Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    partial.unlink(missing_ok=True)
+    try:
+        src = sqlite3.connect(str(source), timeout=COPY_TIMEOUT_S)
+        try:
+            dst = sqlite3.connect(str(partial))
+            try:
+                src.backup(dst)
+                dst.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                dst.close()
+        finally:
+            src.close()
+        _fsync(partial)
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    if os.name == "posix":  # the rename itself is durable once the folder is flushed
+        _fsync(target.parent)
+    return target
+
+
+def copy_into(source: Path, live_target: Path) -> None:
+    """Write the database ``source`` into the existing, sound database ``live_target``
+    through the backup API: SQLite replaces its pages in one transaction, its WAL stays
+    consistent, and other connections see the new content (a restore over a live file)."""
+    src = sqlite3.connect(str(source))
+    try:
+        dst = sqlite3.connect(str(live_target), timeout=COPY_TIMEOUT_S)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
+def connect_read_only(path: Path, timeout: float = 5) -> sqlite3.Connection:
+    """A connection that cannot change the file (for checking a database or a backup)."""
+    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=timeout)
+
+
+class DataVersion:
+    """``PRAGMA data_version`` of a database file, read on a connection of its own per
+    thread: the number moves whenever another connection commits, so a cache can tell that
+    it is stale.  ``read()`` is None when the file cannot be read."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._path = path
+        self._local = threading.local()
+
+    def read(self) -> int | None:
+        if self._path is None:
+            return None
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            try:
+                connection = sqlite3.connect(
+                    f"file:{self._path}?mode=ro", uri=True, check_same_thread=False
+                )
+            except sqlite3.Error:
+                return None
+            self._local.connection = connection
+        try:
+            return int(connection.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error:
+            return None
+
+    def close(self) -> None:
+        """Close this thread's connection (the next ``read`` opens another)."""
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._local.connection = None
+
+
+_NETWORK_FILE_SYSTEMS = {"nfs", "nfs4", "cifs", "smbfs", "smb3", "sshfs", "fuse.sshfs"}
+
+
+def network_warning(db_path: Path | None) -> str | None:
+    """A warning when the database file is on a network drive, else None.  SQLite's WAL
+    keeps its index in shared memory, which a network file system does not share between
+    computers: two PCs writing the same file there can corrupt it."""
+    if db_path is None:
+        return None
+    text = str(db_path)
+    network = text.startswith("\\\\") or text.startswith("//")
+    if not network and os.path.exists("/proc/mounts"):
+        try:
+            with open("/proc/mounts", encoding="utf-8") as mounts_file:
+                mounts = [line.split() for line in mounts_file]
+        except OSError:
+            mounts = []
+        best = ("", "")
+        resolved = str(Path(db_path).resolve())
+        for fields in mounts:
+            if (
+                len(fields) >= 3
+                and resolved.startswith(fields[1])
+                and len(fields[1]) > len(best[0])
+            ):
+                best = (fields[1], fields[2])
+        network = best[1] in _NETWORK_FILE_SYSTEMS
+    if not network:
+        return None
+    return _(
+        "The database {path} is on a network drive. SQLite cannot keep it safe there; keep "
+        "the database on this computer's own disk."
+    ).format(path=db_path)

@@ -1,0 +1,115 @@
+"""Opening a database at start-up: create or upgrade it, keep a copy before a migration,
+and turn what goes wrong into a message for the user.
+
+A SQLite database already at the schema's head is checked and opened with the standard
+library's sqlite3 alone, so the window can paint before SQLAlchemy, the models and the
+services are imported (0.3-0.4 s of every start).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from kac_desktop.config import database_url, sqlite_path
+from kac_desktop.i18n import _
+
+from .engine import Database, connect_sqlite, make_engine
+from .files import copy_database
+from .problems import DatabaseProblem, ForeignDatabase, NewerDatabase
+from .problems import opening_problem as classify
+from .schema import (
+    alembic_config,
+    head_revision,
+    known_revisions,
+    schema_state,
+    sqlite_schema_state,
+)
+
+
+def _sqlite_at_head(path: Path) -> bool:
+    """Whether the SQLite file is a kac_desktop database at the schema's head (False: the
+    full check decides what it is); DatabaseProblem when SQLite cannot read it."""
+    try:
+        connection = connect_sqlite(path)
+        try:
+            current, _other = sqlite_schema_state(connection)
+        finally:
+            connection.close()
+    except sqlite3.Error as exc:
+        raise classify(exc, path) from exc
+    return current is not None and current == head_revision()
+
+
+def open_database(target: str | Path | None = None, *, migrate: bool = True) -> Database:
+    """Open (and create or upgrade) the database at ``target`` (a path or a URL).
+
+    Before an existing database is migrated, a copy is kept in its ``backups`` folder.
+    Raises DatabaseProblem subclasses with a message for the user.
+    """
+    url = database_url(target)
+    path = sqlite_path(url)
+    if path is not None and "?" not in url and path.is_file() and path.stat().st_size:
+        # the usual start: a database file that is already at the head needs nothing of
+        # SQLAlchemy or Alembic to be checked
+        if _sqlite_at_head(path):
+            return Database(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    from sqlalchemy.exc import DatabaseError as SADatabaseError
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import sessionmaker
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            current, other_tables = schema_state(connection)
+    except (OperationalError, SADatabaseError) as exc:
+        engine.dispose()
+        raise classify(exc, path) from exc
+    head = head_revision()
+    if current is None and other_tables:
+        engine.dispose()
+        raise ForeignDatabase(
+            _(
+                "The file {path} holds a database of another program; kac_desktop leaves it "
+                "as it is."
+            ).format(path=path or url),
+            path,
+        )
+    if current is not None and current != head:
+        if current not in known_revisions():
+            engine.dispose()
+            raise NewerDatabase(
+                _(
+                    "The database {path} was made by a newer version of kac_desktop. "
+                    "Install the newer version to open it."
+                ).format(path=path or url),
+                path,
+            )
+    if migrate and current != head:
+        if current is not None and path is not None:
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+            try:
+                copy_database(
+                    path, path.parent / "backups" / f"{path.stem}-before-migration-{stamp}.db"
+                )
+            except (sqlite3.Error, OSError) as exc:
+                engine.dispose()
+                raise DatabaseProblem(
+                    _(
+                        "Before upgrading {path}, kac_desktop keeps a copy of it, and the copy "
+                        "failed ({error}). Nothing was changed."
+                    ).format(path=path, error=exc),
+                    path,
+                ) from exc
+        from alembic import command
+
+        try:
+            with engine.begin() as connection:
+                command.upgrade(alembic_config(connection), "head")
+        except (OperationalError, SADatabaseError) as exc:
+            engine.dispose()
+            raise classify(exc, path) from exc
+    return Database(url, engine, sessionmaker(engine, expire_on_commit=False))
