@@ -427,7 +427,9 @@ def save_in_session(
         customer.updated_at = utcnow()
     if created:
         session.add(customer)
-    if "tier" in changes:
+    if "tier" in changes and not created and actor.is_supervisor:
+        # a supervisor's change of an existing file's tier confirms it; a new file's tier
+        # (typed in the editor or read from a workbook) is only suggested
         customer.tier_confirmed_by = actor.user_id
         customer.tier_confirmed_at = utcnow()
     search = None if created else session.get(CustomerSearch, customer.id)
