@@ -29,6 +29,7 @@ def write_replacing(
     """Call ``write`` with a temporary path beside ``path``, then move that file onto
     ``path`` (replacing a file there).  On an OSError the temporary file is removed and
     ``failed(error)`` is raised from it."""
+    _remove_stale(path)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         write(temporary)
@@ -36,6 +37,41 @@ def write_replacing(
     except OSError as exc:
         temporary.unlink(missing_ok=True)
         raise failed(exc) from exc
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # this process writes one file at a time under a name
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, ValueError, OverflowError):
+        return True  # someone else's process, or a platform that cannot tell: leave it
+    return True
+
+
+def _remove_stale(path: Path) -> None:
+    """Remove the temporary files of earlier writes of ``path`` whose process is gone
+    (killed half-way): a write still running in another process keeps its file."""
+    prefix = f".{path.name}."
+    try:
+        candidates = list(path.parent.glob(f".{glob_escape(path.name)}.*.tmp"))
+    except OSError:
+        return
+    for candidate in candidates:
+        pid_text = candidate.name[len(prefix) : -len(".tmp")]
+        if pid_text.isdigit() and not _alive(int(pid_text)):
+            try:
+                candidate.unlink()
+            except OSError:
+                pass
+
+
+def glob_escape(text: str) -> str:
+    import glob
+
+    return glob.escape(text)
 
 
 __all__ = ["MAX_WIDTH", "display_width", "write_replacing"]

@@ -19,6 +19,7 @@ from .files import (
     copy_database,
     copy_into,
     network_warning,
+    remove_stale_parts,
 )
 from .opening import open_database
 from .problems import (
@@ -72,4 +73,5 @@ __all__ = [
     "make_engine",
     "network_warning",
     "open_database",
+    "remove_stale_parts",
 ]

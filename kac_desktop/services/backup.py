@@ -27,6 +27,7 @@ from kac_desktop.db import (
     copy_into,
     known_revisions,
     network_warning,  # noqa: F401 - the service's API
+    remove_stale_parts,
 )
 from kac_desktop.i18n import _
 from kac_desktop.models import utcnow
@@ -229,6 +230,7 @@ def make_backup(
         n += 1
         later = now + timedelta(seconds=n - 1)
         target = folder / f"{db_path.stem}-backup-{later.astimezone().strftime(_STAMP)}.db"
+    remove_stale_parts(folder)  # what a backup killed half-way left
     try:
         copy_database(db_path, target)
     except (FileError, OSError) as exc:
@@ -336,6 +338,7 @@ def restore(
             + "\n"
             + "\n".join(checked.problems)
         )
+    remove_stale_parts(db_path.parent)  # what a restore killed half-way left
     stamp = now.astimezone().strftime(_STAMP)
     keep = db_path.with_name(f"{db_path.stem}-replaced-{stamp}.db")
     replaced: Path | None = keep
