@@ -29,7 +29,7 @@ def write_replacing(
     """Call ``write`` with a temporary path beside ``path``, then move that file onto
     ``path`` (replacing a file there).  On an OSError the temporary file is removed and
     ``failed(error)`` is raised from it."""
-    _remove_stale(path)
+    remove_stale_temporaries(path)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         write(temporary)
@@ -51,7 +51,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _remove_stale(path: Path) -> None:
+def remove_stale_temporaries(path: Path) -> None:
     """Remove the temporary files of earlier writes of ``path`` whose process is gone
     (killed half-way): a write still running in another process keeps its file."""
     prefix = f".{path.name}."
@@ -74,4 +74,4 @@ def glob_escape(text: str) -> str:
     return glob.escape(text)
 
 
-__all__ = ["MAX_WIDTH", "display_width", "write_replacing"]
+__all__ = ["MAX_WIDTH", "display_width", "remove_stale_temporaries", "write_replacing"]

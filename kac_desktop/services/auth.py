@@ -172,9 +172,7 @@ def _users_row(session: Session, user_id: str, **values) -> None:
     of the user by an administrator must not conflict with it)."""
     table = User.__table__
     session.execute(
-        table.update()
-        .where(table.c.id == user_id)
-        .values(updated_at=table.c.updated_at, **values)
+        table.update().where(table.c.id == user_id).values(updated_at=table.c.updated_at, **values)
     )
 
 

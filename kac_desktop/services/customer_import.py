@@ -30,7 +30,9 @@ from kac_desktop.db import Database
 from kac_desktop.i18n import _
 from kac_desktop.io import customer_import as parsing
 from kac_desktop.io.customer_import import FIELDS_BY_KEY, ImportRow, Rejection
-from kac_desktop.io.workbook import Table, WorkbookError, read_table
+from kac_desktop.io.rejections import SHOWN
+from kac_desktop.io.rejections import summary as rejection_summary
+from kac_desktop.io.workbook import Table, WorkbookError, read_table, require_rows
 from kac_desktop.models import Branch, Customer, User
 from kac_desktop.progress import NullProgress, Progress, check
 from kac_desktop.rules import vocab
@@ -103,6 +105,7 @@ class ImportResult:
     existing_rows: list[ExistingRow] = field(default_factory=list)
     valid_rows: int = 0  # rows that were ready to import
     file_name: str = ""
+    rejections_file: str = ""  # where the whole list of rejected rows was written
 
     def change(self) -> Change:
         return Change("customer", self.ids, created=True)
@@ -131,18 +134,24 @@ class ImportResult:
                     count=len(self.existing_rows)
                 )
             )
-            for row in self.existing_rows:
+            for row in self.existing_rows[:SHOWN]:
                 lines.append(
                     "  "
                     + _("Row {row}: {name}, kept by {manager}.").format(
                         row=row.row_number, name=row.name, manager=row.manager_name
                     )
                 )
+            if len(self.existing_rows) > SHOWN:
+                lines.append(
+                    "  "
+                    + _("… and {more} more.").format(more=f"{len(self.existing_rows) - SHOWN:,}")
+                )
         if self.rejected:
             if self.ok:
                 lines.append(_("Rows not imported because of problems: {rows}.").format(rows=rows))
-            for r in self.rejected:
-                lines.append("  " + describe_rejection(r))
+            lines += rejection_summary(
+                self.rejected, describe_rejection, whole_list=self.rejections_file
+            )
         return "\n".join(lines)
 
 
@@ -337,6 +346,7 @@ def preview_import(
     try:
         if table is None:
             table = read_table(path, tidy=READ_TIDY)
+        require_rows(table, path.name)  # a header alone: refused, nothing recorded
         if mapping is None:
             if mapping_file:
                 mapping = parsing.mapping_from_headers(

@@ -13,8 +13,6 @@ if TYPE_CHECKING:
     from kac_desktop.rules.customer import FieldError
 
 
-
-
 class ValidationFailed(ServiceError):
     def __init__(self, errors: list[FieldError]) -> None:
         lines = "\n".join(e.message for e in errors)

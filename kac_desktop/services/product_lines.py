@@ -124,5 +124,3 @@ def update_product_line(
         years = set(session.scalars(select(TierAssessment.year).distinct()))
         assessments.recompute(session, years, None, today=today)
         return Change("revenue", ())
-
-

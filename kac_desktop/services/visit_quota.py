@@ -289,5 +289,3 @@ def quota_report(
         settings.counting_modes,
         dict(settings.per_class),
     )
-
-
