@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from kac_desktop.db import Database
@@ -33,7 +33,7 @@ from kac_desktop.io.customer_import import FIELDS_BY_KEY, ImportRow, Rejection
 from kac_desktop.io.rejections import SHOWN
 from kac_desktop.io.rejections import summary as rejection_summary
 from kac_desktop.io.workbook import Table, WorkbookError, read_table, require_rows
-from kac_desktop.models import Branch, Customer, User
+from kac_desktop.models import Branch, Customer, User, utcnow
 from kac_desktop.progress import NullProgress, Progress, check
 from kac_desktop.rules import vocab
 from kac_desktop.rules.names import normalise_name
@@ -441,15 +441,82 @@ def run_import(
             name,
         )
 
+    for attempt in range(ATTEMPTS):
+        try:
+            return _store(db, actor, preview, skip_invalid, progress, last=attempt == ATTEMPTS - 1)
+        except _SavedMeanwhile:
+            continue  # another user saved a file this import would double: check again
+    raise AssertionError("the last attempt holds the lock from the start")
+
+
+ATTEMPTS = 3
+
+
+class _SavedMeanwhile(Exception):
+    pass
+
+
+def take_write_lock(session: Session) -> None:
+    """Begin the write now (a statement that changes nothing takes the write lock): what
+    the session reads from here on is what is committed, and nobody writes in between."""
+    session.execute(text("UPDATE alembic_version SET version_num = version_num WHERE 1 = 0"))
+
+
+def _saved_since(session: Session, moment) -> tuple[dict[str, _Kept], dict[str, _Kept]]:
+    """The files saved (created or changed) since ``moment``, as ``_known_customers``."""
+    by_code: dict[str, _Kept] = {}
+    by_name: dict[str, _Kept] = {}
+    stmt = (
+        select(
+            Customer.credit_code,
+            Customer.name_key,
+            Customer.name,
+            Customer.manager_id,
+            User.display_name,
+            Branch.name,
+        )
+        .join(User, Customer.manager_id == User.id)
+        .join(Branch, Customer.branch_id == Branch.id)
+        .where(Customer.updated_at >= moment)
+    )
+    for code, key, name, manager_id, manager, branch in session.execute(stmt):
+        kept = _Kept(name, code or "", manager_id, manager, branch)
+        if code:
+            by_code.setdefault(code, kept)
+        if key:
+            by_name.setdefault(key, kept)
+    return by_code, by_name
+
+
+def _store(
+    db: Database,
+    actor: Actor,
+    preview: ImportPreview,
+    skip_invalid: bool,
+    progress: Progress,
+    *,
+    last: bool,
+) -> ImportResult:
+    """One attempt at storing the rows.  The files are made in the session without writing
+    (no autoflush), outside the write lock; the short final step takes the lock, checks
+    the files other users saved meanwhile (``_SavedMeanwhile`` when one of them would be
+    doubled: the caller tries again, and the ``last`` attempt takes the lock first) and
+    writes everything with the audit record in one flush and commit."""
+    name = preview.path.name
+    rejected = list(preview.rejections)
+    started = utcnow()
     total = len(preview.rows)
     name_header = preview.headers[preview.mapping["name"]]
     existing = list(preview.existing)
     late: list[Rejection] = []
     ids: list[str] = []
+    keys: list[tuple[ImportRow, str]] = []
     message = _("Importing customers: {done} of {total}")
     check(progress, 0.0, message.format(done=0, total=total))
     try:
-        with cyclic_gc_paused(), db.session() as session, session.begin():
+        with cyclic_gc_paused(), db.session() as session, session.begin(), session.no_autoflush:
+            if last:
+                take_write_lock(session)
             known = _known_customers(session)
             # held here so that the session's identity map keeps them: one query, not one
             # per row
@@ -460,7 +527,6 @@ def run_import(
             )
             for index, row in enumerate(preview.rows):
                 if index and index % PROGRESS_EVERY == 0:
-                    session.flush()
                     check(progress, index / total, message.format(done=index, total=total))
                 name_key = normalise_name(row.data.name)
                 verdict = _against_database(row, name_key, known, name_header)
@@ -483,11 +549,19 @@ def run_import(
                     late.append(Rejection(row.row_number, "", exc.message))
                     continue
                 ids.append(customer_id)
+                keys.append((row, name_key))
                 _remember(known, row, name_key)
             del managers
             if late and not skip_invalid:
                 raise _Abort
             check(progress, 1.0, message.format(done=total, total=total))
+            if not last:
+                take_write_lock(session)
+                meanwhile = _saved_since(session, started)
+                if meanwhile[0] or meanwhile[1]:
+                    for row, name_key in keys:
+                        if _against_database(row, name_key, meanwhile, name_header) is not None:
+                            raise _SavedMeanwhile
             audit.record(
                 session,
                 actor,
