@@ -95,7 +95,7 @@ def _workbooks(db_path: Path, folder: Path, rows: int) -> str:
     month = raw.execute("SELECT max(month) FROM revenues").fetchone()[0]
     lines = dict(raw.execute("SELECT code, name FROM product_lines"))
     revenue = [
-        [code or "", name if not code else "", month, lines.get(line, line), float(amount)]
+        [code or "", name if not code else "", month, lines.get(line, line), float(amount) + 1]
         for code, name, line, amount in raw.execute(
             "SELECT c.credit_code, c.name, r.product_line, r.amount FROM revenues r "
             "JOIN customers c ON c.id = r.customer_id WHERE r.month = ?",

@@ -23,6 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
+from sqlalchemy import inspect as inspect_state
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -462,6 +463,30 @@ def take_write_lock(session: Session) -> None:
     session.execute(text("UPDATE alembic_version SET version_num = version_num WHERE 1 = 0"))
 
 
+def _insert_made(session: Session) -> None:
+    """Write the files made in the session (its new objects) as a few multi-row inserts,
+    table by table, instead of the unit of work's object-by-object flush: a third of the
+    time under the write lock.  The objects leave the session (they are written)."""
+    made = list(session.new)
+    for customer in made:
+        if isinstance(customer, Customer):
+            for contact in customer.contacts:
+                contact.customer_id = customer.id
+    tables = {table: index for index, table in enumerate(Customer.metadata.sorted_tables)}
+    groups: dict[tuple, list[dict]] = {}
+    for obj in made:
+        mapper = inspect_state(obj).mapper
+        values = {}
+        for prop in mapper.column_attrs:
+            if prop.key in obj.__dict__:
+                values[prop.columns[0].name] = obj.__dict__[prop.key]
+        groups.setdefault((mapper.local_table, tuple(sorted(values))), []).append(values)
+    session.expunge_all()
+    connection = session.connection()
+    for (table, _keys), rows in sorted(groups.items(), key=lambda item: tables[item[0][0]]):
+        connection.execute(table.insert(), rows)
+
+
 def _saved_since(session: Session, moment) -> tuple[dict[str, _Kept], dict[str, _Kept]]:
     """The files saved (created or changed) since ``moment``, as ``_known_customers``."""
     by_code: dict[str, _Kept] = {}
@@ -562,6 +587,7 @@ def _store(
                     for row, name_key in keys:
                         if _against_database(row, name_key, meanwhile, name_header) is not None:
                             raise _SavedMeanwhile
+            _insert_made(session)
             audit.record(
                 session,
                 actor,
