@@ -1,3 +1,3 @@
 """kac_desktop: key-account management for postal branch offices."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

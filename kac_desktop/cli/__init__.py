@@ -9,13 +9,16 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from kac_desktop import __version__
 from kac_desktop.i18n import _, set_language
 from kac_desktop.progress import Cancelled
 from kac_desktop.services.database import DatabaseProblem
 from kac_desktop.services.errors import ServiceError
 
+from . import argparse_words
+
 # feature modules, in the order their commands are listed in --help
-COMMAND_MODULES = ("customers", "visits", "requests", "revenue", "report", "admin")
+COMMAND_MODULES = ("customers", "visits", "requests", "revenue", "report", "admin", "self_check")
 
 
 def _modules():
@@ -29,12 +32,18 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="kac-desktop", description=_("Key-account management"))
     parser.add_argument(
+        "--version",
+        action="version",
+        version=f"kac-desktop {__version__}",
+        help=_("show the version and exit"),
+    )
+    parser.add_argument(
         "--lang",
         choices=["zh_CN", "en", "system"],
         default=None,
         help=_("language of the interface"),
     )
-    sub = parser.add_subparsers(dest="command")
+    sub = parser.add_subparsers(dest="command", title=_("commands"), metavar=_("COMMAND"))
     gui = sub.add_parser("gui", help=_("start the application window (the default)"))
     add_db(gui)
     add_user(gui)
@@ -56,14 +65,46 @@ def _starts_the_window(argv: list[str]) -> bool:
     return not rest or rest[0] == "gui"
 
 
+def _language_asked(argv: list[str]) -> str | None:
+    """The value of a leading ``--lang`` (read before the parser is built: its help texts
+    and argparse's own words are taken in the language of that moment)."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+        if not arg.startswith("-"):
+            return None  # a command: --lang belongs before it
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    asked = _language_asked(argv)
+    if asked in ("zh_CN", "en", "system"):
+        set_language(asked)
+    argparse_words.install()
     parser = build_parser(commands=not _starts_the_window(argv))
     args = parser.parse_args(argv)
     if args.lang:
         set_language(args.lang)
     command = args.command or "gui"
     if command == "gui":
+        from kac_desktop.platform_libraries import check_platform
+
+        if getattr(args, "db", None) is not None:  # only the default database is made here
+            from .common import require_existing
+
+            try:
+                require_existing(args.db)
+            except ServiceError as exc:
+                print(_("Error: {message}").format(message=exc.message), file=sys.stderr)
+                return 2
+
+        problem = check_platform()
+        if problem is not None:  # Qt would abort the process with an English message
+            print(problem.message(), file=sys.stderr)
+            return 1
         from kac_desktop.views.app import run
 
         return run(getattr(args, "db", None), getattr(args, "user", None), args.lang)

@@ -19,7 +19,14 @@ from kac_desktop.services import backup as backup_service
 from kac_desktop.services.database import DatabaseProblem, open_database
 from kac_desktop.services.errors import ServiceError
 
-from .common import ConsoleProgress, actor_from_args, add_db, add_user, open_db
+from .common import (
+    ConsoleProgress,
+    actor_from_args,
+    add_db,
+    add_user,
+    open_db,
+    require_existing,
+)
 
 NEW_PASSWORD_VARIABLE = "KAC_NEW_PASSWORD"
 
@@ -93,8 +100,7 @@ def _existing_file(args: argparse.Namespace) -> Path:
     path = sqlite_path(database_url(args.db))
     if path is None:
         raise ServiceError(_("Only a database file can be backed up, checked or restored."))
-    if not path.exists():
-        raise ServiceError(_("The file {path} does not exist.").format(path=path))
+    require_existing(args.db)
     return path
 
 

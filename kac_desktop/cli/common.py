@@ -36,8 +36,30 @@ def add_user(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def open_db(args: argparse.Namespace) -> Database:
+def open_db(args: argparse.Namespace, *, create: bool = False) -> Database:
+    """The database of ``--db`` (default: the one in the user-data folder).  Only ``demo``
+    (``create=True``) and the window's first start make a new one: a mistyped path given to
+    any other command is refused before anything is written, instead of becoming a new,
+    empty database that then reports a wrong password."""
+    if not create:
+        require_existing(args.db)
     return open_database(args.db)
+
+
+def require_existing(target: str | None) -> None:
+    """Raise a ServiceError naming the file when ``target`` is a SQLite file that does not
+    exist (a server URL is the server's to refuse)."""
+    from kac_desktop.config import database_url, sqlite_path
+
+    path = sqlite_path(database_url(target))
+    if path is not None and not path.exists():
+        raise ServiceError(
+            _(
+                "There is no database at {path}. Check the path given with --db; a new "
+                "database is made only by the first start of the window (kac-desktop "
+                "without --db) or by kac-desktop demo."
+            ).format(path=path)
+        )
 
 
 def default_login() -> str:

@@ -83,7 +83,7 @@ def _demo(args: argparse.Namespace) -> int:
         request_months=months,
     )
     volumes.check()  # a clear message before the database is touched
-    db = open_db(args)
+    db = open_db(args, create=True)
     summary = build_demo(
         db,
         customers=args.customers,

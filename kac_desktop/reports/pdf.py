@@ -46,6 +46,7 @@ from reportlab.platypus import (
 
 from kac_desktop.i18n import _
 from kac_desktop.progress import NullProgress, Progress, check
+from kac_desktop.resource_files import font_path
 from kac_desktop.rules import vocab
 
 from . import save_replacing, target_path
@@ -73,9 +74,6 @@ from .tables import (
 
 FONT = "KacCJK"
 LATIN = "KacLatin"
-FONT_FILE = (
-    Path(__file__).resolve().parent.parent / "resources" / "fonts" / "DroidSansFallbackFull.ttf"
-)
 # Droid Sans Fallback holds the Chinese characters only (no digits, no Latin letters):
 # those come from Bitstream Vera, which ships inside ReportLab.  Both are embedded.
 LATIN_FILE = Path(reportlab.__file__).resolve().parent / "fonts" / "Vera.ttf"
@@ -97,7 +95,7 @@ def register_font() -> str:
 
         latin = TTFont(LATIN, str(LATIN_FILE))
         pdfmetrics.registerFont(latin)
-        pdfmetrics.registerFont(TTFont(FONT, str(FONT_FILE)))
+        pdfmetrics.registerFont(TTFont(FONT, str(font_path())))
         # neither font has a bold face here: bold text uses the same outlines
         for name in (FONT, LATIN):
             for bold in (0, 1):
@@ -278,6 +276,9 @@ class LongTable(Flowable):
             rowHeights=[self.header_height],
             style=TableStyle(
                 [
+                    # a table sets its cells' font even where a Paragraph draws the text:
+                    # name an embedded one, or the PDF refers to Helvetica
+                    ("FONTNAME", (0, 0), (-1, -1), LATIN),
                     ("BACKGROUND", (0, 0), (-1, -1), HEADER_FILL),
                     ("GRID", (0, 0), (-1, -1), 0.35, GRID),
                     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -388,6 +389,7 @@ def _bar_chart(
     n = max(1, len(labels))
     height = (40 + 14 * n) if horizontal else 170
     drawing = Drawing(width, height + 4)
+    drawing.initialFontName = LATIN  # not ReportLab's Helvetica, which is never embedded
     chart = HorizontalBarChart() if horizontal else VerticalBarChart()
     left = 70 if horizontal else 50
     chart.x, chart.y = left, 24
@@ -549,6 +551,7 @@ def build_story(report: MonthlyReport, progress: Progress) -> list[Flowable]:
             repeatRows=1,
             style=TableStyle(
                 [
+                    ("FONTNAME", (0, 0), (-1, -1), LATIN),
                     ("GRID", (0, 0), (-1, -1), 0.35, GRID),
                     ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
                     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -655,6 +658,8 @@ def write_pdf(
             author=report.made_by,
             subject=heading(report),
             creator="kac_desktop",
+            # not ReportLab's Helvetica, which a PDF only names: every font is embedded
+            initialFontName=LATIN,
         )
         doc.addPageTemplates(
             [_template("portrait", A4, on_page), _template("landscape", landscape(A4), on_page)]

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
 from kac_desktop.i18n import N_, _
+from kac_desktop.rules import colours as _colours
 
 from .clock import LOCAL_TZ, local_date, local_midnight  # noqa: F401 - the quota's names too
 from .tiers import DEFAULT_CLASS_FOR_TIER, visit_class
@@ -44,8 +45,9 @@ STATES: dict[str, str] = {
     BEHIND: N_("Behind"),
 }
 # colours always shown beside the label (never alone): green, blue, red
-STATE_COLOURS: dict[str, str] = {MET: "#2e7d32", ON_TRACK: "#1565c0", BEHIND: "#c62828"}
-STATE_BACKGROUNDS: dict[str, str] = {MET: "#e8f5e9", ON_TRACK: "#e3f2fd", BEHIND: "#ffebee"}
+# (the light scheme's; the window takes the scheme in use from rules/colours.py)
+STATE_COLOURS: dict[str, str] = _colours.LIGHT.quota
+STATE_BACKGROUNDS: dict[str, str] = _colours.LIGHT.quota_backgrounds
 STATE_SYMBOLS: dict[str, str] = {MET: "✔", ON_TRACK: "●", BEHIND: "▲"}
 
 

@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kac_desktop.i18n import N_, _
+from kac_desktop.rules import colours as _colours
 from kac_desktop.rules.customer import FieldError
 
 ON_TRACK = "on_track"
@@ -50,14 +51,8 @@ URGENCY_RANK = {state: rank for rank, state in enumerate(WARNING_STATES)}
 OPEN_STATES = (OVERDUE, URGENT, ATTENTION, ON_TRACK)
 
 # colour of each state: (text colour, background); never shown without the state's words
-STATE_COLOURS: dict[str, tuple[str, str]] = {
-    ON_TRACK: ("#1b5e20", "#e3f4e4"),
-    ATTENTION: ("#7a4a00", "#fff1cc"),
-    URGENT: ("#b71c1c", "#fde0dc"),
-    OVERDUE: ("#ffffff", "#8b0000"),
-    DONE_ON_TIME: ("#6b6b6b", "#f0f0f0"),
-    DONE_LATE: ("#6b6b6b", "#f0f0f0"),
-}
+# (the light scheme's; the window takes the scheme in use from rules/colours.py)
+STATE_COLOURS: dict[str, tuple[str, str]] = _colours.LIGHT.service
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,14 @@ from kac_desktop.db import (
     network_warning,
     open_database,
 )
+from kac_desktop.db.schema import head_revision, schema_state
+
+
+def schema_revisions(db: Database) -> tuple[str | None, str]:
+    """The schema revision the database is at, and the one this release migrates to."""
+    with db.engine.connect() as connection:
+        current, _other_tables = schema_state(connection)
+    return current, head_revision()
 
 __all__ = [
     "ConcurrentChange",
@@ -37,6 +45,7 @@ __all__ = [
     "network_warning",
     "open_database",
     "problem_of",
+    "schema_revisions",
 ]
 
 

@@ -15,8 +15,10 @@ from pathlib import Path
 # sqlite3 reads (services/first_screen.py).  The services are imported while the user types the
 # password (PRELOAD_AFTER_MS) or, for a window opened without signing in, right after its
 # first paint.
+from kac_desktop import __version__
 from kac_desktop.config import data_dir
 from kac_desktop.i18n import _, set_language
+from kac_desktop.resource_files import ICON_SIZES, font_path, icon_png
 from kac_desktop.services import first_screen
 from kac_desktop.services.context import Actor
 from kac_desktop.services.database import (
@@ -29,13 +31,10 @@ from kac_desktop.services.database import (
 from kac_desktop.services.errors import ServiceError
 
 # isort: split
-from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QSize, QTimer, QTranslator
+from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication
 
-FONT_FILE = (
-    Path(__file__).resolve().parent.parent / "resources" / "fonts" / "DroidSansFallbackFull.ttf"
-)
 LOG_FILE = "kac_desktop-errors.log"
 PRELOAD_AFTER_MS = 300  # the sign-in dialog is on screen by then
 log = logging.getLogger("kac_desktop")
@@ -44,7 +43,7 @@ log = logging.getLogger("kac_desktop")
 def install_fonts(app: QApplication) -> None:
     """Chinese must render on a PC without Chinese fonts: the bundled Droid Sans Fallback
     (Apache-2.0) is the fallback family behind the system's default."""
-    font_id = QFontDatabase.addApplicationFont(str(FONT_FILE))
+    font_id = QFontDatabase.addApplicationFont(str(font_path()))
     families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
     font = QFont(app.font())
     font.setFamilies([font.family(), *families])
@@ -58,12 +57,90 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName("kac_desktop")
     app.setApplicationName("kac_desktop")
     app.setApplicationDisplayName("kac_desktop")
+    app.setApplicationVersion(__version__)
+    # the taskbar and the Linux menu match windows to the desktop entry by this name
+    app.setDesktopFileName("kac-desktop")
     install_fonts(app)
+    app.setWindowIcon(application_icon())
+    from .colours import follow_system_scheme
+
+    follow_system_scheme(app)
     return app
 
 
+def application_icon() -> QIcon:
+    """The icon of every window: the PNG sizes rendered from resources/icons/kac-desktop.svg."""
+    icon = QIcon()
+    for size in ICON_SIZES:
+        path = icon_png(size)
+        if path.is_file():
+            icon.addFile(str(path), QSize(size, size))
+    return icon
+
+
 def choose_language(explicit: str | None) -> str:
-    return set_language(explicit or QSettings().value("ui/language", "system"))
+    """The interface language, for the application's texts and for Qt's own."""
+    language = set_language(explicit or QSettings().value("ui/language", "system"))
+    install_qt_language(language)
+    return language
+
+
+_qt_translators: list[QTranslator] = []
+
+
+class _MnemonicFallback(QTranslator):
+    """Qt's Chinese catalogue lags some of its own source texts that gained a mnemonic
+    (the file dialog's "&Look in:" and "Files of &type:" are only there as "Look in:" and
+    "Files of type:"): such a text is looked up without its "&" and given back with the
+    mnemonic in the Chinese way, 查找范围(&L)：."""
+
+    def __init__(self, base: QTranslator, parent=None) -> None:
+        super().__init__(parent)
+        self._base = base
+
+    def isEmpty(self) -> bool:  # noqa: N802 - Qt's name
+        return False
+
+    def translate(self, context, source, disambiguation=None, n=-1):  # noqa: D102
+        at = source.find("&") if source else -1
+        if at < 0 or at + 1 >= len(source) or source[at + 1] == "&":
+            return ""
+        found = self._base.translate(context, source[:at] + source[at + 1 :], disambiguation, n)
+        if not found:
+            return ""
+        mnemonic = f"(&{source[at + 1].upper()})"
+        if found[-1] in ":：":
+            return found[:-1] + mnemonic + found[-1]
+        return found + mnemonic
+
+
+def install_qt_language(language: str) -> bool:
+    """Qt's own texts (the standard buttons Save / Discard / Cancel, the edit menu of a text
+    field, the file dialog, the calendar's month and day names) in ``language``: Qt's
+    translation catalogue shipped with PySide6 and the matching default QLocale.  True when
+    the catalogue was found (English needs none)."""
+    app = QApplication.instance()
+    for translator in _qt_translators:
+        if app is not None:
+            app.removeTranslator(translator)
+    _qt_translators.clear()
+    if language == "en":
+        QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+        return True
+    locale = QLocale(language)
+    QLocale.setDefault(locale)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    translator = QTranslator(app)
+    if not translator.load(locale, "qtbase", "_", folder):
+        log.warning("Qt's translation qtbase_%s was not found in %s", language, folder)
+        return False
+    fallback = _MnemonicFallback(translator, app)
+    _qt_translators.extend([fallback, translator])
+    if app is not None:
+        # the last installed is asked first: Qt's catalogue, then the mnemonic fallback
+        app.installTranslator(fallback)
+        app.installTranslator(translator)
+    return True
 
 
 def error_log_path() -> Path:

@@ -26,8 +26,9 @@ from kac_desktop.services.context import Actor
 from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError
 
+from .colours import current_colours
 from .table_models import ColumnTableModel, house_table
-from .widgets import OptionalDateEdit
+from .widgets import DateField
 from .workers import run_with_progress
 
 PAGE_SIZE = 256
@@ -151,8 +152,8 @@ class AuditPage(QWidget):
         self.action.addItem(_("All actions"), "")
         for code, label in audit.ACTION_FAMILIES:
             self.action.addItem(_(label), code)
-        self.since = OptionalDateEdit()
-        self.until = OptionalDateEdit()
+        self.since = DateField()
+        self.until = DateField()
         self.text = QLineEdit()
         self.text.setObjectName("text")
         self.text.setPlaceholderText(_("Search the text…"))
@@ -162,8 +163,8 @@ class AuditPage(QWidget):
         self.text.returnPressed.connect(self.apply_filters)
         for combo in (self.user, self.action):
             combo.currentIndexChanged.connect(self.apply_filters)
-        self.since.dateChanged.connect(self.apply_filters)
-        self.until.dateChanged.connect(self.apply_filters)
+        self.since.valueChanged.connect(self.apply_filters)
+        self.until.valueChanged.connect(self.apply_filters)
         filters = QHBoxLayout()
         filters.addWidget(QLabel(_("User")))
         filters.addWidget(self.user)
@@ -258,6 +259,8 @@ class AuditPage(QWidget):
     def show_report(self, report: audit.ChainReport) -> None:
         self.chain.setText(("✔ " if report.intact else "⚠ ") + report.describe())
         self.chain.setStyleSheet(
-            "color: #0b6e4f;" if report.intact else "color: #c62828; font-weight: bold;"
+            f"color: {current_colours().accent};"
+            if report.intact
+            else f"color: {current_colours().danger}; font-weight: bold;"
         )
         self.model.set_broken(report.broken)

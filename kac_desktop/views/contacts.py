@@ -6,7 +6,6 @@ import dataclasses
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLineEdit,
@@ -19,7 +18,8 @@ from kac_desktop.rules import vocab
 from kac_desktop.rules.customer import ContactData
 from kac_desktop.rules.validation import email_error, mobile_error, phone_error
 
-from .widgets import CodeCombo, OptionalDateEdit
+from .screen_fit import FittedDialog
+from .widgets import CodeCombo, DateField, refuse_invalid_dates
 
 CONTACT_COLUMNS = (
     ("name", N_("Name")),
@@ -90,7 +90,7 @@ class ContactsModel(QAbstractTableModel):
         return value or ""
 
 
-class ContactDialog(QDialog):
+class ContactDialog(FittedDialog):
     def __init__(self, contact: ContactData | None = None, parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("Contact") if contact is None else _("Edit contact"))
@@ -103,7 +103,7 @@ class ContactDialog(QDialog):
         self.phone = QLineEdit(self._original.phone)
         self.phone.setPlaceholderText("0591-87654321")
         self.email = QLineEdit(self._original.email)
-        self.birthday = OptionalDateEdit()
+        self.birthday = DateField()
         self.birthday.set_value(self._original.birthday)
         self.notes = QPlainTextEdit(self._original.notes)
         self.notes.setMaximumHeight(70)
@@ -152,6 +152,8 @@ class ContactDialog(QDialog):
         return problems
 
     def accept(self) -> None:
+        if refuse_invalid_dates(self):
+            return
         problems = self.problems()
         if problems:
             QMessageBox.warning(self, _("Please check the contact"), "\n".join(problems))

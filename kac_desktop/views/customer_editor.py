@@ -42,10 +42,10 @@ from kac_desktop.services.errors import (
     ValidationFailed,
 )
 
+from .colours import error_style
 from .contacts import ContactDialog, ContactsModel
-from .widgets import CodeCombo, MoneyEdit, OptionalDateEdit
-
-_ERROR_STYLE = "border: 1px solid #c0392b; background: #fdecea;"
+from .screen_fit import FittedDialog
+from .widgets import CodeCombo, DateField, MoneyEdit, refuse_invalid_dates
 
 
 def _check_grid(vocabulary: dict, columns: int = 4) -> tuple[QGroupBox, dict[str, QCheckBox]]:
@@ -59,7 +59,7 @@ def _check_grid(vocabulary: dict, columns: int = 4) -> tuple[QGroupBox, dict[str
     return group, boxes
 
 
-class CustomerEditor(QDialog):
+class CustomerEditor(FittedDialog):
     """Opens one file (or a new one); emits ``saved`` with what changed."""
 
     saved = Signal(object)  # Change
@@ -74,7 +74,7 @@ class CustomerEditor(QDialog):
         self.record: CustomerRecord | None = None
         self._dirty = False
         self._loading = True
-        self.setMinimumSize(860, 640)
+        self.resize(860, 640)  # screen_fit makes it smaller, scrolling, on a small screen
         self._build()
         if customer_id:
             self.record = customer_service.get_customer(db, actor, customer_id)
@@ -176,8 +176,8 @@ class CustomerEditor(QDialog):
             widget.textChanged.connect(self._changed)
         for widget in self.findChildren(CodeCombo):
             widget.currentIndexChanged.connect(self._changed)
-        for widget in self.findChildren(OptionalDateEdit):
-            widget.dateChanged.connect(self._changed)
+        for widget in self.findChildren(DateField):
+            widget.valueChanged.connect(self._changed)
         for widget in self.findChildren(QCheckBox):
             widget.toggled.connect(self._changed)
 
@@ -203,7 +203,7 @@ class CustomerEditor(QDialog):
             self.manager.setEnabled(False)
         self.business_scope = QPlainTextEdit()
         self.business_scope.setMaximumHeight(80)
-        self.cooperation_start = OptionalDateEdit()
+        self.cooperation_start = DateField()
         self.notes = QPlainTextEdit()
         self.notes.setMaximumHeight(80)
         form.addRow(_("Customer name") + " *", self.name)
@@ -229,8 +229,8 @@ class CustomerEditor(QDialog):
         self.geo_scope = CodeCombo(vocab.GEO_SCOPES, allow_empty=True)
         self.settlement = CodeCombo(vocab.SETTLEMENTS, allow_empty=True)
         self.contract_no = QLineEdit()
-        self.contract_start = OptionalDateEdit()
-        self.contract_end = OptionalDateEdit()
+        self.contract_start = DateField()
+        self.contract_end = DateField()
         contract_dates = QHBoxLayout()
         contract_dates.addWidget(self.contract_start)
         contract_dates.addWidget(QLabel(_("to")))
@@ -479,7 +479,7 @@ class CustomerEditor(QDialog):
 
     def _mark(self, field: str) -> QWidget | None:
         if field.startswith("contacts"):
-            self.contacts_view.setStyleSheet(_ERROR_STYLE)
+            self.contacts_view.setStyleSheet(error_style())
             self.contacts_view.setProperty("invalid", True)
             return self.contacts_view
         widget = getattr(self, field, None)
@@ -488,7 +488,7 @@ class CustomerEditor(QDialog):
         if field in ("branch_id", "manager_id"):
             widget = self.manager
         if isinstance(widget, QWidget):
-            widget.setStyleSheet(_ERROR_STYLE)
+            widget.setStyleSheet(error_style())
             widget.setProperty("invalid", True)
             return widget
         return None
@@ -502,6 +502,8 @@ class CustomerEditor(QDialog):
 
     def save(self) -> bool:
         self._clear_marks()
+        if refuse_invalid_dates(self):
+            return False
         data = self.value()
         try:
             change = customer_service.save_customer(

@@ -50,6 +50,7 @@ from kac_desktop.services.context import Actor, Change
 from kac_desktop.services.database import Database
 from kac_desktop.services.list_types import CustomerQuery, CustomerRow, export_value
 
+from .colours import current_colours
 from .table_models import Column, ColumnTableModel, house_table
 
 PAGE_SIZE = 256  # rows fetched at a time while scrolling
@@ -87,15 +88,6 @@ COLUMNS: tuple[Column, ...] = (
 COLUMN_INDEX = {c.key: i for i, c in enumerate(COLUMNS)}
 _COMPLETENESS = COLUMN_INDEX["completeness"]  # right-aligned
 
-_TIER_COLOURS = {
-    "diamond": "#5b3fb5",
-    "platinum": "#37718e",
-    "gold": "#a97800",
-    "vip": "#b0413e",
-}
-_TIER_BRUSHES = {tier: QColor(colour) for tier, colour in _TIER_COLOURS.items()}
-_GREY = QColor("#8a8a8a")
-_WARN = QColor("#b35c00")
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
@@ -103,13 +95,27 @@ _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 
 
+_SCHEME_COLOURS: dict[str, QColor] = {}
+
+
+def _colour(value: str) -> QColor:
+    colour = _SCHEME_COLOURS.get(value)
+    if colour is None:
+        colour = _SCHEME_COLOURS[value] = QColor(value)
+    return colour
+
+
 def _foreground(row: CustomerRow, key: str) -> QColor | None:
+    """Archived grey, the tier's colour, a thin file in the warning colour: in the light
+    or dark scheme in use (rules/colours.py keeps each readable on the table)."""
+    scheme = current_colours()
     if row.archived:
-        return _GREY
+        return _colour(scheme.muted)
     if key == "tier":
-        return _TIER_BRUSHES.get(row.tier)
+        tier = scheme.tiers.get(row.tier)
+        return _colour(tier) if tier else None
     if key == "completeness" and row.completeness < 60:
-        return _WARN
+        return _colour(scheme.warning)
     return None
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import getpass
 
 from PySide6.QtWidgets import (
-    QDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -26,12 +25,13 @@ from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError
 
 from .password_dialog import password_field
+from .screen_fit import FittedDialog
 from .workers import run_with_progress
 
 DEMO_CUSTOMERS = 2000
 
 
-class FirstRunDialog(QDialog):
+class FirstRunDialog(FittedDialog):
     def __init__(self, db: Database, parent=None) -> None:
         super().__init__(parent)
         self.db = db

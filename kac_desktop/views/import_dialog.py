@@ -17,7 +17,6 @@ from typing import Any
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -40,13 +39,14 @@ from kac_desktop.services.context import Actor
 from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError
 
+from .screen_fit import FittedDialog
 from .table_models import TextTableModel
 from .workers import run_with_progress
 
 XLSX_FILTER = "Excel (*.xlsx *.xlsm *.xls)"
 
 
-class ImportDialog(QDialog):
+class ImportDialog(FittedDialog):
     imported = Signal(object)  # Change
 
     # ---------------------------------------------------------- what an import sets

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QScrollArea,
     QStackedWidget,
     QWidget,
 )
@@ -32,7 +33,9 @@ from kac_desktop.services.context import Actor, Change
 from kac_desktop.services.database import Database
 
 from .admin_pages import AdminPages
+from .colours import current_colours, text_style
 from .customer_list import CustomerListPage
+from .screen_fit import FRAME_KNOWN_MS, keep_inside, restore_place, save_place
 
 if TYPE_CHECKING:
     from .customer_editor import CustomerEditor
@@ -42,6 +45,8 @@ log = logging.getLogger("kac_desktop")
 # the start-up work after the first paint waits no longer than this for a window that is
 # not painted (started minimised, say)
 PAINT_WAIT_MS = 2000
+# the window's size where the screen has room for it (else it fits the screen)
+PREFERRED_SIZE = QSize(1360, 820)
 
 
 class _Arrival(QObject):
@@ -62,17 +67,12 @@ class MainWindow(QMainWindow):
         self.db = db
         self.actor = actor
         self.setWindowTitle(_("kac_desktop — key-account management"))
-        self.resize(1360, 820)
 
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
         self.nav.setFixedWidth(150)
         self.nav.setIconSize(QSize(20, 20))
-        self.nav.setStyleSheet(
-            "QListWidget { font-size: 15px; border: none; background: #f3f5f8; }"
-            "QListWidget::item { padding: 10px 14px; }"
-            "QListWidget::item:selected { background: #0b6e4f; color: white; }"
-        )
+        self._style_navigation()
         self.pages = QStackedWidget()
 
         self.customers = CustomerListPage(db, actor)
@@ -98,7 +98,13 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.nav)
-        layout.addWidget(self.pages, 1)
+        # the pages scroll when the screen is smaller than a page needs (1366×768 at 150 %)
+        self.page_scroll = QScrollArea()
+        self.page_scroll.setObjectName("pageScroll")
+        self.page_scroll.setWidgetResizable(True)
+        self.page_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.page_scroll.setWidget(self.pages)
+        layout.addWidget(self.page_scroll, 1)
         self.setCentralWidget(central)
 
         bar = self.statusBar()
@@ -153,6 +159,9 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        if not getattr(self, "_placed", False):  # the frame is known once shown
+            self._placed = True
+            QTimer.singleShot(FRAME_KNOWN_MS, self, lambda: keep_inside(self))
         if not self._painted:  # shown but not painted (minimised): do not wait for ever
             QTimer.singleShot(PAINT_WAIT_MS, self, self._first_paint_done)
 
@@ -271,8 +280,39 @@ class MainWindow(QMainWindow):
         self.nav.addItem(item)
 
     def _show_follow_ups(self, n: int) -> None:
+        self._follow_ups = n
         self.follow_up_label.setText(_("Follow-ups due {count}").format(count=n))
-        self.follow_up_label.setStyleSheet("color: #c62828; font-weight: bold;" if n else "")
+        self.follow_up_label.setStyleSheet(
+            text_style(current_colours().danger, bold=True) if n else ""
+        )
+
+    def _style_navigation(self) -> None:
+        """The navigation in the scheme in use: every entry's text in the scheme's text
+        colour on its background (a fixed light background under a dark palette's light
+        text made every entry but the selected one vanish)."""
+        c = current_colours()
+        self.nav.setStyleSheet(
+            f"QListWidget {{ font-size: 15px; border: none; background: {c.nav_background};"
+            f" color: {c.nav_text}; }}"
+            f"QListWidget::item {{ padding: 10px 14px; color: {c.nav_text}; }}"
+            f"QListWidget::item:hover {{ background: {c.nav_hover}; }}"
+            f"QListWidget::item:selected {{ background: {c.nav_selected_background};"
+            f" color: {c.nav_selected_text}; }}"
+        )
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if not hasattr(self, "follow_up_label"):  # still being built
+            return
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            # the system switched between light and dark: the colours drawn here follow
+            self._style_navigation()
+            self._show_follow_ups(getattr(self, "_follow_ups", 0))
+            if "requests" in self._built:
+                from .request_board import style_due_label
+
+                page = self._built["requests"]
+                style_due_label(self.due_label, page.counts.overdue, page.counts.due_today)
 
     def _show_count(self, n: int) -> None:
         self.count_label.setText(_("Customers shown: {count}").format(count=f"{n:,}"))
@@ -318,15 +358,13 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ window state
     def _restore_state(self) -> None:
         settings = QSettings()
-        geometry = settings.value("main/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        restore_place(self, "main", PREFERRED_SIZE)
         header = settings.value("customers/header")
         if header is not None:
             self.customers.table.horizontalHeader().restoreState(header)
 
     def closeEvent(self, event) -> None:
         settings = QSettings()
-        settings.setValue("main/geometry", self.saveGeometry())
+        save_place(self, "main")
         settings.setValue("customers/header", self.customers.table.horizontalHeader().saveState())
         super().closeEvent(event)

@@ -44,6 +44,7 @@ from kac_desktop.services.context import Actor, Change
 from kac_desktop.services.database import Database
 from kac_desktop.services.visit_quota import QuotaReport, QuotaRow
 
+from .colours import current_colours
 from .table_models import Column, ColumnTableModel, house_table
 
 IdRole = Qt.ItemDataRole.UserRole + 1
@@ -165,9 +166,9 @@ class QuotaTableModel(ColumnTableModel):
             return _sort_key(row, COLUMNS[column].key)
         if column == _STATE:
             if role == Qt.ItemDataRole.ForegroundRole:
-                return _brush(rules.STATE_COLOURS[row.status.state])
+                return _brush(current_colours().quota[row.status.state])
             if role == Qt.ItemDataRole.BackgroundRole:
-                return _brush(rules.STATE_BACKGROUNDS[row.status.state])
+                return _brush(current_colours().quota_backgrounds[row.status.state])
             if role == Qt.ItemDataRole.ToolTipRole:
                 return self._look(row.status).tooltip
             return None
@@ -270,7 +271,7 @@ class ProgressDelegate(QStyledItemDelegate):
         bar.state = QStyle.StateFlag.State_Enabled | QStyle.StateFlag.State_Horizontal
         if state in rules.STATE_COLOURS:
             bar.palette.setColor(
-                bar.palette.ColorRole.Highlight, QColor(rules.STATE_COLOURS[state])
+                bar.palette.ColorRole.Highlight, QColor(current_colours().quota[state])
             )
         style = option.widget.style() if option.widget else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)
@@ -295,7 +296,7 @@ class ManagerComplianceModel(ColumnTableModel):
         # (kind, texts, manager id): kind "manager", "branch" or "total"
         self._rows: list[tuple[str, tuple[str, ...], str | None]] = []
         self._bold: QFont | None = None
-        self._shade = QBrush(QColor("#f3f5f8"))
+        self._shade = QBrush(QColor(current_colours().alternate))
 
     def set_report(self, report: QuotaReport) -> None:
         self.beginResetModel()
@@ -407,7 +408,7 @@ class QuotaPage(QWidget):
         self.summary.setWordWrap(True)
         self.legend = QLabel(
             "　".join(
-                f'<span style="color:{rules.STATE_COLOURS[s]}">{rules.STATE_SYMBOLS[s]} '
+                f'<span style="color:{current_colours().quota[s]}">{rules.STATE_SYMBOLS[s]} '
                 f"{rules.state_label(s)}</span>"
                 for s in (rules.MET, rules.ON_TRACK, rules.BEHIND)
             )

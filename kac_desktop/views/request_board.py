@@ -42,7 +42,6 @@ from kac_desktop.rules import vocab
 from kac_desktop.rules.clock import now as utcnow
 from kac_desktop.rules.deadlines import LOCAL_TZ, first_response_hours, rule_label
 from kac_desktop.rules.service_states import (
-    STATE_COLOURS,
     URGENCY_RANK,
     WARNING_STATES,
     Due,
@@ -62,6 +61,7 @@ from kac_desktop.services.requests import (
     RequestTiming,
 )
 
+from .colours import current_colours, text_style
 from .table_models import Column, ColumnTableModel, house_table
 
 PAGE_SIZE = 64  # rows fetched at once: two screens (256 cost 10 ms before the first paint)
@@ -141,6 +141,12 @@ class RequestBoardModel(ColumnTableModel):
         self.now = clock()
         self._states_at = self.now
         self._looks = _Looks()
+
+    def _current_looks(self) -> _Looks:
+        """The brushes of the scheme in use (made again when the scheme changes)."""
+        if self._looks.scheme != current_colours().name:
+            self._looks = _Looks()
+        return self._looks
 
     # -- the query
     @property
@@ -356,9 +362,9 @@ class RequestBoardModel(ColumnTableModel):
         if role == StateRole:
             return state
         if role == Qt.ItemDataRole.ForegroundRole:
-            return self._looks.foreground(column, state)
+            return self._current_looks().foreground(column, state)
         if role == Qt.ItemDataRole.BackgroundRole:
-            return self._looks.background[state] if column == STATE_COLUMN else None
+            return self._current_looks().background[state] if column == STATE_COLUMN else None
         if role == Qt.ItemDataRole.FontRole:
             return self._looks.bold if column <= LEFT_COLUMN and state in _BOLD else None
         if role == Qt.ItemDataRole.TextAlignmentRole:
@@ -415,12 +421,15 @@ class _Looks:
     """The brushes and the font of the warning states, made once (DOMAIN §4: never colour
     alone — the state column says it in words)."""
 
-    def __init__(self) -> None:
-        self.text = {s: QBrush(QColor(fg)) for s, (fg, _bg) in STATE_COLOURS.items()}
-        self.background = {s: QBrush(QColor(bg)) for s, (_fg, bg) in STATE_COLOURS.items()}
-        # the time left of an overdue request: dark red on white, not white
-        self.left = dict(self.text, overdue=QBrush(QColor(STATE_COLOURS["overdue"][1])))
-        self.done = QBrush(QColor("#6b6b6b"))
+    def __init__(self, scheme=None) -> None:
+        scheme = scheme or current_colours()
+        self.scheme = scheme.name
+        states = scheme.service
+        self.text = {s: QBrush(QColor(fg)) for s, (fg, _bg) in states.items()}
+        self.background = {s: QBrush(QColor(bg)) for s, (_fg, bg) in states.items()}
+        # the time left of an overdue request: the danger colour on the table, not white
+        self.left = dict(self.text, overdue=QBrush(QColor(scheme.danger)))
+        self.done = QBrush(QColor(scheme.muted))
         self.bold = QFont()
         self.bold.setBold(True)
 
@@ -509,9 +518,10 @@ class RequestBoardPage(QWidget):
         self.banner = QLabel()
         self.banner.setObjectName("overdueBanner")
         self.banner.setWordWrap(True)
+        scheme = current_colours()
         self.banner.setStyleSheet(
-            "QLabel { background: #8b0000; color: white; padding: 8px 12px; font-weight: bold;"
-            " border-radius: 4px; }"
+            f"QLabel {{ background: {scheme.banner_background}; color: {scheme.banner_text};"
+            " padding: 8px 12px; font-weight: bold; border-radius: 4px; }"
         )
         self.banner.setVisible(False)
 
@@ -692,7 +702,7 @@ def due_status_text(overdue: int, due_today: int) -> str:
 
 def style_due_label(label: QLabel, overdue: int, due_today: int) -> None:
     label.setText(due_status_text(overdue, due_today))
-    label.setStyleSheet("QLabel { color: #8b0000; font-weight: bold; }" if overdue else "")
+    label.setStyleSheet(text_style(current_colours().danger, bold=True) if overdue else "")
 
 
 def show_startup_notice(parent: QWidget, page: RequestBoardPage, show_board: Callable[[], None]):

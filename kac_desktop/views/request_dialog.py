@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateTimeEdit,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -36,7 +35,6 @@ from kac_desktop.rules.service_states import (
     IN_PROGRESS,
     RESOLVED,
     SATISFACTION,
-    STATE_COLOURS,
     UNRESOLVED,
     WARNING_STATES,
     allowed_steps,
@@ -52,14 +50,25 @@ from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError, ValidationFailed
 from kac_desktop.services.requests import RequestInput
 
+from .colours import current_colours
 from .request_board import Clock, local_text
+from .screen_fit import FittedDialog
 from .table_models import TextTableModel
 from .widgets import CodeCombo
 
 PICKER_LIMIT = 50
-ERROR_STYLE = "QLabel { color: #b71c1c; }"
-HINT_STYLE = "QLabel { color: #6b6b6b; }"
-DEADLINE_STYLE = "QLabel { font-size: 14px; font-weight: bold; color: #0b6e4f; }"
+
+
+def _error_style() -> str:
+    return f"QLabel {{ color: {current_colours().danger}; }}"
+
+
+def _hint_style() -> str:
+    return f"QLabel {{ color: {current_colours().muted}; }}"
+
+
+def _deadline_style() -> str:
+    return f"QLabel {{ font-size: 14px; font-weight: bold; color: {current_colours().accent}; }}"
 
 
 def to_qdatetime(moment: datetime) -> QDateTime:
@@ -151,7 +160,7 @@ class CustomerPicker(QWidget):
         self.chosen.emit(customer_id)
 
 
-class RegisterRequestDialog(QDialog):
+class RegisterRequestDialog(FittedDialog):
     """登记工单: customer, type, channel, time received, description, special case; the
     deadline is computed and shown as soon as the form has what it needs."""
 
@@ -193,13 +202,11 @@ class RegisterRequestDialog(QDialog):
         self.deadline = QLabel()
         self.deadline.setObjectName("deadlinePreview")
         self.deadline.setWordWrap(True)
-        self.deadline.setStyleSheet(
-            "QLabel { font-size: 14px; font-weight: bold; color: #0b6e4f; }"
-        )
+        self.deadline.setStyleSheet(_deadline_style())
         self.errors = QLabel()
         self.errors.setObjectName("errors")
         self.errors.setWordWrap(True)
-        self.errors.setStyleSheet(ERROR_STYLE)
+        self.errors.setStyleSheet(_error_style())
 
         form = QFormLayout()
         form.addRow(_("Customer"), self.picker)
@@ -250,10 +257,10 @@ class RegisterRequestDialog(QDialog):
     def update_deadline(self, *_args) -> None:
         data = self.input()
         if not data.customer_id:
-            self.deadline.setStyleSheet(HINT_STYLE)
+            self.deadline.setStyleSheet(_hint_style())
             self.deadline.setText(_("Choose the customer to see the deadline."))
             return
-        self.deadline.setStyleSheet(DEADLINE_STYLE)
+        self.deadline.setStyleSheet(_deadline_style())
         data.description = data.description or "-"  # the preview needs no description yet
         try:
             deadline = request_service.preview_deadline(self.db, self.actor, data, now=self.clock())
@@ -298,7 +305,7 @@ STEP_BUTTONS = {
 HISTORY_HEADERS = (N_("Time"), N_("From"), N_("To"), N_("By"), N_("Note"))
 
 
-class RequestDialog(QDialog):
+class RequestDialog(FittedDialog):
     """One request: what was asked, its deadline and state, each step so far, and the next
     steps the flow allows."""
 
@@ -346,7 +353,7 @@ class RequestDialog(QDialog):
         self.errors = QLabel()
         self.errors.setObjectName("errors")
         self.errors.setWordWrap(True)
-        self.errors.setStyleSheet(ERROR_STYLE)
+        self.errors.setStyleSheet(_error_style())
 
         form = QFormLayout()
         form.addRow(_("Resolution"), self.resolution)
@@ -451,7 +458,7 @@ class RequestDialog(QDialog):
             if r.resolved_at
             else time_left_text(due.at, now, None, due.first_response)
         )
-        fg, bg = STATE_COLOURS[state]
+        fg, bg = current_colours().service[state]
         self.state.setStyleSheet(
             f"QLabel {{ color: {fg}; background: {bg}; padding: 6px 10px; font-weight: bold;"
             " border-radius: 4px; }"

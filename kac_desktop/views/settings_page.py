@@ -10,6 +10,8 @@ from kac_desktop.i18n import _
 from kac_desktop.services.context import Actor
 from kac_desktop.services.database import Database
 
+from .colours import current_colours
+
 LANGUAGE_KEY = "ui/language"
 
 
@@ -26,7 +28,7 @@ class SettingsPage(QWidget):
         self.language.setCurrentIndex(max(index, 0))
         self.language.currentIndexChanged.connect(self._language_changed)
         self.notice = QLabel()
-        self.notice.setStyleSheet("color: #0b6e4f;")
+        self.notice.setStyleSheet(f"color: {current_colours().accent};")
 
         general = QGroupBox(_("Interface"))
         form = QFormLayout(general)

@@ -16,6 +16,8 @@ from kac_desktop.i18n import _
 from kac_desktop.services.context import Actor
 from kac_desktop.services.database import Database
 
+from .colours import current_colours
+
 LOGIN_KEY = "signin/login"
 
 
@@ -46,7 +48,9 @@ class SignInDialog(QDialog):
         self.actor: Actor | None = None
         self.setWindowTitle(_("Sign in — kac_desktop"))
         title = QLabel(_("Key-account management"))
-        title.setStyleSheet("font-size: 18px; font-weight: bold; color: #0b6e4f;")
+        title.setStyleSheet(
+            f"font-size: 18px; font-weight: bold; color: {current_colours().accent};"
+        )
         where = QLabel(str(db.path) if db.path else db.url)
         where.setStyleSheet("color: #666;")
         where.setWordWrap(True)

@@ -14,7 +14,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
-    QDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -35,9 +34,9 @@ from kac_desktop.services.context import Actor
 from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError, StaleRecord, ValidationFailed
 
-from .widgets import CodeCombo, OptionalDateEdit
-
-_ERROR_STYLE = "border: 1px solid #c0392b; background: #fdecea;"
+from .colours import error_style
+from .screen_fit import FittedDialog
+from .widgets import CodeCombo, DateField, refuse_invalid_dates
 
 
 def to_qdatetime(moment: datetime) -> QDateTime:
@@ -100,7 +99,7 @@ class CustomerPicker(QComboBox):
         self.setCurrentIndex(index)
 
 
-class VisitDialog(QDialog):
+class VisitDialog(FittedDialog):
     """Emits ``saved`` with the Change of what it logged, corrected or removed."""
 
     saved = Signal(object)  # Change
@@ -165,7 +164,7 @@ class VisitDialog(QDialog):
         self.needs.setPlaceholderText(_("Demand found: products, times, problems"))
         self.next_step = QLineEdit()
         self.next_step.setObjectName("nextStep")
-        self.next_step_date = OptionalDateEdit()
+        self.next_step_date = DateField()
         self.next_step_date.setObjectName("nextStepDate")
         self.satisfaction = QComboBox()
         self.satisfaction.setObjectName("satisfaction")
@@ -336,7 +335,7 @@ class VisitDialog(QDialog):
             "satisfaction": self.satisfaction,
         }.get(field)
         if widget is not None:
-            widget.setStyleSheet(_ERROR_STYLE)
+            widget.setStyleSheet(error_style())
             widget.setProperty("invalid", True)
         return widget
 
@@ -350,6 +349,8 @@ class VisitDialog(QDialog):
         if self.record is not None and not self.record.may_change:
             return False
         self._clear_marks()
+        if refuse_invalid_dates(self):
+            return False
         data = self.value()
         if self.customer.currentText().strip() and data.customer_id is None:
             self._mark("customer_id")
