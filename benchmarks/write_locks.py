@@ -122,11 +122,16 @@ def measure(code: Path, template: Path, folder: Path, kind: str, month: str) -> 
     env = dict(os.environ, PYTHONPATH=str(code), QT_QPA_PLATFORM="offscreen")
     job = subprocess.Popen(
         [sys.executable, "-c", JOB, str(code), kind, str(path), str(folder), month],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     assert job.stdout.readline().strip() == "ready"
     probe = subprocess.Popen(
-        [sys.executable, "-c", PROBE, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        [sys.executable, "-c", PROBE, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
         text=True,
     )
     assert probe.stdout.readline().strip() == "ready"
@@ -160,7 +165,7 @@ def main() -> int:
         month = _workbooks(template, folder, args.rows)
         copy_database(template, folder / "backup.db")
         print(f"code: {args.code}\n")
-        print(f"| job | longest write lock (ms) | whole job (ms) |\n|---|---:|---:|")
+        print("| job | longest write lock (ms) | whole job (ms) |\n|---|---:|---:|")
         for kind in args.only or JOBS:
             longest, took = measure(Path(args.code), template, folder, kind, month)
             print(f"| {kind} | {longest:,} | {took:,} |", flush=True)

@@ -26,7 +26,6 @@ from kac_desktop.db import copy_database, open_database
 from kac_desktop.io.workbook import write_table
 from kac_desktop.models import AuditRecord, Customer, Revenue
 from kac_desktop.rules.credit_code import make_credit_code
-from kac_desktop.sheets import remove_stale_temporaries
 from kac_desktop.services import (
     audit,
     backup,
@@ -36,6 +35,7 @@ from kac_desktop.services import (
     revenue_import,
     users,
 )
+from kac_desktop.sheets import remove_stale_temporaries
 
 pytestmark = [
     pytest.mark.slow,

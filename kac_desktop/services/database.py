@@ -33,6 +33,7 @@ def schema_revisions(db: Database) -> tuple[str | None, str]:
         current, _other_tables = schema_state(connection)
     return current, head_revision()
 
+
 __all__ = [
     "ConcurrentChange",
     "DamagedDatabase",
