@@ -1,4 +1,6 @@
-"""The progress-and-cancel handle that long work below views/ takes (DESIGN.md)."""
+"""The progress-and-cancel handle that long work below views/ takes: the work reports
+``(fraction, message)`` and asks whether it was cancelled; views/ runs it on a worker
+thread behind a progress dialog (docs/ARCHITECTURE.md)."""
 
 from __future__ import annotations
 

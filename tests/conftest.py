@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,7 +14,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["KAC_LANGUAGE"] = "zh_CN"
 
 from kac_desktop.db import Database, open_database  # noqa: E402
-from kac_desktop.i18n import set_language  # noqa: E402
+from kac_desktop.i18n import current_language, set_language  # noqa: E402
 from kac_desktop.models import Branch, User  # noqa: E402
 from kac_desktop.rules.customer import ContactData, CustomerData  # noqa: E402
 from kac_desktop.services import auth  # noqa: E402
@@ -34,6 +35,15 @@ def _isolate(tmp_path, monkeypatch):
     set_language("zh_CN")
     yield
     set_language("zh_CN")
+
+
+@pytest.fixture
+def english() -> Iterator[None]:
+    """English for one test, for assertions that read the source messages."""
+    previous = current_language()
+    set_language("en")
+    yield
+    set_language(previous)
 
 
 @pytest.fixture
@@ -71,8 +81,7 @@ def _user(session, login, name, role, branch) -> Actor:
     return Actor(user.id, login, name, role, branch.id, branch.name)
 
 
-@pytest.fixture
-def org(db) -> Org:
+def _build_org(db: Database) -> Org:
     with db.session() as session, session.begin():
         ensure_reference_data(session)
         center = Branch(name="福州市大客户中心", level="city")
@@ -92,6 +101,17 @@ def org(db) -> Org:
             branch_a=a.id,
             branch_b=b.id,
         )
+
+
+@pytest.fixture
+def org(db) -> Org:
+    return _build_org(db)
+
+
+@pytest.fixture(scope="session")
+def build_org():
+    """``org``'s branches and people in another database (a module's shared one)."""
+    return _build_org
 
 
 # Valid GB 32100-2015 codes for tests.
@@ -125,6 +145,20 @@ def customer_data(
     for key, value in overrides.items():
         setattr(data, key, value)
     return data
+
+
+@pytest.fixture
+def two_customers(db, org, make_customer) -> tuple[str, str]:
+    """Two companies of mgr_a1 with valid credit codes: (福州华闽贸易, 福建海峡物流) ids."""
+    from kac_desktop.services import customers as customer_service
+
+    made = [
+        customer_service.save_customer(
+            db, org.mgr_a1, make_customer(name, code=code, manager=org.mgr_a1)
+        ).ids[0]
+        for name, code in (("福州华闽贸易有限公司", CODES[0]), ("福建海峡物流有限公司", CODES[1]))
+    ]
+    return made[0], made[1]
 
 
 @pytest.fixture

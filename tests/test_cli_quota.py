@@ -1,5 +1,5 @@
 """`kac-desktop quota --db PATH --month YYYY-MM [--manager LOGIN]` prints the compliance table
-(customer, class, required, done, state) and the rate (DOMAIN.md §3)."""
+(customer, class, required, done, state) and the rate (docs/DOMAIN.md §3)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """`kac-desktop report --db PATH --month YYYY-MM [--branch NAME] --xlsx FILE --pdf FILE`
-(DOMAIN.md §6): the command signs in, writes both files and leaves an audit record."""
+(docs/DOMAIN.md §6): the command signs in, writes both files and leaves an audit record."""
 
 from __future__ import annotations
 

@@ -9,7 +9,6 @@ import sys
 import textwrap
 
 import pytest
-from alembic import command
 from alembic.script import ScriptDirectory
 
 from kac_desktop import migrations
@@ -19,9 +18,9 @@ from kac_desktop.db import (
     alembic_config,
     head_revision,
     known_revisions,
-    make_engine,
     open_database,
 )
+from tests.helpers import database_at
 
 
 def test_the_cheap_reading_of_the_revisions_agrees_with_alembic():
@@ -46,11 +45,7 @@ def test_a_version_file_the_reader_does_not_understand_falls_back_to_alembic(tmp
 
 
 def test_an_older_database_is_upgraded_after_a_copy_is_kept(tmp_path):
-    path = tmp_path / "old.db"
-    engine = make_engine(f"sqlite:///{path}")
-    with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), "0001")
-    engine.dispose()
+    path = database_at(tmp_path / "old.db", "0001")
 
     db = open_database(path)
     try:

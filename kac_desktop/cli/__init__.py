@@ -18,7 +18,16 @@ from kac_desktop.services.errors import ServiceError
 from . import argparse_words
 
 # feature modules, in the order their commands are listed in --help
-COMMAND_MODULES = ("customers", "visits", "requests", "revenue", "report", "admin", "self_check")
+COMMAND_MODULES = (
+    "customers",
+    "visits",
+    "requests",
+    "revenue",
+    "report",
+    "settings",
+    "admin",
+    "self_check",
+)
 
 
 def _modules():

@@ -61,7 +61,9 @@ def run(args: argparse.Namespace) -> int:
     for r in rows:
         deadline = r.deadline_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
         rule = rule_label(
-            r.deadline_rule, first_response_hours(r.received_at, r.first_response_due_at)
+            r.deadline_rule,
+            first_response_hours(r.received_at, r.first_response_due_at),
+            r.deadline_provisional,
         )
         print(
             "\t".join(

@@ -45,7 +45,7 @@ def make_engine(url: str) -> Engine:
 
 def connect_sqlite(path: Path) -> sqlite3.Connection:
     """A plain sqlite3 connection to the database file, with the engine's busy timeout
-    (reads before SQLAlchemy is imported: services/first_screen.py)."""
+    (reads before SQLAlchemy is imported: the schema state, whether anyone can sign in)."""
     connection = sqlite3.connect(
         str(path), timeout=problems.BUSY_TIMEOUT_MS / 1000, check_same_thread=False
     )
@@ -94,6 +94,18 @@ class Database:
         """A plain sqlite3 connection (None for another kind of database)."""
         path = self.path
         return connect_sqlite(path) if path is not None else None
+
+    def needs_first_user(self) -> bool | None:
+        """Whether the database has no user yet (the first start), read with plain sqlite3
+        so that the first dialog shows before SQLAlchemy is imported; None for another kind
+        of database (``users.needs_first_user`` answers then)."""
+        connection = self.connect_sqlite()
+        if connection is None:
+            return None
+        try:
+            return connection.execute("SELECT 1 FROM users LIMIT 1").fetchone() is None
+        finally:
+            connection.close()
 
     def dispose(self) -> None:
         if self._engine is not None:

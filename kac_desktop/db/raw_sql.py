@@ -1,6 +1,6 @@
 """Statements run on the session's own DBAPI connection, for the 100,000s of rows an import
 reads and writes: without SQLAlchemy's per-row result and bind processing they take half
-the time (FACTS.md: sqlite3 executemany 0.15 s against Core's 0.31 s for 100,000 rows).
+the time (measured: sqlite3 executemany 0.15 s against Core's 0.31 s for 100,000 rows).
 
 The SQL is written with ``?`` placeholders and converted to the driver's style; values go
 in as the database stores them (``stored_time``, ``money_storage``), which the column types

@@ -8,12 +8,12 @@ Decisions:
 * Deterministic for a seed and ``today``: every random choice, UUIDs included, comes from
   ``random.Random`` seeded per phase (``"{seed}/customers"``…), so adding a phase later (visits,
   requests, revenue) does not change what the earlier phases make.
-* Everything is written in one transaction, in bulk (``demo_write``: the driver's
+* Everything is written in one transaction, in bulk (``write``: the driver's
   ``executemany`` on the session's connection, the values bound as SQLAlchemy's types bind
-  them; FACTS.md: the ORM's ``add_all`` is 38× slower, Core twice the driver).  The history
-  (visits, service requests, revenue: ``demo_visits``, ``demo_requests``, ``demo_revenue``)
+  them; measured for 100,000 rows: the ORM's ``add_all`` 38× slower, Core twice the driver).  The history
+  (visits, service requests, revenue: ``visits``, ``requests``, ``revenue``)
   is made and written in batches, so the benchmark scale's millions of rows never sit in
-  memory at once; how much of it there is comes from ``demo_volumes.Volumes``.
+  memory at once; how much of it there is comes from ``volumes.Volumes``.
 * One audit record for the whole build (``demo.build``, with the counts): the audit chain
   stays valid and does not grow by a row per generated record.
 * The computed columns (``name_key``, ``name_sort``, the list's contact and phone,

@@ -30,7 +30,7 @@ from kac_desktop.rules.deadlines import LOCAL_TZ, DeadlineSettings, compute_dead
 
 from .randomness import any_of, new_id, pick, table
 from .volumes import REQUESTS_PER_CUSTOMER_YEAR, Volumes
-from .write import BATCH, Writer
+from .write import BATCH, TRACKED_COLUMNS, Writer
 
 _TYPES = (
     ("pickup", 35),
@@ -108,11 +108,7 @@ def _working_moment(rng: random.Random, earliest: datetime, latest: datetime) ->
 
 
 REQUEST_COLUMNS = (
-    "id",
-    "created_at",
-    "updated_at",
-    "updated_by",
-    "version",
+    *TRACKED_COLUMNS,
     "customer_id",
     "manager_id",
     "type",
@@ -132,11 +128,7 @@ REQUEST_COLUMNS = (
     "closed_at",
 )
 CHANGE_COLUMNS = (
-    "id",
-    "created_at",
-    "updated_at",
-    "updated_by",
-    "version",
+    *TRACKED_COLUMNS,
     "request_id",
     "from_status",
     "to_status",

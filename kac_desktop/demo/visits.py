@@ -37,13 +37,13 @@ from typing import Any
 from kac_desktop.i18n import _
 from kac_desktop.rules.clock import LOCAL_TZ as LOCAL
 from kac_desktop.rules.clock import UTC_OFFSET
-from kac_desktop.rules.defaults import DEFAULTS
+from kac_desktop.rules.quota import DEFAULT_QUOTA
 from kac_desktop.rules.tiers import visit_class
 from kac_desktop.services.errors import ServiceError
 
 from .randomness import any_of, month_start, new_id, pick, table
 from .volumes import Volumes, fit_counts
-from .write import BATCH, Writer
+from .write import BATCH, TRACKED_COLUMNS, Writer
 
 SUMMARIES = {
     "keep": (
@@ -147,11 +147,7 @@ def _working_day(rng: random.Random, first: int, last: int) -> date | None:
 
 
 VISIT_COLUMNS = (
-    "id",
-    "created_at",
-    "updated_at",
-    "updated_by",
-    "version",
+    *TRACKED_COLUMNS,
     "customer_id",
     "branch_id",
     "manager_id",
@@ -166,8 +162,8 @@ VISIT_COLUMNS = (
     "next_step_done",
     "satisfaction",
 )
-# the default quota of DOMAIN.md §3 (rules/defaults.py), to tell surplus visits apart
-_QUOTA = {int(cls): int(n) for cls, n in DEFAULTS["quota.per_class"].items()}
+# the default quota of docs/DOMAIN.md §3 (rules/defaults.py), to tell surplus visits apart
+_QUOTA = dict(DEFAULT_QUOTA)
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """Customer files from an Excel workbook: which column holds what, cells to ``CustomerData``,
-and every row checked by the same rules as the editor (DOMAIN.md §2).
+and every row checked by the same rules as the editor (docs/DOMAIN.md §2).
 
 This module knows no database.  It reads a ``Table`` (``io.workbook``), maps columns to the
 fields of ``FIELDS`` by their header text, converts and validates each row, and rejects

@@ -1,5 +1,5 @@
 """Revenue (用邮收入) from the finance system's Excel export: one row per customer, month and
-product line (DOMAIN.md §5).
+product line (docs/DOMAIN.md §5).
 
 The machinery is what every import shares (``io.mapping``, ``io.cells``): the same header
 recognition (``header_key``, ``guess_mapping``/``mapping_from_headers`` with this module's
@@ -376,7 +376,7 @@ def parse(
             )
             continue
         seen[identity] = first + index
-        append(RevenueRow(first + index, *identity, cast(int, fen)))
+        append(RevenueRow(first + index, *identity, fen))
     return ParsedRevenue(rows, rejections, total)
 
 

@@ -15,7 +15,10 @@ def run() -> None:
     if connection is None:
         from sqlalchemy import create_engine
 
-        connection = create_engine(config.get_main_option("sqlalchemy.url")).connect()
+        url = config.get_main_option("sqlalchemy.url")
+        if url is None:
+            raise RuntimeError("give Alembic a connection or a sqlalchemy.url")
+        connection = create_engine(url).connect()
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -2,6 +2,7 @@
 
 from .activity import RequestStatusChange, ServiceRequest, Visit
 from .base import Base, new_id, utcnow
+from .calendar import HolidayEntry, HolidayYear
 from .customer import Contact, Customer, CustomerSearch
 from .org import Branch, User
 from .revenue import MarketingProject, ProductLine, Revenue, TierAssessment
@@ -14,6 +15,8 @@ __all__ = [
     "Contact",
     "Customer",
     "CustomerSearch",
+    "HolidayEntry",
+    "HolidayYear",
     "MarketingProject",
     "ProductLine",
     "RequestStatusChange",

@@ -1,10 +1,10 @@
-"""Visits (DOMAIN.md §3) and time-limited service requests (§4)."""
+"""Visits (docs/DOMAIN.md §3) and time-limited service requests (§4)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, Tracked, UTCDateTime
@@ -48,6 +48,11 @@ class ServiceRequest(Tracked, Base):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deadline_at: Mapped[datetime] = mapped_column(UTCDateTime())
     deadline_rule: Mapped[str] = mapped_column(String(20), default="")
+    # counted with weekends only over a year the calendar did not know (暂按周末计算);
+    # recomputed when the year's schedule is entered (services.calendar)
+    deadline_provisional: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(20), default="received")

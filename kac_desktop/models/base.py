@@ -1,11 +1,14 @@
-"""Declarative base and the columns every travelling record carries (DESIGN.md § Data)."""
+"""Declarative base and the columns every travelling record carries: a UUID key (records
+made at a branch and at the city center must never collide when merged), timestamps in UTC,
+who changed it last and a row version for optimistic locking."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import DateTime, Integer, MetaData, String, TypeDecorator
+from sqlalchemy import DateTime, FromClause, Integer, MetaData, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from kac_desktop.rules import clock
@@ -38,14 +41,14 @@ class UTCDateTime(TypeDecorator[datetime]):
     impl = DateTime
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect):  # type: ignore[override]
+    def process_bind_param(self, value: datetime | None, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime stored; pass an aware datetime")
         return value.astimezone(UTC).replace(tzinfo=None)
 
-    def process_result_value(self, value: datetime | None, dialect):  # type: ignore[override]
+    def process_result_value(self, value: datetime | None, dialect):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
@@ -57,6 +60,9 @@ class Base(DeclarativeBase):
 
 class Tracked:
     """UUID key, timestamps, author and an optimistic-lock version."""
+
+    if TYPE_CHECKING:  # what every mapped subclass has
+        __table__: ClassVar[FromClause]
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

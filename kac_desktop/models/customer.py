@@ -1,4 +1,4 @@
-"""The customer file (客户档案, DOMAIN.md §2) and its contacts."""
+"""The customer file (客户档案, docs/DOMAIN.md §2) and its contacts."""
 
 from __future__ import annotations
 

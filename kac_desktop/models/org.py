@@ -1,4 +1,4 @@
-"""Branches and users (DOMAIN.md §1)."""
+"""Branches and users (docs/DOMAIN.md §1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Revenue, points and the club (DOMAIN.md §5)."""
+"""Revenue, points and the club (docs/DOMAIN.md §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The monthly report (DOMAIN.md §6): its data model and its two renderings, the workbook
+"""The monthly report (docs/DOMAIN.md §6): its data model and its two renderings, the workbook
 (openpyxl) and the PDF (ReportLab).  Below services/: no database, no Qt."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The monthly report to the city center (大客户用邮月报表, DOMAIN.md §6) as plain data.
+"""The monthly report to the city center (大客户用邮月报表, docs/DOMAIN.md §6) as plain data.
 
 ``services.monthly_report.build_report`` computes it once; the report page, the workbook
 (``reports.xlsx``) and the PDF (``reports.pdf``) are three renderings of the same object, so
@@ -124,6 +124,7 @@ class OverdueRequest:
     received_at: datetime
     deadline_at: datetime
     hours_overdue: float
+    provisional: bool = False  # the deadline counted weekends only (暂按周末计算)
 
 
 @dataclass(frozen=True)
@@ -198,3 +199,5 @@ class MonthlyReport:
     notes: list[str] = field(default_factory=list)  # definitions, shown in both files
     inactivity_days: int = 30
     drop_threshold: float = -0.30
+    # the report's requests whose deadline counts weekends only (暂按周末计算)
+    provisional_requests: int = 0

@@ -1,12 +1,14 @@
 """The monthly report as a print-ready PDF (ReportLab platypus).
 
 * The bundled TrueType font (Droid Sans Fallback, Apache-2.0) is embedded, so the Chinese
-  prints the same on a PC without Chinese fonts (FACTS.md: STSong-Light embeds nothing).
+  prints the same on a PC without Chinese fonts (ReportLab's built-in STSong-Light embeds
+  nothing and shows blanks where the reader has no Chinese font).
 * A4 portrait for the summary, the visits and the service; landscape for the wide customer
   table and the per-branch summary.
 * Long tables are ``LongTable``: fixed column widths and row heights, cut into one ReportLab
   ``Table`` per page with the header repeated.  A single Table splits itself again for every
-  page (FACTS.md: 9.2 s with automatic widths, quadratic); cutting once is linear.
+  page (measured: 9.2 s for 10,000 rows with automatic widths, growing quadratically);
+  cutting once is linear.
 * Every page: the title, unit, month and time made in the header; "第 x 页 共 y 页" in the
   footer (the total is known only at the end, so the canvas keeps the pages and numbers them
   when it saves).
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -349,7 +352,7 @@ def _render_table(
     blank_zero = table.blank_zero
     pad = 2 * CELL_PAD + 0.5
 
-    def line(row: list[object]) -> list[str]:
+    def line(row: Sequence[object]) -> list[str]:
         cells = []
         for i, (value, column) in enumerate(zip(row, table.columns, strict=False)):
             text = _cell_text(value, column.kind, blank_zero=i in blank_zero)
@@ -389,11 +392,13 @@ def _bar_chart(
     n = max(1, len(labels))
     height = (40 + 14 * n) if horizontal else 170
     drawing = Drawing(width, height + 4)
-    drawing.initialFontName = LATIN  # not ReportLab's Helvetica, which is never embedded
+    # not ReportLab's Helvetica, which is never embedded (an attribute its stubs leave out)
+    drawing.initialFontName = LATIN  # type: ignore[attr-defined]
     chart = HorizontalBarChart() if horizontal else VerticalBarChart()
     left = 70 if horizontal else 50
     chart.x, chart.y = left, 24
-    chart.width, chart.height = width - left - 20, height - 34
+    # the stubs say int; ReportLab takes any number of points
+    chart.width, chart.height = width - left - 20, height - 34  # type: ignore[assignment]
     chart.data = [values or [0]]
     chart.bars[0].fillColor = GREEN
     chart.bars[0].strokeColor = None
@@ -439,19 +444,22 @@ class _NumberedCanvas(pdf_canvas.Canvas):
 
     def showPage(self):  # noqa: N802 - ReportLab's name
         self._pages.append(dict(self.__dict__))
-        self._startPage()
+        self._startPage()  # type: ignore[attr-defined]  # ReportLab's own, not in its stubs
 
     def save(self):
         total = len(self._pages)
         for state in self._pages:
             self.__dict__.update(state)
-            width, _height = self._pagesize
+            width, _height = self._pagesize  # type: ignore[attr-defined]  # as _startPage
             self.setFillColor(colors.black)
             draw_text(
                 self,
                 width / 2,
                 FOOTER_SPACE - 3 * mm,
-                _("Page {page} of {pages}").format(page=self._pageNumber, pages=total),
+                _("Page {page} of {pages}").format(
+                    page=self._pageNumber,  # type: ignore[attr-defined]  # as _startPage
+                    pages=total,
+                ),
                 8,
                 "centre",
             )

@@ -5,6 +5,7 @@ text in the PDF), so the three cannot show different figures.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,6 +13,7 @@ from decimal import Decimal
 from kac_desktop.i18n import _
 from kac_desktop.rules import vocab
 from kac_desktop.rules.clock import LOCAL_TZ
+from kac_desktop.rules.deadlines import PROVISIONAL_MARK
 
 from .model import MonthlyReport
 
@@ -39,8 +41,8 @@ class Column:
 class Table:
     title: str
     columns: list[Column]
-    rows: list[list[object]]
-    totals: list[object] | None = None
+    rows: Sequence[Sequence[object]]
+    totals: Sequence[object] | None = None
     empty: str = ""  # said instead of the table when it has no rows
     notice: str = ""  # said above the table (e.g. "no visits this month")
     per_row_kinds: list[str] | None = None  # a key/value table: the kind of each row's value
@@ -421,6 +423,7 @@ def requests_table(report: MonthlyReport) -> Table:
 
 
 def overdue_table(report: MonthlyReport) -> Table:
+    marked = any(o.provisional for o in report.overdue)
     rows = [
         [
             o.customer,
@@ -430,18 +433,22 @@ def overdue_table(report: MonthlyReport) -> Table:
             o.deadline_at,
             o.hours_overdue,
         ]
+        + ([_(PROVISIONAL_MARK) if o.provisional else ""] if marked else [])
         for o in report.overdue
     ]
+    columns = [
+        Column(_("Customer"), TEXT, 34),
+        Column(_("Type"), TEXT, 12),
+        Column(_("Responsible manager"), TEXT, 12),
+        Column(_("Received"), DATETIME, 17),
+        Column(_("Deadline"), DATETIME, 17),
+        Column(_("Hours overdue"), HOURS, 10),
+    ]
+    if marked:  # a deadline of a year without its holiday schedule (暂按周末计算)
+        columns.append(Column(_("Deadline basis"), TEXT, 14))
     return Table(
         _("Overdue requests at the cut-off"),
-        [
-            Column(_("Customer"), TEXT, 34),
-            Column(_("Type"), TEXT, 12),
-            Column(_("Responsible manager"), TEXT, 12),
-            Column(_("Received"), DATETIME, 17),
-            Column(_("Deadline"), DATETIME, 17),
-            Column(_("Hours overdue"), HOURS, 10),
-        ],
+        columns,
         rows,
         empty=_("No request is overdue."),
     )
@@ -497,7 +504,7 @@ def alerts_table(report: MonthlyReport) -> Table:
 
 
 def sections(report: MonthlyReport) -> list[tuple[str, list[Table]]]:
-    """(sheet name, tables) in the order of DOMAIN.md §6; the per-branch summary for the
+    """(sheet name, tables) in the order of docs/DOMAIN.md §6; the per-branch summary for the
     city center's report right after the summary."""
     result = [(_("Report summary"), [summary_table(report), tier_table(report)])]
     if report.scope == "city":

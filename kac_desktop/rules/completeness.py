@@ -1,4 +1,4 @@
-"""File completeness (档案资料完整率, DOMAIN.md §2): the share of required fields filled, per
+"""File completeness (档案资料完整率, docs/DOMAIN.md §2): the share of required fields filled, per
 customer, and averaged per manager and branch.  A city-center KPI; ``missing`` tells the
 manager what to fill in.
 

@@ -1,4 +1,4 @@
-"""The unified social credit code (统一社会信用代码), GB 32100-2015 (DOMAIN.md §2).
+"""The unified social credit code (统一社会信用代码), GB 32100-2015 (docs/DOMAIN.md §2).
 
 Structure of the 18 characters (positions counted from 1, as the standard does):
 

@@ -41,7 +41,7 @@ def parse_date(text: str | None) -> date | None:
             raise DateInputError(
                 _(
                     "“{text}” is not a date: type it as 2024-03-15, 20240315, 2024/3/15 or 2024年3月15日."
-                ).format(text=text.strip())
+                ).format(text=(text or "").strip())
             )
         year, month, day = int(match.group(1)), int(match.group(3)), int(match.group(4))
     if not FIRST_YEAR <= year <= LAST_YEAR:

@@ -1,10 +1,10 @@
-"""Deadlines of time-limited service (限时服务, DOMAIN.md §4), and the working-day calendar.
+"""Deadlines of time-limited service (限时服务, docs/DOMAIN.md §4), and the working-day calendar.
 
 Pure: no database and no clock.  The functions take the moments, the settings and a calendar
 and return values; the service layer passes the stored settings and the real calendar, tests
 pass a fixed calendar.
 
-Decisions (where DOMAIN.md is silent):
+Decisions (where the business rules are silent):
 
 * Everything is reckoned in the branch's local time, Asia/Shanghai (UTC+8 all year, no daylight
   saving since 1991); moments are stored and passed as aware UTC datetimes.
@@ -24,9 +24,12 @@ Decisions (where DOMAIN.md is silent):
 * Calendar days (the default) or working days (setting ``deadline.working_days``).  In
   calendar mode every day is a working day.  In working-day mode the official holiday and
   adjusted-working-day (调休) calendar decides, so weekends and holidays are skipped and an
-  adjusted Saturday counts as a working day.  The calendar comes from the ``chinesecalendar``
-  package, which covers the years the State Council has published; a date outside them raises
-  ``CalendarNotCovered`` with a message saying so, rather than guessing.
+  adjusted Saturday counts as a working day.  The calendar is the center's own schedules
+  over the ``chinesecalendar`` package's years (rules.calendar).
+* Never a dead end: when a deadline needs a day the calendar does not know (a year whose
+  schedule has not been published or entered), that day counts as a working day from Monday
+  to Friday and the deadline is *provisional* (暂按周末计算).  The service recomputes it
+  once the year's schedule arrives.
 """
 
 from __future__ import annotations
@@ -55,22 +58,15 @@ RULE_LABELS: dict[str, str] = {
 
 
 class CalendarNotCovered(Exception):
-    """The holiday calendar has no data for a date: the deadline cannot be reckoned."""
+    """The holiday calendar has no data for a date."""
 
     def __init__(self, day: date, first_year: int | None = None, last_year: int | None = None):
         if first_year and last_year:
             message = _(
-                "The official holiday calendar covers {first}–{last} only, so no working-day "
-                "deadline can be computed for {date}. Update the application (the chinesecalendar "
-                "package), or let an administrator switch deadlines to calendar days in the "
-                "settings."
+                "The holiday calendar covers {first}–{last} only; {date} is outside it."
             ).format(first=first_year, last=last_year, date=day.isoformat())
         else:
-            message = _(
-                "The official holiday calendar does not cover {date}, so no working-day deadline "
-                "can be computed. Update the application (the chinesecalendar package), or let an "
-                "administrator switch deadlines to calendar days in the settings."
-            ).format(date=day.isoformat())
+            message = _("The holiday calendar does not cover {date}.").format(date=day.isoformat())
         super().__init__(message)
         self.message = message
         self.day = day
@@ -117,7 +113,7 @@ class ChineseHolidayCalendar:
     as published by the State Council and kept in the ``chinesecalendar`` package."""
 
     def __init__(self) -> None:
-        import chinese_calendar  # type: ignore[import-untyped]
+        import chinese_calendar
 
         self._cc = chinese_calendar
         years = {d.year for d in chinese_calendar.holidays} | {
@@ -125,6 +121,17 @@ class ChineseHolidayCalendar:
         }
         self.first_year = min(years)
         self.last_year = max(years)
+
+    @property
+    def version(self) -> str:
+        return str(getattr(self._cc, "__version__", ""))
+
+    def days_of(self, year: int) -> list[tuple[date, bool, str]]:
+        """The year's holidays (True) and adjusted working days (False), with the library's
+        (English) name of the holiday."""
+        found = [(d, True, str(n)) for d, n in self._cc.holidays.items() if d.year == year]
+        found += [(d, False, str(n)) for d, n in self._cc.workdays.items() if d.year == year]
+        return sorted(found)
 
     def is_working_day(self, day: date) -> bool:
         if not self.first_year <= day.year <= self.last_year:
@@ -207,6 +214,27 @@ class Deadline:
     due_at: datetime  # aware, UTC
     rule: str  # stored code: "city", "rural:2", "special:3"
     first_response_due_at: datetime | None = None  # complaints only
+    # counted with weekends only over days the calendar does not know (暂按周末计算)
+    provisional: bool = False
+
+
+PROVISIONAL_MARK = N_("provisional: weekends only")
+
+
+class WeekendsBeyond:
+    """A calendar that answers every day: the days ``calendar`` does not know count as
+    working days from Monday to Friday, and ``guessed`` lists them."""
+
+    def __init__(self, calendar: WorkCalendar) -> None:
+        self.calendar = calendar
+        self.guessed: list[date] = []
+
+    def is_working_day(self, day: date) -> bool:
+        try:
+            return self.calendar.is_working_day(day)
+        except CalendarNotCovered:
+            self.guessed.append(day)
+            return day.weekday() < 5
 
 
 def _calendar_for(settings: DeadlineSettings, calendar: WorkCalendar | None) -> WorkCalendar:
@@ -255,12 +283,13 @@ def compute_deadline(
     calendar: WorkCalendar | None = None,
     tz: tzinfo = LOCAL_TZ,
 ) -> Deadline:
-    """The deadline of a request (DOMAIN.md §4).  ``calendar`` is used in working-day mode
-    (default: the official calendar); it may raise CalendarNotCovered.  A special case
-    needs ``confirmed_at`` (ValueError otherwise)."""
+    """The deadline of a request (docs/DOMAIN.md §4).  ``calendar`` is used in working-day mode
+    (default: the library's calendar); a day it does not know counts as Monday to Friday
+    and makes the deadline provisional.  A special case needs ``confirmed_at`` (ValueError
+    otherwise)."""
     if received_at.tzinfo is None:
         raise ValueError("received_at must be aware")
-    cal = _calendar_for(settings, calendar)
+    cal = WeekendsBeyond(_calendar_for(settings, calendar))
     if special_case:
         if confirmed_at is None:
             raise ValueError("a special case needs the time of the confirming call")
@@ -281,16 +310,46 @@ def compute_deadline(
         first_response = received_at.astimezone(UTC) + timedelta(
             hours=settings.complaint_first_response_hours
         )
-    return Deadline(end_of_day(day, settings.cutoff, tz), rule, first_response)
+    return Deadline(end_of_day(day, settings.cutoff, tz), rule, first_response, bool(cal.guessed))
 
 
-def rule_label(rule: str, first_response_hours: int | None = None) -> str:
-    """城区当日 / 农村2日 / 特殊3日, with 投诉首次响应24小时 for a complaint."""
+def recompute_deadline(
+    received_at: datetime,
+    rule: str,
+    stored_due_at: datetime,
+    confirmed_at: datetime | None,
+    calendar: WorkCalendar,
+    tz: tzinfo = LOCAL_TZ,
+) -> tuple[datetime, bool]:
+    """A stored working-day deadline reckoned again with ``calendar`` (a year's schedule
+    has arrived): by the rule it was given (``city``, ``rural:N``, ``special:N``) and the
+    end of the working day it fell at, whatever the settings say now.  Returns the new due
+    time and whether it is still provisional."""
+    code, _sep, days_text = rule.partition(":")
+    days = int(days_text) if days_text.isdigit() else 0
+    cutoff = stored_due_at.astimezone(tz).time()
+    cal = WeekendsBeyond(calendar)
+    if code == RULE_SPECIAL and confirmed_at is not None:
+        day = add_working_days(start_day(confirmed_at, cutoff, cal, tz), days, cal)
+    elif code in (RULE_RURAL, RULE_SPECIAL):
+        day = add_working_days(start_day(received_at, cutoff, cal, tz), days, cal)
+    else:
+        day = start_day(received_at, cutoff, cal, tz)
+    return end_of_day(day, cutoff, tz), bool(cal.guessed)
+
+
+def rule_label(
+    rule: str, first_response_hours: int | None = None, provisional: bool = False
+) -> str:
+    """城区当日 / 农村2日 / 特殊3日, with 投诉首次响应24小时 for a complaint and 暂按周末计算
+    for a provisional deadline."""
     code, _sep, days = rule.partition(":")
     template = RULE_LABELS.get(code)
     text = _(template).format(days=days) if template else rule
     if first_response_hours is not None:
         text += " · " + _("complaint first response {hours} h").format(hours=first_response_hours)
+    if provisional:
+        text += " · " + _(PROVISIONAL_MARK)
     return text
 
 

@@ -1,5 +1,5 @@
-"""Default business settings from DOMAIN.md; an administrator's changes are stored in the
-database (services.settings) and override these."""
+"""Default business settings (the numbers of docs/DOMAIN.md); an administrator's changes are
+stored in the database (services.settings) and override these."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Customer names normalised for the duplicate check (防止多头公关、重复开发, DOMAIN.md §2).
+"""Customer names normalised for the duplicate check (防止多头公关、重复开发, docs/DOMAIN.md §2).
 
 Two files are "the same customer by name" when ``normalise_name`` gives the same text for
 both.  The normalised form is only compared, never shown.

@@ -1,4 +1,4 @@
-"""The password rule (DOMAIN.md §7): long enough, letters and digits.  Pure: no hashing here."""
+"""The password rule (docs/DOMAIN.md §7): long enough, letters and digits.  Pure: no hashing here."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
-"""Revenue, points, maintenance targets and revenue alerts (DOMAIN.md §5, §3 "Inactivity").
+"""Revenue, points, maintenance targets and revenue alerts (docs/DOMAIN.md §5, §3 "Inactivity").
 
 Pure: no database, no clock.  The service passes the product lines' factors and growth
 rates and the thresholds from the settings.
 
-Decisions where DOMAIN.md is silent:
+Decisions where the business rules are silent:
 
 * **Rounding of points.**  Monthly points are the *floor* of the exact Decimal sum
   Σ(amount × factor) over the month's product lines: one point per full yuan of effective

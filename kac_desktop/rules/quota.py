@@ -1,9 +1,9 @@
-"""Visits against the monthly quota (定期联系 / 走访, DOMAIN.md §3), the branch meetings
+"""Visits against the monthly quota (定期联系 / 走访, docs/DOMAIN.md §3), the branch meetings
 (座谈会) and inactivity (异常).
 
 Pure: every function takes the month, ``today`` and the business settings it needs.
 
-Decisions where DOMAIN.md is silent (stated here once, tested in tests/rules/test_quota.py):
+Decisions where the business rules are silent (stated here once, tested in tests/rules/test_quota.py):
 
 * **Months are local** (Asia/Shanghai).  A visit belongs to the month of its local date; a
   visit at 00:00 local on the 1st belongs to that month, one at 23:59:59 on the last day too.
@@ -125,7 +125,7 @@ class QuotaSettings:
     @classmethod
     def from_settings(cls, values: Mapping[str, object]) -> QuotaSettings:
         """From the business settings (keys ``visit_class.by_tier``, ``quota.per_class``,
-        ``quota.counting_modes``); missing or malformed values fall back to DOMAIN's."""
+        ``quota.counting_modes``); missing or malformed values fall back to the defaults."""
         mapping = values.get("visit_class.by_tier")
         by_tier = (
             {str(k): int(v) for k, v in mapping.items()}
@@ -176,7 +176,7 @@ class ClassChange:
 
     at: datetime
     field: str
-    before: object
+    before: str | int | None  # a tier code, or an override class (None: no override)
 
 
 def classification_at(
@@ -196,7 +196,7 @@ def classification_at(
         if change.field == "tier":
             tier = str(change.before)
         elif change.field == "visit_class_override":
-            override = None if change.before is None else int(change.before)  # type: ignore[arg-type]
+            override = None if change.before is None else int(change.before)
     return tier, override
 
 
@@ -245,7 +245,7 @@ def expected_by(required: int, month: Month, today: date) -> int:
 
 
 def quota_status(required: int, done: int, month: Month, today: date) -> QuotaStatus:
-    """DOMAIN.md §3: met, on track or behind, with the days left in the month."""
+    """docs/DOMAIN.md §3: met, on track or behind, with the days left in the month."""
     if required < 0 or done < 0:
         raise ValueError("required and done are counts")
     left = days_left(month, today)
@@ -320,8 +320,8 @@ class MeetingStatus:
 
 
 def meeting_status(held: int, year: int, per_year: int, today: date) -> MeetingStatus:
-    """Each branch holds a key-customer meeting at least ``per_year`` times a year (DOMAIN.md
-    §3), spread over the year: by the end of each share of the year (for 2: by 30 June and
+    """Each branch holds a key-customer meeting at least ``per_year`` times a year
+    (docs/DOMAIN.md §3), spread over the year: by the end of each share of the year (for 2: by 30 June and
     31 December) one more is due.  Behind when fewer were held than are due by ``today``."""
     if today.year > year:
         months_past = 12
@@ -355,5 +355,5 @@ def days_since(day: date | None, today: date) -> int | None:
 
 
 def is_inactive(last_contact: date | None, today: date, days: int) -> bool:
-    """No business and no contact for ``days`` days or more (DOMAIN.md §3, default 30)."""
+    """No business and no contact for ``days`` days or more (docs/DOMAIN.md §3, default 30)."""
     return last_contact is None or (today - last_contact).days >= days

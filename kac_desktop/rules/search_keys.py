@@ -1,5 +1,6 @@
-"""Keys for finding and sorting customers by name, pinyin and pinyin initials (DESIGN.md:
-"Search by name also answers pinyin initials (zgyz → 中国邮政…) and pinyin").
+"""Keys for finding and sorting customers by name, pinyin and pinyin initials: a search by
+name also answers pinyin initials (zgyz → 中国邮政…) and pinyin, since that is how managers
+type on a keyboard without switching the input method.
 
 The service stores ``search_text(...)`` in a column and filters with
 ``search_text LIKE '%' || normalise_query(q) || '%'``.  Both sides are *folded* the same way
@@ -26,6 +27,7 @@ initials (``中国邮政EMS`` → ``zhongguoyouzhengems`` / ``zgyzems``).
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 from kac_desktop.rules.text import fold
 
@@ -41,6 +43,13 @@ def normalise_query(q: str) -> str:
 _NOT_HANZI = "\x00"
 
 
+def _mark_not_hanzi(text: str) -> Any:
+    """pypinyin's callback for a run that is not Chinese: one item, marked.  (pypinyin's
+    hints say the callback returns a str; it takes a list of items as well, which keeps the
+    run whole.)"""
+    return [_NOT_HANZI + text]
+
+
 def _pinyin_and_initials(folded: str) -> tuple[str, str]:
     """Full pinyin and initials from one pypinyin pass (it is the slow part of a save).
     Runs that are not Chinese (latin, digits) come back marked and stay whole in both."""
@@ -48,7 +57,7 @@ def _pinyin_and_initials(folded: str) -> tuple[str, str]:
     # window (reading, not saving) does not need
     from pypinyin import Style, lazy_pinyin
 
-    items = lazy_pinyin(folded, style=Style.NORMAL, errors=lambda text: [_NOT_HANZI + text])
+    items = lazy_pinyin(folded, style=Style.NORMAL, errors=_mark_not_hanzi)
     full: list[str] = []
     initials: list[str] = []
     for item in items:

@@ -1,4 +1,4 @@
-"""The warning state of a service request and its status flow (DOMAIN.md §4).
+"""The warning state of a service request and its status flow (docs/DOMAIN.md §4).
 
 The warning state is never stored: it is computed from the request's times and ``now``, so it
 moves by itself as time passes.
@@ -77,7 +77,7 @@ def warning_state(
     resolved_at: datetime | None = None,
     thresholds: Thresholds = Thresholds(),
 ) -> str:
-    """One of the six states of DOMAIN.md §4."""
+    """One of the six states of docs/DOMAIN.md §4."""
     if resolved_at is not None:
         return DONE_ON_TIME if resolved_at <= deadline else DONE_LATE
     if now > deadline:
@@ -89,6 +89,27 @@ def warning_state(
     if left <= thresholds.attention * allowed:
         return ATTENTION
     return ON_TRACK
+
+
+def state_moments(
+    received_at: datetime, due: datetime, thresholds: Thresholds = Thresholds()
+) -> tuple[datetime, ...]:
+    """The moments at which an unresolved request's warning state may change, in order:
+    attention (``attention`` of the allowed time left), urgent by share and by hours,
+    overdue (the due moment; one second later it is overdue).  Between two of them
+    ``warning_state`` stays as it is, so a board recomputes a request only when the clock
+    passes one."""
+    allowed = due - received_at
+    return tuple(
+        sorted(
+            (
+                due - allowed * thresholds.attention,
+                due - allowed * thresholds.urgent,
+                due - timedelta(hours=thresholds.urgent_hours),
+                due,
+            )
+        )
+    )
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Tiers, visit classes and club levels (DOMAIN.md §2 "Tier" and "Visit class", §5 "Club level").
+"""Tiers, visit classes and club levels (docs/DOMAIN.md §2 "Tier" and "Visit class", §5 "Club level").
 
 The defaults here are what the settings start from; the service passes the administrator's
 values from the database.

@@ -1,4 +1,4 @@
-"""Checks of a customer file before it is saved (DOMAIN.md §2 "A file holds").
+"""Checks of a customer file before it is saved (docs/DOMAIN.md §2 "A file holds").
 
 Every function returns messages in the user's language that name the field and say how to
 put it right; none raises for bad input.

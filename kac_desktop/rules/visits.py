@@ -1,9 +1,11 @@
-"""A visit record (走访记录, DOMAIN.md §3) and its checks; pure (``now`` is passed in)."""
+"""A visit record (走访记录, docs/DOMAIN.md §3) and its checks; pure (``now`` is passed in)."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from kac_desktop.i18n import _
 
@@ -34,12 +36,10 @@ class VisitData:
 
 
 def clean_visit(data: VisitData) -> VisitData:
-    return VisitData(
-        **{
-            name: (value.strip() if isinstance(value, str) else value)
-            for name, value in vars(data).items()
-        }
-    )
+    stripped: dict[str, Any] = {
+        name: value.strip() for name, value in vars(data).items() if isinstance(value, str)
+    }
+    return dataclasses.replace(data, **stripped)
 
 
 def validate_visit(data: VisitData, now: datetime) -> list[FieldError]:

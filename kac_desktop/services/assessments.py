@@ -1,4 +1,4 @@
-"""The yearly tier assessments (DOMAIN.md §5) recomputed in SQL: a year's points, revenue,
+"""The yearly tier assessments (docs/DOMAIN.md §5) recomputed in SQL: a year's points, revenue,
 maintenance target and suggested tier of every customer, kept in ``tier_assessments``.
 
 The sums are made by the database with integers, grouped per customer (one pass over a

@@ -1,4 +1,4 @@
-"""Append-only audit records, chained by hash (DOMAIN.md §7)."""
+"""Append-only audit records, chained by hash (docs/DOMAIN.md §7)."""
 
 from __future__ import annotations
 

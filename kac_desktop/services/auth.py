@@ -1,4 +1,4 @@
-"""Signing in, locking after repeated failures, and changing passwords (DOMAIN.md §7).
+"""Signing in, locking after repeated failures, and changing passwords (docs/DOMAIN.md §7).
 
 Passwords are kept only as Argon2 hashes (argon2-cffi with its default cost, which is slow
 on purpose).  Every sign-in, successful or not, leaves an audit record.

@@ -1,9 +1,9 @@
-"""Backups, restore and integrity checks of the SQLite database file (DOMAIN.md §7: nothing
+"""Backups, restore and integrity checks of the SQLite database file (docs/DOMAIN.md §7: nothing
 committed is lost).
 
 Backups go through SQLite's online backup API, which is safe beside a live WAL.  A restore
-never copies a file over a database with a WAL beside it (FACTS.md: SQLite would replay the
-stale WAL into the restored file): a readable database receives the backup through the
+never copies a file over a database with a WAL beside it (SQLite would replay the stale WAL
+into the restored file: tried, it left integrity errors and rows never in the backup): a readable database receives the backup through the
 backup API, a damaged one is moved aside together with its -wal before the backup is
 written in its place.  Qt-free: the window and the command line both call this.
 """

@@ -6,7 +6,7 @@ rejected (with row number, column and reason), and rows already in the database.
 (``customers.save_in_session``), all of them in one transaction: either the whole import is
 kept or nothing is (a rejected row without ``skip_invalid``, a cancel, any error).
 
-Against the database (DOMAIN.md §2, no double development):
+Against the database (docs/DOMAIN.md §2, no double development):
 
 * a row whose credit code is already stored is reported as *existing* (kept by whom) and
   not imported again: importing the same workbook twice changes nothing;

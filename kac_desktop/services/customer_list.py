@@ -11,7 +11,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, case, func, literal_column, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
@@ -35,6 +45,8 @@ from .errors import (
     ServiceError,
 )
 from .list_types import CustomerQuery, CustomerRow, export_value  # noqa: F401 - the service's API
+
+visit_class_setting = _class_mapping  # the search cache reads it with its snapshot
 
 # ---------------------------------------------------------------- the list
 
@@ -60,13 +72,14 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-# The list at 100,000 customers (benchmarks/cases_customers.py, FACTS.md "Lists"):
+# The list at 100,000 customers (measured by benchmarks/cases_customers.py):
 #
 # * the first page comes from one LIMIT query, the full ordered list of keys (and the count)
 #   apart (``list_keys``, on a worker thread in the view) — unless the first query already
 #   found every match;
-# * the keys are the customers' integer rowids, not the 36-character ids: a tenth of the
-#   memory and of the time to read 100,000 of them;
+# * the keys are the customers' ids (the primary key, a UUID): a key any database has, so the
+#   list reads the same on SQLite and on a server database; the name-order indexes end with
+#   the id, so the ordered keys come from the index alone;
 # * every sortable column has an index ``(archived, column, name_sort, id)`` (migrations
 #   0001, 0003): the first page of a sorted list is an index walk that stops after the page.
 #   The branch and manager columns sort by a name in another table: their first page walks
@@ -138,7 +151,7 @@ def _lookup(session: Session, needle: str) -> _Lookup:
             return _Lookup(None, 0)
         return _Lookup(" OR ".join(_fts_phrase(r.term) for r in rows), sum(r.doc for r in rows))
     grams = {needle[i : i + 3] for i in range(len(needle) - 2)}
-    docs = dict(
+    docs: dict[str, int] = dict(
         session.execute(
             text(f"SELECT term, doc FROM {VOCAB_TABLE} WHERE term IN :terms").bindparams(
                 bindparam("terms", expanding=True)
@@ -151,7 +164,7 @@ def _lookup(session: Session, needle: str) -> _Lookup:
     return _Lookup(_fts_phrase(needle), min(docs.values()))
 
 
-def indexed_matches(session: Session, needle: str, limit: int) -> list[int] | None:
+def indexed_matches(session: Session, needle: str, limit: int) -> list[str] | None:
     """The list keys of every customer (any scope, archived too) whose search text holds
     ``needle``, found by the trigram index — or None when the index cannot answer it or it
     may match more than ``limit`` customers (services/list_cache.py)."""
@@ -163,9 +176,8 @@ def indexed_matches(session: Session, needle: str, limit: int) -> list[int] | No
     return list(
         session.scalars(
             text(
-                f"SELECT c.rowid FROM {FTS_TABLE} f "
+                f"SELECT s.customer_id FROM {FTS_TABLE} f "
                 "JOIN customer_search s ON s.rowid = f.rowid "
-                "JOIN customers c ON c.id = s.customer_id "
                 f"WHERE {FTS_TABLE} MATCH :phrase"
             ),
             {"phrase": found.match},
@@ -202,7 +214,7 @@ def _search_condition(session: Session, needle: str, *, walking: bool = False):
 
 
 # sorts by a name kept in another table: (that table, the customer's key to it, the name)
-_GROUPED_SORTS = {
+_GROUPED_SORTS: dict[str, tuple[type[Branch] | type[User], str, str]] = {
     "branch": (Branch, "branch_id", "name"),
     "manager": (User, "manager_id", "display_name"),
 }
@@ -241,7 +253,7 @@ def _list_statement(
     elif q.sort == "manager":
         stmt = stmt.join(manager, manager.id == Customer.manager_id)
     stmt = scope_customers(stmt, actor)
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if q.archived is not None:
         conditions.append(Customer.archived.is_(q.archived))
     for col, value in (
@@ -283,17 +295,18 @@ def query_ids(db: Database, actor: Actor, q: CustomerQuery) -> list[str]:
         return list(session.scalars(_ids_statement(session, actor, q)))
 
 
-_ROWID = literal_column("customers.rowid")
+# the list's key: the primary key, which every database has (no SQLite rowid)
+_KEY = Customer.id
 
 
 def list_keys(
     db: Database, actor: Actor, q: CustomerQuery, cancelled: Callable[[], bool] | None = None
-) -> list[int]:
-    """The list's keys (customer rowids) for ``q`` in display order: the whole list, for its
+) -> list[str]:
+    """The list's keys (customer ids) for ``q`` in display order: the whole list, for its
     count and its scrolling.  The view runs it off the UI thread; ``cancelled`` (checked
     while SQLite works) ends it early with ``Cancelled`` once a newer query supersedes it."""
     with db.session() as session:
-        stmt = _list_statement(session, actor, q, _ROWID)
+        stmt = _list_statement(session, actor, q, _KEY)
         if cancelled is None:
             return list(session.scalars(stmt))
         with _interruptible(session, cancelled):
@@ -303,7 +316,7 @@ def list_keys(
 def search_texts_statement(session: Session, actor: Actor) -> Select:
     """(key, search text) of each customer of ``actor``'s default list, in its order
     (services/list_cache.py)."""
-    return _list_statement(session, actor, CustomerQuery(), _ROWID, CustomerSearch.text).join(
+    return _list_statement(session, actor, CustomerQuery(), _KEY, CustomerSearch.text).join(
         CustomerSearch, CustomerSearch.customer_id == Customer.id
     )
 
@@ -336,7 +349,7 @@ class ListPage:
     """The start of a list: its keys (every key when ``complete``), and the rows of the
     first of them, in that order."""
 
-    keys: list[int]
+    keys: list[str]
     rows: list[CustomerRow]
     complete: bool
 
@@ -345,13 +358,13 @@ def first_page(db: Database, actor: Actor, q: CustomerQuery, size: int = FIRST_P
     """The first ``size`` rows of the list, fast at any size (see "the list" above)."""
     with db.session() as session:
         needle = normalise_query(q.search)
-        keys: list[int] | None = None
+        keys: list[str] | None = None
         complete = False
         if needle:
             found = _lookup(session, needle)
             if found.bound is not None and found.bound <= LOOKUP_LIMIT:
                 keys, complete = (
-                    list(session.scalars(_list_statement(session, actor, q, _ROWID))),
+                    list(session.scalars(_list_statement(session, actor, q, _KEY))),
                     True,
                 )
             elif q.sort not in _GROUPED_SORTS:
@@ -359,7 +372,7 @@ def first_page(db: Database, actor: Actor, q: CustomerQuery, size: int = FIRST_P
         elif q.sort in _GROUPED_SORTS or q.sort == "visit_class":
             keys = _grouped_first(session, actor, q, size)
         if keys is None:
-            keys = list(session.scalars(_list_statement(session, actor, q, _ROWID).limit(size + 1)))
+            keys = list(session.scalars(_list_statement(session, actor, q, _KEY).limit(size + 1)))
         if not complete:
             complete = len(keys) <= size
             keys = keys[:size]
@@ -370,13 +383,11 @@ def first_page(db: Database, actor: Actor, q: CustomerQuery, size: int = FIRST_P
     return ListPage(keys, rows, complete)
 
 
-def _walk(session: Session, actor: Actor, q: CustomerQuery, size: int) -> list[int] | None:
+def _walk(session: Session, actor: Actor, q: CustomerQuery, size: int) -> list[str] | None:
     """The first ``size + 1`` matches of a common term, by walking the list in display order
     (an index walk checking each row); None when ``_WALK_LIMIT`` rows did not fill it."""
     window = (
-        _list_statement(
-            session, actor, q, _ROWID.label("k"), Customer.id.label("cid"), search=False
-        )
+        _list_statement(session, actor, q, _KEY.label("k"), search=False)
         .limit(_WALK_LIMIT)
         .subquery()
     )
@@ -387,7 +398,7 @@ def _walk(session: Session, actor: Actor, q: CustomerQuery, size: int) -> list[i
         select(window.c.k)
         .where(
             select(CustomerSearch.customer_id)
-            .where(CustomerSearch.customer_id == window.c.cid, like)
+            .where(CustomerSearch.customer_id == window.c.k, like)
             .exists()
         )
         .limit(size + 1)
@@ -396,7 +407,7 @@ def _walk(session: Session, actor: Actor, q: CustomerQuery, size: int) -> list[i
     return keys if len(keys) > size else None
 
 
-def _grouped_first(session: Session, actor: Actor, q: CustomerQuery, size: int) -> list[int]:
+def _grouped_first(session: Session, actor: Actor, q: CustomerQuery, size: int) -> list[str]:
     """The first ``size + 1`` keys of a list sorted by branch or manager name or by visit
     class: the groups in that order (branches or managers by name, classes by number), each
     one's customers by name through an index, until the page is full."""
@@ -420,10 +431,10 @@ def _grouped_first(session: Session, actor: Actor, q: CustomerQuery, size: int) 
     if q.descending:
         groups.reverse()
     by_name = dataclasses.replace(q, sort="name")
-    keys: list[int] = []
+    keys: list[str] = []
     for condition in groups:
         stmt = (
-            _list_statement(session, actor, by_name, _ROWID)
+            _list_statement(session, actor, by_name, _KEY)
             .where(condition)
             .limit(size + 1 - len(keys))
         )
@@ -433,8 +444,8 @@ def _grouped_first(session: Session, actor: Actor, q: CustomerQuery, size: int) 
     return keys
 
 
-def _row_statement(session: Session, actor: Actor) -> Select:
-    mapping = _class_mapping(session)
+def _row_statement(session: Session, actor: Actor, mapping: dict[str, int] | None = None) -> Select:
+    mapping = _class_mapping(session) if mapping is None else mapping
     manager = aliased(User)
     stmt = (
         select(
@@ -465,56 +476,50 @@ def _row_statement(session: Session, actor: Actor) -> Select:
 _row_statements: dict[tuple, Select] = {}
 
 
-def _rows_statement(session: Session, actor: Actor) -> Select:
-    mapping = _class_mapping(session)
+def _rows_statement(
+    session: Session, actor: Actor, mapping: dict[str, int] | None = None
+) -> Select:
+    mapping = _class_mapping(session) if mapping is None else mapping
     key = (actor, tuple(sorted(mapping.items())))
     stmt = _row_statements.get(key)
     if stmt is None:
         if len(_row_statements) > 64:
             _row_statements.clear()
-        stmt = (
-            _row_statement(session, actor)
-            .add_columns(_ROWID)
-            .where(_ROWID.in_(bindparam("keys", expanding=True)))
+        stmt = _row_statement(session, actor, mapping).where(
+            _KEY.in_(bindparam("keys", expanding=True))
         )
         _row_statements[key] = stmt
     return stmt
 
 
-def _rows_by_key(session: Session, actor: Actor, keys: list[int]) -> list[CustomerRow]:
+def _rows_by_key(
+    session: Session, actor: Actor, keys: list[str], mapping: dict[str, int] | None = None
+) -> list[CustomerRow]:
     if not keys:
         return []
-    stmt = _rows_statement(session, actor)
+    stmt = _rows_statement(session, actor, mapping)
+    # Core, not the ORM: plain columns, no entities (a page is fetched on every keystroke)
     by_key = {
-        row[-1]: CustomerRow(row[0], row[1], row[2] or "", *row[3:-1])
-        for row in session.execute(stmt, {"keys": list(keys)})
+        row[0]: CustomerRow(row[0], row[1], row[2] or "", *row[3:])
+        for row in session.connection().execute(stmt, {"keys": list(keys)})
     }
     return [by_key[k] for k in keys if k in by_key]
 
 
-def fetch_rows_by_key(db: Database, actor: Actor, keys: list[int]) -> list[CustomerRow]:
-    """The list rows for ``keys`` (from ``list_keys``/``first_page``), in that order."""
+def fetch_rows_by_key(
+    db: Database, actor: Actor, keys: list[str], *, class_mapping: dict[str, int] | None = None
+) -> list[CustomerRow]:
+    """The list rows for ``keys`` (customer ids, from ``list_keys``/``first_page``), in that
+    order, less any that vanished or are not the actor's.  ``class_mapping``: the tier ->
+    visit class setting when the caller holds it as it is now (the search cache reads it
+    with its snapshot), saving a read of it."""
     with db.session() as session:
-        return _rows_by_key(session, actor, keys)
-
-
-def key_of(db: Database, customer_id: str) -> int | None:
-    """The list key (rowid) of a customer id."""
-    with db.session() as session:
-        return session.scalar(select(_ROWID).where(Customer.id == customer_id))
+        return _rows_by_key(session, actor, keys, class_mapping)
 
 
 def fetch_rows(db: Database, actor: Actor, ids: list[str]) -> list[CustomerRow]:
     """The list rows for ``ids`` (a page of the list), in the order asked for."""
-    if not ids:
-        return []
-    with db.session() as session:
-        stmt = _row_statement(session, actor).where(Customer.id.in_(ids))
-        by_id = {
-            row[0]: CustomerRow(row[0], row[1], row[2] or "", *row[3:])
-            for row in session.execute(stmt)
-        }
-    return [by_id[i] for i in ids if i in by_id]
+    return fetch_rows_by_key(db, actor, ids)
 
 
 EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (

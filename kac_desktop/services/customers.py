@@ -115,6 +115,14 @@ def _class_mapping(session: Session) -> dict[str, int]:
     return dict(mapping) if isinstance(mapping, dict) else dict(DEFAULT_CLASS_FOR_TIER)
 
 
+def visit_class_mapping(db: Database) -> dict[str, int]:
+    """The visit class of each tier as the administrator set it (``visit_class.by_tier``):
+    what the editor shows for a tier chosen but not saved yet, as the list and the quota
+    reckon it."""
+    with db.session() as session:
+        return _class_mapping(session)
+
+
 def get_customer(db: Database, actor: Actor, customer_id: str) -> CustomerRecord:
     with db.session() as session:
         customer = session.get(Customer, customer_id)
@@ -194,7 +202,7 @@ def find_duplicate(
     )
     if exclude_id:
         stmt = stmt.where(Customer.id != exclude_id)
-    rows = session.execute(stmt.limit(5)).all()
+    rows = list(session.execute(stmt.limit(5)).all())
     if not rows:
         return None
     rows.sort(key=lambda r: r[0].credit_code != data.credit_code or not data.credit_code)

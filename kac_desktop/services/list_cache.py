@@ -6,9 +6,9 @@ Why: at 100,000 customers a keystroke must show its first matches within a frame
 walks the name order at about 1.5 µs a row (an index step and a lookup of the search text);
 ``str.find`` over the texts laid end to end in that order passes a row in about 0.1 µs, so a
 term clustered far down the order (福州: no match before the names under "fu…") still shows
-its first page at once.  A term that the first fifth of the list does not fill a page for is
-rare or absent: the trigram index (migration 0003) then names its customers outright when
-it can match only a few, and the cache scans on otherwise.
+its first page at once.  A term that the first 20,000 rows (a fifth of 100,000; a shorter
+list whole) do not fill a page for is rare or absent: the trigram index (migration 0003) then
+names its customers outright when it can match only a few, and the cache scans on otherwise.
 
 Memory: the texts as one string (about 26 MB at 100,000 customers), where each row starts,
 and each key's position.
@@ -32,11 +32,14 @@ from kac_desktop.progress import Cancelled
 from kac_desktop.rules.search_keys import normalise_query
 
 from .context import Actor
-from .customer_list import indexed_matches, search_texts_statement
+from .customer_list import indexed_matches, search_texts_statement, visit_class_setting
 from .customers import CustomerQuery
 
 _END = "\n"  # after each row's text; a normalised query never holds it
-SCAN_FIRST = 0.2  # the share of the list scanned for a first page before asking the index
+# the rows scanned for a first page before asking the index: a scan costs by the row, so
+# the budget is in rows (a fifth of 100,000); a shorter list is scanned whole, as scanning
+# it costs less than the index's round trip through SQL
+SCAN_FIRST_ROWS = 20_000
 INDEX_LIMIT = 3_000  # the index names the matches when there can be at most this many
 _SLICE = 4096  # matches a worker collects before it lets the UI thread run
 
@@ -46,17 +49,18 @@ class Matches:
     """The keys of a search in display order: every one when ``complete``, otherwise the
     first of them."""
 
-    keys: list[int]
+    keys: list[str]
     complete: bool
 
 
 @dataclass(frozen=True)
 class _Snapshot:
     version: int
-    keys: list[int]  # in name order
+    keys: list[str]  # customer ids, in name order
     hay: str  # every search text in that order, each followed by _END
     starts: array  # where each row starts in ``hay``, and len(hay) last
-    position: dict[int, int]  # key -> its row
+    position: dict[str, int]  # key -> its row
+    class_mapping: dict[str, int]  # the tier -> visit class setting at ``version``
 
     def row_at(self, offset: int) -> int:
         return bisect_right(self.starts, offset) - 1
@@ -99,9 +103,10 @@ class ListCache:
         version = self._version()
         if version is None:
             return False
-        keys: list[int] = []
+        keys: list[str] = []
         texts: list[str] = []
         with self.db.session() as session:
+            class_mapping = visit_class_setting(session)
             for key, text in session.execute(search_texts_statement(session, self.actor)):
                 keys.append(key)
                 texts.append(text or "")
@@ -113,7 +118,7 @@ class ListCache:
         hay = _END.join(texts) + _END
         del texts
         position = {key: row for row, key in enumerate(keys)}
-        self._snapshot = _Snapshot(version, keys, hay, starts, position)
+        self._snapshot = _Snapshot(version, keys, hay, starts, position, class_mapping)
         self._last = None
         return True
 
@@ -142,6 +147,14 @@ class ListCache:
             return last
         return None
 
+    def class_mapping(self) -> dict[str, int] | None:
+        """The tier -> visit class setting as the database holds it now (None when the
+        cache is not current)."""
+        snapshot = self._snapshot
+        if snapshot is None or snapshot.version != self._version():
+            return None
+        return snapshot.class_mapping
+
     def first(self, q: CustomerQuery, size: int) -> Matches | None:
         """The first ``size`` matches of ``q`` (every match when there are no more), or
         None when the cache cannot answer ``q`` now."""
@@ -160,10 +173,10 @@ class ListCache:
                     if len(rows) > size:
                         return Matches(self._keys(snapshot, q, rows[:size], ordered=True), False)
             return self._complete(needle, snapshot, q, rows)
-        # a new term: a fifth of the list from where the page starts, then the index, then
+        # a new term: SCAN_FIRST_ROWS from where the page starts, then the index, then
         # the rest
         count = len(snapshot.keys)
-        part = max(1, int(count * SCAN_FIRST))
+        part = max(1, min(count, SCAN_FIRST_ROWS))
         starts = snapshot.starts
         if q.descending:
             rows = self._scan_down(
@@ -189,7 +202,7 @@ class ListCache:
 
     def all(
         self, q: CustomerQuery, cancelled: Callable[[], bool] | None = None
-    ) -> list[int] | None:
+    ) -> list[str] | None:
         """Every match of ``q`` in display order, or None when the cache cannot answer.
         A worker thread's job: it works in slices, letting the UI thread have the
         interpreter between them, and raises ``Cancelled`` once ``cancelled()``."""
@@ -273,7 +286,7 @@ class ListCache:
     @staticmethod
     def _keys(
         snapshot: _Snapshot, q: CustomerQuery, rows: list[int], ordered: bool = False
-    ) -> list[int]:
+    ) -> list[str]:
         """The keys of ``rows`` in display order (``rows`` ascending, or already in display
         order when ``ordered``)."""
         keys = snapshot.keys

@@ -1,6 +1,5 @@
-"""The customer list's query and row, and how a cell reads: what the list view needs to
-show its first page before SQLAlchemy and the customer service are imported
-(services/first_screen.py); services/customers.py re-exports them."""
+"""The customer list's query and row, and how a cell reads (no database here: the list's
+view and its export share them); services/customers.py re-exports them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The monthly report to the city center (大客户用邮月报表, DOMAIN.md §6), computed once.
+"""The monthly report to the city center (大客户用邮月报表, docs/DOMAIN.md §6), computed once.
 
 ``build_report`` reads the month's figures with a handful of grouped queries (never one
 query per customer) into a ``reports.model.MonthlyReport``; ``make_files`` writes that one
@@ -9,7 +9,7 @@ only gathers the data they need.
 Scope: an account manager's report covers his own customers, a supervisor's his branch, the
 city center's every branch (with a per-branch summary) or one branch it names.
 
-Definitions (DOMAIN.md names these figures but does not define them all; shown as a note
+Definitions (the business names these figures but does not define them all; shown as a note
 in both files):
 
 * **Customers in the report**: every file that existed before the month ended and was not
@@ -42,10 +42,11 @@ in both files):
 from __future__ import annotations
 
 import os
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any, overload
 
 from sqlalchemy import BigInteger, String, case, cast, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
@@ -293,7 +294,8 @@ def build_report(
             .join(Branch, Branch.id == Customer.branch_id)
             .where(*conditions)
         ):
-            customers[row[0]] = _Cust(*row)
+            columns: tuple[Any, ...] = tuple(row)  # thirteen: beyond the typed rows
+            customers[row[0]] = _Cust(*columns)
 
         line_rules = {
             code: LineRule(code, factor, earns, growth)
@@ -426,6 +428,7 @@ def build_report(
                 ServiceRequest.resolved_at,
                 ServiceRequest.satisfaction,
                 manager.display_name,
+                ServiceRequest.deadline_provisional,
             )
             .join(manager, manager.id == ServiceRequest.manager_id)
             .where(
@@ -469,6 +472,10 @@ def build_report(
     )
 
 
+@overload
+def _aware(moment: datetime) -> datetime: ...
+@overload
+def _aware(moment: None) -> None: ...
 def _aware(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
@@ -497,11 +504,12 @@ def _assemble(**k) -> MonthlyReport:  # noqa: C901 - one pass over the gathered 
     statuses: dict[str, QuotaStatus] = {}
     status_cache: dict[tuple[int, int], QuotaStatus] = {}
     behind: list[tuple[str, BehindQuota]] = []
-    per_branch: dict[str, dict[str, object]] = defaultdict(lambda: defaultdict(int))
+    per_branch: dict[str, Counter[str]] = defaultdict(Counter)
+    branch_names: dict[str, str] = {}
     tier_counts: dict[str, list] = {code: [0, 0] for code in vocab.TIERS}
     inactive: list[InactiveAlert] = []
     drops: list[DropAlert] = []
-    totals = defaultdict(int)
+    totals: Counter[str] = Counter()
     completeness_sum = 0
     retained = retention_base = new_key = lost_key = key_at_start = 0
     points_month_total = 0
@@ -534,7 +542,7 @@ def _assemble(**k) -> MonthlyReport:  # noqa: C901 - one pass over the gathered 
         )
         points_month_total += points_m
         b = per_branch[c.branch_id]
-        b["name"] = c.branch
+        branch_names[c.branch_id] = c.branch
         b["customers"] += 1
         b["revenue_total"] += month_cents
         totals["revenue_total"] += month_cents
@@ -649,8 +657,8 @@ def _assemble(**k) -> MonthlyReport:  # noqa: C901 - one pass over the gathered 
     satisfaction: dict[str, list[int]] = defaultdict(list)
     overdue: list[OverdueRequest] = []
     per_branch_requests: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    received = complaints = 0
-    for cid, rtype, received_at, deadline, fr_due, fr_at, resolved, score, mname in k[
+    received = complaints = provisional_count = 0
+    for cid, rtype, received_at, deadline, fr_due, fr_at, resolved, score, mname, provisional in k[
         "request_rows"
     ]:
         received_at, deadline = _aware(received_at), _aware(deadline)
@@ -668,19 +676,21 @@ def _assemble(**k) -> MonthlyReport:  # noqa: C901 - one pass over the gathered 
             first_response_at=fr_at,
             thresholds=k["thresholds"],
         )
-        c = customers.get(cid)
-        if state == states.OVERDUE and c is not None:
+        requester = customers.get(cid)
+        if state == states.OVERDUE and requester is not None:
             due = states.next_due(deadline, fr_due, fr_at).at
             overdue.append(
                 OverdueRequest(
-                    c.name,
+                    requester.name,
                     rtype,
                     mname,
                     received_at,
                     deadline,
                     (as_of - due).total_seconds() / 3600,
+                    bool(provisional),
                 )
             )
+        provisional_count += bool(provisional)  # the month's, and older ones still open
         if received_at < start:
             continue
         received += 1
@@ -697,8 +707,8 @@ def _assemble(**k) -> MonthlyReport:  # noqa: C901 - one pass over the gathered 
             counts["open"] += 1
         if score is not None:
             satisfaction[rtype].append(score)
-        if c is not None:
-            pb = per_branch_requests[c.branch_id]
+        if requester is not None:
+            pb = per_branch_requests[requester.branch_id]
             pb[0] += state == states.DONE_ON_TIME
             pb[1] += state in (states.DONE_ON_TIME, states.DONE_LATE, states.OVERDUE)
             pb[2] += rtype == "complaint"
@@ -764,19 +774,19 @@ def _assemble(**k) -> MonthlyReport:  # noqa: C901 - one pass over the gathered 
 
     branches: list[BranchSummary] = []
     if scope.kind == "city":
-        for bid, b in sorted(per_branch.items(), key=lambda item: str(item[1]["name"])):
+        for bid, b in sorted(per_branch.items(), key=lambda item: branch_names[item[0]]):
             pb = per_branch_requests.get(bid, [0, 0, 0])
             comp = quota_rules.compliance(per_branch_status.get(bid, []))
             branches.append(
                 BranchSummary(
-                    str(b["name"]),
-                    int(b["customers"]),
-                    int(b["key"]),
-                    int(b["new"]),
-                    int(b["lost"]),
-                    _yuan(int(b["revenue_total"])),
-                    _yuan(int(b["revenue_key"])),
-                    _ratio(int(b["completeness"]) / 100, int(b["key"])),
+                    branch_names[bid],
+                    b["customers"],
+                    b["key"],
+                    b["new"],
+                    b["lost"],
+                    _yuan(b["revenue_total"]),
+                    _yuan(b["revenue_key"]),
+                    _ratio(b["completeness"] / 100, b["key"]),
                     comp.rate,
                     _ratio(pb[0], pb[1]),
                     pb[2],
@@ -810,10 +820,22 @@ def _assemble(**k) -> MonthlyReport:  # noqa: C901 - one pass over the gathered 
             has_visits=bool(k["done"]),
             has_requests=received > 0 or bool(overdue),
         ),
-        notes=definitions(),
+        notes=definitions() + (provisional_note(provisional_count) if provisional_count else []),
         inactivity_days=k["inactivity_days"],
         drop_threshold=k["drop_threshold"],
+        provisional_requests=provisional_count,
     )
+
+
+def provisional_note(count: int) -> list[str]:
+    return [
+        _(
+            "Provisional deadlines (暂按周末计算): {count} requests in this report have a "
+            "deadline in a year whose holiday schedule had not been entered, so it counts "
+            "weekends only; an open request's deadline is recomputed when the schedule is "
+            "entered."
+        ).format(count=count)
+    ]
 
 
 # ------------------------------------------------------------------ the files
@@ -905,7 +927,7 @@ def branch_choices(db: Database, actor: Actor) -> list[tuple[str, str]]:
 
 
 def record_print(db: Database, actor: Actor, report: MonthlyReport) -> None:
-    """A printed report leaves an audit record too (DOMAIN.md §7)."""
+    """A printed report leaves an audit record too (docs/DOMAIN.md §7)."""
     with db.session() as session, session.begin():
         audit.record(
             session,

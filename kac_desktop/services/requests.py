@@ -1,4 +1,4 @@
-"""Time-limited service (限时服务, DOMAIN.md §4): register a request with its deadline, move it
+"""Time-limited service (限时服务, docs/DOMAIN.md §4): register a request with its deadline, move it
 through its status flow, and the queries behind the deadline board and the command line.
 
 Permissions as for customer files: a manager sees and changes the requests of his own
@@ -33,7 +33,6 @@ from kac_desktop.rules import vocab
 from kac_desktop.rules.customer import FieldError
 from kac_desktop.rules.deadlines import (
     LOCAL_TZ,
-    CalendarNotCovered,
     Deadline,
     DeadlineSettings,
     SettingsError,
@@ -112,6 +111,7 @@ class RequestRecord:
     satisfaction: int | None
     closed_at: datetime | None
     history: list[StatusStep] = field(default_factory=list)
+    deadline_provisional: bool = False
 
 
 # ------------------------------------------------------------------ scope and settings
@@ -203,18 +203,20 @@ def _deadline(
     received: datetime,
     calendar: WorkCalendar | None,
 ) -> Deadline:
-    try:
-        return compute_deadline(
-            received,
-            customer.area,
-            _deadline_settings(session),
-            request_type=data.type,
-            special_case=data.special_case,
-            confirmed_at=data.confirmed_at,
-            calendar=calendar,
-        )
-    except CalendarNotCovered as exc:
-        raise ValidationFailed([FieldError("received_at", exc.message)]) from exc
+    settings = _deadline_settings(session)
+    if settings.working_days and calendar is None:
+        from .calendar import load_calendar
+
+        calendar = load_calendar(session)  # the center's years over the library's
+    return compute_deadline(
+        received,
+        customer.area,
+        settings,
+        request_type=data.type,
+        special_case=data.special_case,
+        confirmed_at=data.confirmed_at,
+        calendar=calendar,
+    )
 
 
 def preview_deadline(
@@ -259,6 +261,7 @@ def register_request(
             confirmed_at=data.confirmed_at if data.special_case else None,
             deadline_at=deadline.due_at,
             deadline_rule=deadline.rule,
+            deadline_provisional=deadline.provisional,
             first_response_due_at=deadline.first_response_due_at,
             status=RECEIVED,
             updated_by=actor.user_id,
@@ -289,6 +292,7 @@ def register_request(
                 "received_at": received.isoformat(),
                 "deadline_at": deadline.due_at.isoformat(),
                 "rule": deadline.rule,
+                "provisional": deadline.provisional,
             },
         )
         return Change("request", (request.id,), created=True)
@@ -449,6 +453,7 @@ def get_request(db: Database, actor: Actor, request_id: str) -> RequestRecord:
             satisfaction=request.satisfaction,
             closed_at=request.closed_at,
             history=history,
+            deadline_provisional=request.deadline_provisional,
         )
 
 
@@ -493,6 +498,7 @@ class RequestRow:
     first_response_due_at: datetime | None
     description: str
     resolution: str
+    deadline_provisional: bool = False  # 暂按周末计算
 
 
 # every status but 已关闭, named rather than "!= closed" so that an index on the status serves it
@@ -600,6 +606,7 @@ def fetch_rows(db: Database, actor: Actor, ids: list[str]) -> list[RequestRow]:
                     ServiceRequest.first_response_due_at,
                     ServiceRequest.description,
                     ServiceRequest.resolution,
+                    ServiceRequest.deadline_provisional,
                 )
                 .join(Customer, Customer.id == ServiceRequest.customer_id)
                 .outerjoin(manager, manager.id == ServiceRequest.manager_id)
@@ -619,6 +626,7 @@ def fetch_rows(db: Database, actor: Actor, ids: list[str]) -> list[RequestRow]:
                     first_response_due_at=row.first_response_due_at,
                     description=row.description,
                     resolution=row.resolution,
+                    deadline_provisional=bool(row.deadline_provisional),
                 )
     return [by_id[i] for i in ids if i in by_id]
 
@@ -695,6 +703,7 @@ class OpenRequest:
     state: str
     due_at: datetime
     first_response: bool
+    deadline_provisional: bool = False
 
 
 def list_open(
@@ -728,6 +737,7 @@ def list_open(
                 s,
                 due.at,
                 due.first_response,
+                row.deadline_provisional,
             )
         )
     result.sort(key=lambda r: (URGENCY_RANK[r.state], r.due_at))

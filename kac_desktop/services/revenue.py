@@ -406,11 +406,13 @@ def fetch_rows(db: Database, actor: Actor, year: int, ids: Sequence[str]) -> lis
         )
         stmt = scope_customers(stmt, actor)
         by_id: dict[str, PointsRow] = {}
-        for cid, name, mname, pts, sugg, tier, cname, cat, rev, target in session.execute(stmt):
-            pts = int(pts or 0)
+        for row in session.execute(stmt):
+            values: tuple[Any, ...] = tuple(row)  # ten columns: beyond the typed row sizes
+            cid, name, mname, stored_points, sugg, tier, cname, cat, rev, stored_target = values
+            pts = int(stored_points or 0)
             standing = rules.standing(pts, thresholds)
             revenue = Decimal(rev or 0).quantize(CENT)
-            target = Decimal(target or 0).quantize(CENT)
+            target = Decimal(stored_target or 0).quantize(CENT)
             by_id[cid] = PointsRow(
                 cid,
                 name,

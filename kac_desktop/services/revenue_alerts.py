@@ -62,7 +62,7 @@ def alerts(
     today: date | None = None,
     manager_id: str | None = None,
 ) -> list[AlertRow]:
-    """异常 (DOMAIN.md §3): customers whose revenue of ``month`` (default: the latest month
+    """异常 (docs/DOMAIN.md §3): customers whose revenue of ``month`` (default: the latest month
     with revenue) dropped past the threshold against the three months before, and customers
     without business for the set days — merged with the visits' inactivity list (no business
     and no contact) where that exists.  Drops first, largest first."""

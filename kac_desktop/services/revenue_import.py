@@ -10,7 +10,7 @@ month.  Customers and months the file does not hold are not touched.  With
 
 The preview compares the file with the stored rows and keeps that plan; the import
 carries it out when nothing was written since (the newest audit record is still the
-preview's: every change of revenue leaves one, DOMAIN.md §7).  Otherwise it compares
+preview's: every change of revenue leaves one, docs/DOMAIN.md §7).  Otherwise it compares
 again, under the write lock, and refuses when the counts the user was shown no longer
 hold (``StalePreview``).
 

@@ -1,4 +1,5 @@
-"""Business settings: DOMAIN defaults overridden by what an administrator stored."""
+"""Business settings: the defaults of rules/defaults.py, overridden by what an administrator
+stored."""
 
 from __future__ import annotations
 

@@ -42,7 +42,7 @@ class BranchRow:
 
 
 def ensure_reference_data(session: Session) -> None:
-    """Product lines with the DOMAIN defaults, on a database that has none."""
+    """Product lines with their default factors (rules/defaults.py), on a database that has none."""
     if session.scalar(select(func.count()).select_from(ProductLine)):
         return
     for order, (code, name, factor, earns, growth) in enumerate(PRODUCT_LINE_DEFAULTS):
@@ -184,19 +184,40 @@ class UserAdminRow:
     has_password: bool
     locked_until: datetime | None
     last_login_at: datetime | None
+    # the account's state as sign-in judges it: one of USER_STATES
+    state: str = "active"
 
     @property
     def role_label(self) -> str:
         return vocab.label(vocab.ROLES, self.role)
 
 
+USER_STATES = ("disabled", "locked", "no_password", "active")
+
+
+def account_state(
+    active: bool, has_password: bool, locked_until: datetime | None, now: datetime
+) -> str:
+    """How sign-in treats the account at ``now``: disabled, locked (too many wrong
+    passwords, until ``locked_until``), without a password yet, or active."""
+    if not active:
+        return "disabled"
+    if locked_until is not None and locked_until > now:
+        return "locked"
+    if not has_password:
+        return "no_password"
+    return "active"
+
+
 def may_manage_users(actor: Actor) -> bool:
     return actor.is_admin
 
 
-def list_users(db: Database, actor: Actor, *, include_disabled: bool = True) -> list[UserAdminRow]:
+def list_users(
+    db: Database, actor: Actor, *, include_disabled: bool = True, now: datetime | None = None
+) -> list[UserAdminRow]:
     """Users for the user page: the administrator sees all, a supervisor his branch
-    (read-only); a manager none."""
+    (read-only); a manager none.  Each row's ``state`` is the account's at ``now``."""
     if not may_view_users(actor):
         raise PermissionDenied(_("Only supervisors and administrators may see the user list."))
     with db.session() as session:
@@ -209,6 +230,7 @@ def list_users(db: Database, actor: Actor, *, include_disabled: bool = True) -> 
             stmt = stmt.where(User.branch_id == actor.branch_id)
         if not include_disabled:
             stmt = stmt.where(User.active.is_(True))
+        now = now or utcnow()
         return [
             UserAdminRow(
                 u.id,
@@ -223,6 +245,7 @@ def list_users(db: Database, actor: Actor, *, include_disabled: bool = True) -> 
                 bool(u.password_hash),
                 u.locked_until,
                 u.last_login_at,
+                account_state(u.active, bool(u.password_hash), u.locked_until, now),
             )
             for u, bname in session.execute(stmt)
         ]

@@ -87,10 +87,12 @@ def follow_ups(db: Database, actor: Actor, now: datetime | None = None) -> list[
         .order_by(Visit.next_step_date, Customer.name_sort)
     )
     with db.session() as session:
-        return [
-            FollowUp(vid, cid, cname or _("Branch meeting"), step, due, (today - due).days, mname)
-            for vid, cid, cname, step, due, mname in session.execute(stmt)
-        ]
+        found = []
+        for vid, cid, cname, step, due, mname in session.execute(stmt):
+            if due is not None:  # the statement asks for a date; the column may be empty
+                days = (today - due).days
+                found.append(FollowUp(vid, cid, cname or _("Branch meeting"), step, due, days, mname))
+        return found
 
 
 # ------------------------------------------------------------------ branch meetings
@@ -282,6 +284,8 @@ def calendar_entries(
                 Visit.next_step_date >= month.first_day, Visit.next_step_date <= month.last_day
             )
         ):
+            if due is None:  # the range above leaves out an empty date
+                continue
             entries.append(
                 CalendarEntry(
                     due, "next_step", vid, cid, cname or _("Branch meeting"), step, None, done

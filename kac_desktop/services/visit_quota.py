@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -27,6 +27,7 @@ from kac_desktop.models import (
     AuditRecord,
     Branch,
     Customer,
+    CustomerSearch,
     User,
     Visit,
     utcnow,
@@ -39,9 +40,11 @@ from kac_desktop.rules.quota import (
     Month,
     QuotaStatus,
 )
+from kac_desktop.rules.search_keys import normalise_query
 
 from .bulk import cyclic_gc_paused
 from .context import Actor
+from .customer_list import like_pattern
 from .customers import scope_customers
 from .visits import _today, quota_settings
 
@@ -89,6 +92,71 @@ class QuotaReport:
     per_class: dict[int, int]
 
 
+_QUOTA_STATE_ORDER: dict[str, int] = {rules.BEHIND: 0, rules.ON_TRACK: 1, rules.MET: 2}
+# How the quota list sorts, by column key: what the rules computed for each row (the state,
+# what is missing) is no column of any table, so the service orders the report's rows.
+QUOTA_SORTS: dict[str, Any] = {
+    "name": lambda r: r.name_sort,
+    "manager": lambda r: r.manager,
+    "visit_class": lambda r: r.visit_class,
+    "required": lambda r: r.status.required,
+    "done": lambda r: r.status.done,
+    "progress": lambda r: r.status.fraction,
+    "state": lambda r: (_QUOTA_STATE_ORDER[r.status.state], -r.status.missing),
+}
+
+
+@dataclass(frozen=True)
+class QuotaFilter:
+    """What the quota list shows of a report: only the customers behind, those a search
+    finds (name, pinyin, initials, credit code, contact, phone: the customer list's search),
+    in the order of one of ``QUOTA_SORTS`` (by state ascending: the report's own order)."""
+
+    behind_only: bool = False
+    search: str = ""
+    sort: str = "state"
+    descending: bool = False
+
+
+def quota_rows(
+    db: Database, actor: Actor, rows: list[QuotaRow], shown: QuotaFilter = QuotaFilter()
+) -> list[QuotaRow]:
+    """The ``rows`` of a quota report that ``shown`` keeps, in its order.  The search asks
+    the customers' search texts in SQL (one LIKE over the actor's customers)."""
+    needle = normalise_query(shown.search)
+    found: set[str] | None = None
+    if needle and rows:
+        with db.session() as session:
+            stmt = scope_customers(
+                select(CustomerSearch.customer_id)
+                .join(Customer, Customer.id == CustomerSearch.customer_id)
+                .where(CustomerSearch.text.like(like_pattern(needle), escape="\\")),
+                actor,
+            )
+            found = set(session.scalars(stmt))
+    return arrange_quota_rows(rows, shown, found)
+
+
+def arrange_quota_rows(
+    rows: list[QuotaRow], shown: QuotaFilter, found: set[str] | None = None
+) -> list[QuotaRow]:
+    """``rows`` (in the report's order) filtered and sorted as ``shown`` says; ``found``:
+    the customers the search found (None: no search)."""
+    if shown.behind_only:
+        rows = [r for r in rows if r.status.state == rules.BEHIND]
+    if found is not None:
+        rows = [r for r in rows if r.customer_id in found]
+    if shown.sort == "state" and not shown.descending:
+        return list(rows)  # the report's order: behind first, the most missing first, by name
+    key = QUOTA_SORTS.get(shown.sort, QUOTA_SORTS["state"])
+    return sorted(rows, key=lambda r: (key(r), r.name_sort), reverse=shown.descending)
+
+
+def quota_sort_key(row: QuotaRow, sort: str) -> Any:
+    """The value ``row`` sorts by under ``sort`` (one of ``QUOTA_SORTS``)."""
+    return QUOTA_SORTS[sort](row)
+
+
 def class_changes(
     session: Session, customer_ids: Select, since: datetime
 ) -> dict[str, list[ClassChange]]:
@@ -102,7 +170,7 @@ def class_changes(
         AuditRecord.entity_id.in_(customer_ids),
     )
     for entity_id, at, details in session.execute(stmt):
-        if not isinstance(details, dict):
+        if entity_id is None or not isinstance(details, dict):
             continue
         for field in ("tier", "visit_class_override"):
             pair = details.get(field)
@@ -112,8 +180,8 @@ def class_changes(
 
 
 # The local month of a visit as SQLite computes it from the stored UTC text, the business
-# zone being UTC+8 all year (rules.clock.UTC_OFFSET): the expression of ix_visits_month_customer (migration 0004), which
-# SQLite uses only for this very text.  The fraction of a second is cut off first: SQLite's
+# zone being UTC+8 all year (rules.clock.UTC_OFFSET): the expression of
+# ix_visits_month_customer (migration 0004), which SQLite uses only for this very text.  The fraction of a second is cut off first: SQLite's
 # date functions round to the millisecond, which would put 23:59:59.9996 into next month.
 MONTH_KEY_SQL = "strftime('%Y-%m', substr(visits.visited_at, 1, 19), '+8 hours')"
 _UTC8 = UTC_OFFSET
@@ -159,7 +227,7 @@ def quota_report(
     *,
     now: datetime | None = None,
 ) -> QuotaReport:
-    """The month's quota for every customer due (DOMAIN.md §3) as far as the actor sees:
+    """The month's quota for every customer due (docs/DOMAIN.md §3) as far as the actor sees:
     one query for the customers, one grouped count of the counting visits, and (for a
     month already over) one read of the later tier changes."""
     today = _today(now)

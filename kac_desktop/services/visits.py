@@ -35,6 +35,7 @@ from kac_desktop.models import (
 )
 from kac_desktop.rules import quota as rules
 from kac_desktop.rules import vocab
+from kac_desktop.rules.clock import local_text
 from kac_desktop.rules.quota import (
     QuotaSettings,
 )
@@ -248,7 +249,7 @@ def log_visit(db: Database, actor: Actor, data: VisitData, now: datetime | None 
 
 
 def _visit_summary(customer: Customer | None, data: VisitData) -> str:
-    when = data.visited_at.astimezone(rules.LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    when = local_text(data.visited_at)
     who = customer.name if customer else _("Branch meeting")
     return f"{who} {when} {vocab.label(vocab.VISIT_MODES, data.mode)}"
 
@@ -542,7 +543,7 @@ def fetch_visit_rows(db: Database, actor: Actor, ids: list[str]) -> list[VisitRo
             .where(Visit.id.in_(ids))
         )
         stmt = scope_visits(stmt, actor)
-        by_id = {}
+        by_id: dict[str, VisitRow] = {}
         for row in session.execute(stmt):
             values = list(row)
             values[3] = values[3] or _("Branch meeting")

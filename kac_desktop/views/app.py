@@ -9,17 +9,14 @@ import sys
 import traceback
 from pathlib import Path
 
-# Nothing of SQLAlchemy, the models or the services is imported before the window has
-# painted: a database at the schema's head is opened with sqlite3 alone (db.open_database),
-# the sign-in dialog needs nothing more, and the window paints its first page from plain
-# sqlite3 reads (services/first_screen.py).  The services are imported while the user types the
-# password (PRELOAD_AFTER_MS) or, for a window opened without signing in, right after its
-# first paint.
+# Nothing of SQLAlchemy, the models or the services is imported before the sign-in dialog
+# is on screen: a database at the schema's head is opened with sqlite3 alone
+# (db.open_database), and the dialog needs nothing more.  The services are imported while the
+# user types the password (PRELOAD_AFTER_MS); the window reads through them alone.
 from kac_desktop import __version__
 from kac_desktop.config import data_dir
 from kac_desktop.i18n import _, set_language
 from kac_desktop.resource_files import ICON_SIZES, font_path, icon_png
-from kac_desktop.services import first_screen
 from kac_desktop.services.context import Actor
 from kac_desktop.services.database import (
     Database,
@@ -199,15 +196,12 @@ def import_services() -> None:
 
 
 def _needs_first_user(db: Database) -> bool:
-    connection = db.connect_sqlite()
-    if connection is None:
+    empty = db.needs_first_user()
+    if empty is None:
         from kac_desktop.services import users as user_service
 
         return user_service.needs_first_user(db)
-    try:
-        return first_screen.needs_first_user(connection)
-    finally:
-        connection.close()
+    return empty
 
 
 def start(db: Database, login: str | None, parent=None) -> Actor | None:

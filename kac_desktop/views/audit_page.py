@@ -1,12 +1,12 @@
 """The audit log viewer (操作日志) for supervisors and administrators: filters, a lazy table
-over the service's query, and whether the hash chain is intact (DOMAIN.md §7)."""
+over the service's query, and whether the hash chain is intact (docs/DOMAIN.md §7)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -27,12 +27,11 @@ from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError
 
 from .colours import current_colours
-from .table_models import ColumnTableModel, house_table
+from .paged_model import PagedTableModel
+from .table_models import Column, house_table
 from .widgets import DateField
 from .workers import run_with_progress
 
-PAGE_SIZE = 256
-SeqRole = Qt.ItemDataRole.UserRole + 1
 COLUMNS = (N_("No."), N_("Time"), N_("User"), N_("Action"), N_("What"), N_("Details"))
 
 
@@ -51,9 +50,9 @@ def describe_details(details: object) -> str:
     return json.dumps(details, ensure_ascii=False, default=str)
 
 
-class AuditTableModel(ColumnTableModel):
-    """Holds the sequence numbers of the query (newest first); records are fetched a page at
-    a time as the view shows them."""
+class AuditTableModel(PagedTableModel):
+    """The paged list model (views/paged_model.py) keyed by the records' sequence numbers
+    (the audit trail's own ordered integer), newest first."""
 
     number_rows = False
 
@@ -63,52 +62,27 @@ class AuditTableModel(ColumnTableModel):
         fetch: Callable[[list[int]], list[AuditRow]],
         parent=None,
     ) -> None:
-        super().__init__(COLUMNS, parent)
+        columns = [Column(str(i), title, 0) for i, title in enumerate(COLUMNS)]
+        super().__init__(columns, AuditQuery(), parent)
         self._query_seqs = query_seqs
         self._fetch = fetch
-        self._query = AuditQuery()
-        self._seqs: list[int] = []
-        self._rows: dict[int, AuditRow] = {}
         self.broken: set[int] = set()
 
-    def set_query(self, query: AuditQuery) -> None:
-        self.beginResetModel()
-        self._query = query
-        self._seqs = self._query_seqs(query)
-        self._rows.clear()
-        self.endResetModel()
+    def query_keys(self, query: AuditQuery) -> list[int]:
+        return self._query_seqs(query)
+
+    def fetch_rows(self, keys: list) -> list[AuditRow]:
+        return self._fetch(keys)
+
+    def row_key(self, row: AuditRow) -> int:
+        return row.seq
 
     def set_broken(self, seqs: list[int]) -> None:
         self.broken = set(seqs)
-        if self._seqs:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._seqs) - 1, 0))
+        if self._keys:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._keys) - 1, 0))
 
-    def row_data(self, row: int) -> AuditRow | None:
-        if not 0 <= row < len(self._seqs):
-            return None
-        if row not in self._rows:
-            start = row - row % PAGE_SIZE
-            page = self._seqs[start : start + PAGE_SIZE]
-            fetched = {r.seq: r for r in self._fetch(page)}
-            for offset, seq in enumerate(page):
-                if seq in fetched:
-                    self._rows[start + offset] = fetched[seq]
-        return self._rows.get(row)
-
-    def row_total(self) -> int:
-        return len(self._seqs)
-
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ):
-        if not index.isValid():
-            return None
-        row = self.row_data(index.row())
-        if row is None:
-            return None
-        if role == SeqRole:
-            return row.seq
-        column = index.column()
+    def cell(self, row: AuditRow, column: int, role: int):
         if role == Qt.ItemDataRole.ForegroundRole and row.seq in self.broken:
             from PySide6.QtGui import QBrush, QColor
 

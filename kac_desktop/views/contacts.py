@@ -33,6 +33,8 @@ CONTACT_COLUMNS = (
 
 
 class ContactsModel(QAbstractTableModel):
+    """The contacts of the file being edited.  Not paged: an edited copy of a few rows."""
+
     def __init__(self, contacts: list[ContactData] | None = None, parent=None) -> None:
         super().__init__(parent)
         self._contacts = [dataclasses.replace(c) for c in (contacts or [])]

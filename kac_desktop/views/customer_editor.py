@@ -1,4 +1,4 @@
-"""The customer file editor (客户档案): every field of DOMAIN.md §2, contacts, completeness,
+"""The customer file editor (客户档案): every field of docs/DOMAIN.md §2, contacts, completeness,
 tiers side by side, validation and the no-double-development refusal."""
 
 from __future__ import annotations
@@ -75,6 +75,9 @@ class CustomerEditor(FittedDialog):
         self._dirty = False
         self._loading = True
         self.resize(860, 640)  # screen_fit makes it smaller, scrolling, on a small screen
+        # the administrator's tier -> visit class mapping: the service's answer, not the
+        # defaults
+        self._class_mapping = customer_service.visit_class_mapping(db)
         self._build()
         if customer_id:
             self.record = customer_service.get_customer(db, actor, customer_id)
@@ -353,7 +356,9 @@ class CustomerEditor(FittedDialog):
         self.arrears.set_value(data.arrears)
         self.tier.set_value(data.tier)
         self.class_override.setChecked(data.visit_class_override is not None)
-        self.class_value.set_value(data.visit_class_override or visit_class(data.tier, None))
+        self.class_value.set_value(
+            data.visit_class_override or visit_class(data.tier, None, self._class_mapping)
+        )
         self.class_value.setEnabled(
             self.actor.is_supervisor and data.visit_class_override is not None
         )
@@ -459,7 +464,10 @@ class CustomerEditor(FittedDialog):
             self.subtitle.setText(_("A new customer file"))
             self.suggested.setText(_("none yet"))
         self.class_info.setText(
-            vocab.label(vocab.VISIT_CLASSES, visit_class(data.tier, data.visit_class_override))
+            vocab.label(
+                vocab.VISIT_CLASSES,
+                visit_class(data.tier, data.visit_class_override, self._class_mapping),
+            )
         )
         result = completeness(data)
         self.completeness_bar.setValue(result.percent)

@@ -45,19 +45,17 @@ from PySide6.QtWidgets import (
 from kac_desktop.i18n import N_, _
 from kac_desktop.progress import Cancelled
 from kac_desktop.rules import vocab
-from kac_desktop.services import first_screen
+from kac_desktop.services import customer_list as list_service
 from kac_desktop.services.context import Actor, Change
 from kac_desktop.services.database import Database
 from kac_desktop.services.list_types import CustomerQuery, CustomerRow, export_value
 
 from .colours import current_colours
-from .table_models import Column, ColumnTableModel, house_table
+from .paged_model import PAGE_SIZE, IdRole, PagedTableModel, SortKeyRole  # noqa: F401 - re-exported
+from .table_models import Column, house_table
 
-PAGE_SIZE = 256  # rows fetched at a time while scrolling
 FIRST_PAGE = 48  # rows of a new query fetched at once: more than a screen shows
 WHOLE_LIST_DELAY_MS = 120  # the whole list and its count: after a pause in the typing
-IdRole = Qt.ItemDataRole.UserRole + 1
-SortKeyRole = Qt.ItemDataRole.UserRole + 2
 _ROLES = frozenset(
     int(r)
     for r in (
@@ -142,6 +140,8 @@ class CustomerCellDelegate(QStyledItemDelegate):
         self._colours()
         view.selectionModel().selectionChanged.connect(self._selection_changed)
         model.modelReset.connect(self._selection_changed)
+        model.rowsRemoved.connect(self._selection_changed)
+        model.rowsInserted.connect(self._selection_changed)
 
     def _colours(self) -> None:
         palette = self._view.palette()
@@ -216,10 +216,9 @@ def display_value(row: CustomerRow, key: str) -> str:
 
 class _ListSource:
     """How the model reads the list.  Built from ``query_ids``/``fetch_rows`` alone (the
-    tests' recorders) it reads the whole id list at once, as before; ``SqlListSource`` adds
-    the fast first page and the whole list on a worker thread."""
+    tests' recorders) it reads the whole id list at once; ``SqlListSource`` adds the fast
+    first page and the whole list on a worker thread."""
 
-    keys_are_ids = True
     background = False
 
     def __init__(self, query_ids, fetch_rows) -> None:
@@ -235,65 +234,32 @@ class _ListSource:
     def rows(self, keys: list) -> list[CustomerRow]:
         return self.fetch_rows(keys)
 
-    def key_of(self, customer_id: str):
-        return customer_id
-
     def load_services(self) -> None:
         """Nothing to load: the callables read the list."""
 
 
 class SqlListSource(_ListSource):
-    """The customer service's fast list path (services/customer_list.py), with the
-    search of the default list answered from memory (services/list_cache.py) once its cache
-    is built — on a thread of its own, again whenever the database changed.
+    """The customer service's list path (services/customer_list.py), with the search
+    of the default list answered from memory (services/list_cache.py) once its cache is
+    built — on a thread of its own, again whenever the database changed.  The keys are the
+    customers' ids."""
 
-    Until ``load_services`` has run (the window calls it right after its first paint) the
-    list as it opens is read with plain sqlite3 (services/first_screen.py), so that the first page
-    paints before SQLAlchemy and the services are imported; any other query loads them
-    first.  Both read the same keys (rowids), so the list goes on from one to the other."""
-
-    keys_are_ids = False
     background = True
 
     def __init__(self, db: Database, actor: Actor) -> None:
+        from kac_desktop.services.list_cache import ListCache
+
         self.db, self.actor = db, actor
-        self.cache = None  # the ListCache, once the services are loaded
-        self._service = None  # services.customer_list, once loaded
+        self.cache = ListCache(db, actor)
         self._building: threading.Thread | None = None
 
-    # -- before the services
-    def _first_screen(self, query: CustomerQuery | None = None) -> bool:
-        """Whether ``query`` (None: any read) is answered by plain sqlite3 reads."""
-        if self._service is not None or self.db.path is None:
-            return False
-        return query is None or query.is_default
-
-    def _read(self, read):
-        connection = self.db.connect_sqlite()
-        try:
-            return read(connection)
-        finally:
-            connection.close()
-
-    def load_services(self):
-        """Import the customer service and the search cache (on the UI thread: imports
-        from two threads at once can deadlock); the list reads through them from now on."""
-        if self._service is None:
-            from kac_desktop.services import customer_list
-            from kac_desktop.services.list_cache import ListCache
-
-            self.cache = ListCache(self.db, self.actor)
-            self._service = customer_list
-        return self._service
-
-    @property
-    def service(self):
-        return self.load_services()
+    def load_services(self) -> None:
+        """The services are imported with this module (the sign-in dialog imports them
+        while the password is typed)."""
 
     def warm(self, wait: bool = False) -> None:
         """Build the search cache off the UI thread unless it is fresh or being built;
         ``wait``: until it is built (benchmarks, tests)."""
-        self.load_services()
         if self._building is not None and self._building.is_alive():
             if wait:
                 self._building.join()
@@ -314,46 +280,26 @@ class SqlListSource(_ListSource):
             self._building.join()
 
     def first_page(self, query: CustomerQuery):
-        if self._first_screen(query):
-            actor = self.actor
-
-            def read(connection):
-                keys = first_screen.default_keys(connection, actor, FIRST_PAGE + 1)
-                shown = keys[:FIRST_PAGE]
-                rows = first_screen.rows_by_key(connection, actor, shown)
-                return shown, rows if len(rows) == len(shown) else None, len(keys) <= FIRST_PAGE
-
-            return self._read(read)
-        service = self.service
         found = self.cache.first(query, FIRST_PAGE)
         if found is not None:
             shown = found.keys[:FIRST_PAGE]
-            rows = service.fetch_rows_by_key(self.db, self.actor, shown)
+            rows = list_service.fetch_rows_by_key(
+                self.db, self.actor, shown, class_mapping=self.cache.class_mapping()
+            )
             return found.keys, rows if len(rows) == len(shown) else None, found.complete
-        from kac_desktop.services.list_cache import ListCache
-
-        if ListCache.serves(query):
+        if self.cache.serves(query):
             self.warm()
-        page = service.first_page(self.db, self.actor, query, FIRST_PAGE)
+        page = list_service.first_page(self.db, self.actor, query, FIRST_PAGE)
         return page.keys, page.rows or None, page.complete
 
     def all_keys(self, query: CustomerQuery, cancelled=None) -> list:
-        # a worker thread asks for the whole list: it never imports the services itself
-        if self._first_screen(query):
-            return self._read(lambda c: first_screen.default_keys(c, self.actor, None, cancelled))
-        service = self._service or self.service
         found = self.cache.all(query, cancelled)
         if found is not None:
             return found
-        return service.list_keys(self.db, self.actor, query, cancelled)
+        return list_service.list_keys(self.db, self.actor, query, cancelled)
 
     def rows(self, keys: list) -> list[CustomerRow]:
-        if self._first_screen():
-            return self._read(lambda c: first_screen.rows_by_key(c, self.actor, keys))
-        return self.service.fetch_rows_by_key(self.db, self.actor, keys)
-
-    def key_of(self, customer_id: str):
-        return self.service.key_of(self.db, customer_id)
+        return list_service.fetch_rows_by_key(self.db, self.actor, keys)
 
 
 class _Results(QObject):
@@ -362,17 +308,14 @@ class _Results(QObject):
     arrived = Signal(int, object)
 
 
-class CustomerTableModel(ColumnTableModel):
-    """Holds the ordered keys of the current query; rows are fetched a page at a time
-    when the view first asks for them.
+class CustomerTableModel(PagedTableModel):
+    """The paged list model (views/paged_model.py) whose keys are customer ids.
 
     With a ``SqlListSource`` a new query shows its first page at once (one LIMIT query) and
     the whole ordered key list, hence the count, comes from a worker thread; a newer query
     supersedes an older one's result (a generation number).  Until it arrives the model has
     the first page's rows (search) or the known count with blank rows beyond the first page
     (sort).  The worker opens its own database session."""
-
-    countChanged = Signal(int)
 
     def __init__(
         self,
@@ -382,11 +325,9 @@ class CustomerTableModel(ColumnTableModel):
         *,
         source: _ListSource | None = None,
     ) -> None:
-        super().__init__([c.title for c in COLUMNS], parent)
+        super().__init__(COLUMNS, CustomerQuery(), parent)
         self._source = source or _ListSource(query_ids, fetch_rows)
-        self._query = CustomerQuery()
-        self._keys: list = []  # None for a row whose key is not known yet
-        self._rows: dict[int, CustomerRow] = {}
+        # self._keys: None for a row whose key is not known yet
         self._texts: dict[int, tuple[CustomerRow, list[tuple[str, QColor | None]]]] = {}
         self._complete = True
         self._queried = False  # no query yet: sorting only notes the order
@@ -405,22 +346,31 @@ class CustomerTableModel(ColumnTableModel):
         return self._source
 
     @property
-    def query(self) -> CustomerQuery:
-        return self._query
-
-    @property
     def complete(self) -> bool:
         """Whether the whole list (and so the count) is known."""
         return self._complete
 
     def set_query(self, query: CustomerQuery) -> None:
+        # The old rows leave and the new ones come (as a filter proxy signals a new filter),
+        # rather than a model reset: a reset makes the view drop its layout and paint at
+        # once, so a keystroke painted the list twice — in the same event-loop turn as the
+        # search box, and again after the view's deferred layout.
         self._queried = True
         self._generation += 1
-        self.beginResetModel()
-        self._query = query
         keys, rows, complete = self._source.first_page(query)
-        self._install(keys, rows, complete)
-        self.endResetModel()
+        old = len(self._keys)
+        if old:
+            self.beginRemoveRows(QModelIndex(), 0, old - 1)
+            self._query = query
+            self._install([], None, complete)
+            self.endRemoveRows()
+        self._query = query
+        if keys:
+            self.beginInsertRows(QModelIndex(), 0, len(keys) - 1)
+            self._install(keys, rows, complete)
+            self.endInsertRows()
+        else:
+            self._install(keys, rows, complete)
         self._after_first_page()
 
     def _install(self, keys: list, rows: list[CustomerRow] | None, complete: bool) -> None:
@@ -530,67 +480,19 @@ class CustomerTableModel(ColumnTableModel):
             return
         self.reload()
 
-    def _key_at(self, row: int):
-        return self._keys[row] if 0 <= row < len(self._keys) else None
+    # -- the base's hooks
+    def query_keys(self, query: CustomerQuery) -> list:
+        return self._source.all_keys(query)
 
-    def _move_persistent(self, held: list) -> None:
-        """Each held (index, key) to the key's new row; an index whose customer's row is not
-        known yet (beyond the first page of a long list) becomes invalid rather than point
-        at another customer."""
-        wanted = {key for _index, key in held if key is not None}
-        rows: dict = {}
-        for row, key in enumerate(self._keys) if wanted else ():
-            if key is None:  # the rest of a long list's order comes from the worker
-                break
-            if key in wanted:
-                rows[key] = row
-                if len(rows) == len(wanted):
-                    break
-        for index, key in held:
-            row = rows.get(key)
-            target = self.index(row, index.column()) if row is not None else QModelIndex()
-            self.changePersistentIndex(index, target)
+    def fetch_rows(self, keys: list) -> list[CustomerRow]:
+        return self._source.rows(keys)
 
-    def id_at(self, row: int) -> str | None:
-        if not 0 <= row < len(self._keys):
-            return None
-        if self._source.keys_are_ids:
-            return self._keys[row]
-        data = self.row_data(row)
-        return data.id if data else None
+    def _row_refreshed(self, row: int) -> None:
+        self._texts.pop(row, None)
 
-    def row_of(self, customer_id: str) -> int:
-        key = self._source.key_of(customer_id)
-        try:
-            return self._keys.index(key) if key is not None else -1
-        except ValueError:
-            return -1
-
-    def row_data(self, row: int) -> CustomerRow | None:
-        if not 0 <= row < len(self._keys):
-            return None
-        cached = self._rows.get(row)
-        if cached is None and self._keys[row] is not None:
-            start = row - row % PAGE_SIZE
-            page = [
-                (start + offset, key)
-                for offset, key in enumerate(self._keys[start : start + PAGE_SIZE])
-                if key is not None and (start + offset) not in self._rows
-            ]
-            fetched = self._source.rows([key for _row, key in page])
-            by_key = {(r.id if self._source.keys_are_ids else None): r for r in fetched}
-            if self._source.keys_are_ids:
-                for position, key in page:
-                    if key in by_key:
-                        self._rows[position] = by_key[key]
-            else:
-                # rows come back in the order asked for, less any that vanished
-                wanted = [key for _row, key in page]
-                if len(fetched) == len(wanted):
-                    for (position, _key), data in zip(page, fetched, strict=True):
-                        self._rows[position] = data
-            cached = self._rows.get(row)
-        return cached
+    def _remove_row(self, row: int) -> None:
+        self._texts = {}
+        super()._remove_row(row)
 
     def _row_texts(self, position: int, row: CustomerRow) -> list[tuple[str, QColor | None]]:
         cached = self._texts.get(position)
@@ -611,9 +513,6 @@ class CustomerTableModel(ColumnTableModel):
         return self._row_texts(position, row)
 
     # -- Qt
-    def row_total(self) -> int:
-        return len(self._keys)
-
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ):
@@ -662,7 +561,7 @@ class CustomerTableModel(ColumnTableModel):
         count = len(self._keys)
         self.layoutAboutToBeChanged.emit()
         # the views' selection and current row follow their customers to the new order
-        held = [(index, self._key_at(index.row())) for index in self.persistentIndexList()]
+        held = [(index, self.key_at(index.row())) for index in self.persistentIndexList()]
         self._query = query
         keys, rows, complete = self._source.first_page(query)
         if complete or len(keys) >= count:
@@ -788,10 +687,10 @@ class CustomerListPage(QWidget):
         self._query_changed()
 
     def load_services(self) -> None:
-        """What the list needs beyond its first page: the customer and user services (their
-        import is most of a start's time, so the window calls this after its first paint;
-        any query other than the opening one calls it first), the branch and manager
-        filters, and — a moment later — the search cache (a second at 100,000 customers)."""
+        """What the list needs beyond its first page: the branch and manager filters (the
+        window calls this after its first paint; any query other than the opening one calls
+        it first), and — a moment later — the search cache (a second at 100,000
+        customers)."""
         if self._services_loaded:
             return
         self._services_loaded = True

@@ -129,6 +129,11 @@ class MainWindow(QMainWindow):
             self.follow_up_label,
         ):
             bar.addWidget(label)
+        # the administrator's warning that the working-day calendar is about to end
+        self.calendar_label = QLabel()
+        self.calendar_label.setObjectName("calendarWarning")
+        self.calendar_label.setVisible(False)
+        bar.addPermanentWidget(self.calendar_label)
         bar.addPermanentWidget(self.db_label)
         self.customers.countChanged.connect(self._show_count)
         self._show_count(self.customers.model.rowCount())
@@ -137,7 +142,12 @@ class MainWindow(QMainWindow):
         # after the first paint: the service board (the status bar's overdue and due-today
         # counts, the notice), then the follow-ups' count — one step per event-loop turn
         self._after_paint: deque[Callable[[], object]] = deque(
-            [lambda: self.requests, self.show_due_notice, self._count_follow_ups]
+            [
+                lambda: self.requests,
+                self.show_due_notice,
+                self.show_calendar_notice,
+                self._count_follow_ups,
+            ]
         )
         self._painted = False
         self._follow_ups_arrival = _Arrival(self)
@@ -170,8 +180,8 @@ class MainWindow(QMainWindow):
             return
         self._painted = True
         self.customers.table.viewport().removeEventFilter(self)
-        # the services were not needed for the first page (services/first_screen.py): importing
-        # them is most of a start's time, so it comes after the paint, before anything else
+        # the list's filters of branches and managers, and its search cache, come after the
+        # first paint, before anything else
         self.customers.load_services()
         self.firstPainted.emit()
         QTimer.singleShot(0, self, self._next_start_step)
@@ -244,7 +254,10 @@ class MainWindow(QMainWindow):
     def _make_settings(self) -> QWidget:
         from .settings_page import SettingsPage
 
-        return SettingsPage(self.db, self.actor)
+        page = SettingsPage(self.db, self.actor)
+        page.changed.connect(self.apply_change)
+        page.changed.connect(lambda _change: self.show_calendar_outlook())
+        return page
 
     def _add_lazy_page(self, title: str, name: str, make: Callable[[], QWidget]) -> None:
         """A navigation entry whose page ``make`` builds when it is first shown or used."""
@@ -354,6 +367,28 @@ class MainWindow(QMainWindow):
         return show_startup_notice(
             self, self.requests, lambda: self.nav.setCurrentRow(self.pages.indexOf(self.requests))
         )
+
+    def show_calendar_outlook(self):
+        """The status bar's warning (administrators) when the working-day calendar ends
+        within 60 days or has ended; the outlook, or None."""
+        from .calendar_notice import calendar_outlook, style_calendar_label
+
+        outlook = calendar_outlook(self.db, self.actor)
+        style_calendar_label(self.calendar_label, outlook)
+        return outlook
+
+    def show_calendar_notice(self):
+        """At sign-in: the same warning as a non-modal notice, for administrators."""
+        from .calendar_notice import show_calendar_notice
+
+        outlook = self.show_calendar_outlook()
+        return show_calendar_notice(self, outlook, self._open_calendar_settings)
+
+    def _open_calendar_settings(self) -> None:
+        page = self.settings_page
+        self.nav.setCurrentRow(self.pages.indexOf(page))
+        if page.calendar is not None:
+            page.tabs.setCurrentWidget(page.calendar)
 
     # ------------------------------------------------------------------ window state
     def _restore_state(self) -> None:

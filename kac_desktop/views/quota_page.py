@@ -1,4 +1,4 @@
-"""The monthly visit quota (走访达标, DOMAIN.md §3): every customer due with its class, visits
+"""The monthly visit quota (走访达标, docs/DOMAIN.md §3): every customer due with its class, visits
 required and done, a progress bar and its state — colour *and* label — for a month and a
 manager (a supervisor picks any manager of his branch, or all), with the compliance rate
 per manager and for the branch."""
@@ -6,8 +6,8 @@ per manager and for the branch."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
-from typing import Any
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -37,21 +37,17 @@ from PySide6.QtWidgets import (
 from kac_desktop.i18n import N_, _
 from kac_desktop.rules import quota as rules
 from kac_desktop.rules import vocab
+from kac_desktop.rules.clock import business_today
 from kac_desktop.rules.quota import Month, QuotaStatus
 from kac_desktop.services import users as user_service
 from kac_desktop.services import visit_quota
 from kac_desktop.services.context import Actor, Change
 from kac_desktop.services.database import Database
-from kac_desktop.services.visit_quota import QuotaReport, QuotaRow
+from kac_desktop.services.visit_quota import QuotaFilter, QuotaReport, QuotaRow
 
 from .colours import current_colours
+from .paged_model import FractionRole, IdRole, SortKeyRole, StateRole
 from .table_models import Column, ColumnTableModel, house_table
-
-IdRole = Qt.ItemDataRole.UserRole + 1
-StateRole = Qt.ItemDataRole.UserRole + 2
-FractionRole = Qt.ItemDataRole.UserRole + 3
-SortKeyRole = Qt.ItemDataRole.UserRole + 4
-
 
 COLUMNS: tuple[Column, ...] = (
     Column("name", N_("Customer name"), 280),
@@ -63,22 +59,25 @@ COLUMNS: tuple[Column, ...] = (
     Column("state", N_("State"), 150),
 )
 COLUMN_INDEX = {c.key: i for i, c in enumerate(COLUMNS)}
-_STATE_ORDER = {rules.BEHIND: 0, rules.ON_TRACK: 1, rules.MET: 2}
 
 
 class QuotaTableModel(ColumnTableModel):
-    """The rows of one QuotaReport (at most one per customer of the branch, computed by
-    the service in a few grouped queries), filtered and sorted here.  The texts and colours
+    """The rows of one QuotaReport, filtered and sorted by the visit service
+    (``quota_rows``).  Not a PagedTableModel: the report is computed whole (the quota states
+    are the rules', not columns), so its rows are in memory already.  The texts and colours
     of a row depend on its status only, of which a report holds a handful: they are made
     once per status."""
 
-    def __init__(self, parent=None) -> None:
+    def __init__(
+        self,
+        arrange: Callable[[list[QuotaRow], QuotaFilter], list[QuotaRow]] | None = None,
+        parent=None,
+    ) -> None:
         super().__init__([c.title for c in COLUMNS], parent)
+        self._arrange = arrange or (lambda rows, shown: visit_quota.arrange_quota_rows(rows, shown))
         self._all: list[QuotaRow] = []
         self._rows: list[QuotaRow] = []
-        self._behind_only = False
-        self._search = ""
-        self._sort: tuple[int, Qt.SortOrder] | None = None
+        self._shown = QuotaFilter()
         self._looks: dict[QuotaStatus, _StatusLook] = {}
         self._class_labels: dict[int, str] = {}
 
@@ -89,31 +88,18 @@ class QuotaTableModel(ColumnTableModel):
         self.beginResetModel()
         self._all = list(rows)
         if behind_only is not None:
-            self._behind_only = behind_only
+            self._shown = replace(self._shown, behind_only=behind_only)
         if search is not None:
-            self._search = search.strip().lower()
+            self._shown = replace(self._shown, search=search)
         self._looks.clear()
-        self._apply()
+        self._rows = self._arrange(self._all, self._shown)
         self.endResetModel()
 
     def set_filter(self, behind_only: bool, search: str = "") -> None:
         self.beginResetModel()
-        self._behind_only = behind_only
-        self._search = search.strip().lower()
-        self._apply()
+        self._shown = replace(self._shown, behind_only=behind_only, search=search)
+        self._rows = self._arrange(self._all, self._shown)
         self.endResetModel()
-
-    def _apply(self) -> None:
-        rows = self._all
-        if self._behind_only:
-            rows = [r for r in rows if r.status.state == rules.BEHIND]
-        if self._search:
-            rows = [r for r in rows if self._search in r.name.lower()]
-        self._rows = rows
-        if self._sort is not None and self._sort != _SERVICE_ORDER:
-            # the service's order (behind first, then by what is missing, then by name) is
-            # the state column's ascending order already
-            self._sort_rows(*self._sort)
 
     def row_at(self, row: int) -> QuotaRow | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -163,7 +149,7 @@ class QuotaTableModel(ColumnTableModel):
         if role == FractionRole:
             return row.status.fraction
         if role == SortKeyRole:
-            return _sort_key(row, COLUMNS[column].key)
+            return visit_quota.quota_sort_key(row, COLUMNS[column].key)
         if column == _STATE:
             if role == Qt.ItemDataRole.ForegroundRole:
                 return _brush(current_colours().quota[row.status.state])
@@ -180,21 +166,16 @@ class QuotaTableModel(ColumnTableModel):
         if not 0 <= column < len(COLUMNS):
             return
         self.layoutAboutToBeChanged.emit()
-        self._sort = (column, order)
-        self._sort_rows(column, order)
-        self.layoutChanged.emit()
-
-    def _sort_rows(self, column: int, order: Qt.SortOrder) -> None:
-        key = _SORT_KEYS[COLUMNS[column].key]
-        self._rows = sorted(
-            self._rows,
-            key=lambda r: (key(r), r.name_sort),
-            reverse=order == Qt.SortOrder.DescendingOrder,
+        self._shown = replace(
+            self._shown,
+            sort=COLUMNS[column].key,
+            descending=order == Qt.SortOrder.DescendingOrder,
         )
+        self._rows = self._arrange(self._all, self._shown)
+        self.layoutChanged.emit()
 
 
 _NAME, _MANAGER, _CLASS, _REQUIRED, _DONE, _PROGRESS, _STATE = range(len(COLUMNS))
-_SERVICE_ORDER = (COLUMN_INDEX["state"], Qt.SortOrder.AscendingOrder)
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _ROLES = frozenset(
     {
@@ -236,21 +217,6 @@ class _StatusLook:
         )
 
 
-_SORT_KEYS: dict[str, Callable[[QuotaRow], Any]] = {
-    "name": lambda r: r.name_sort,
-    "manager": lambda r: r.manager,
-    "visit_class": lambda r: r.visit_class,
-    "required": lambda r: r.status.required,
-    "done": lambda r: r.status.done,
-    "progress": lambda r: r.status.fraction,
-    "state": lambda r: (_STATE_ORDER[r.status.state], -r.status.missing),
-}
-
-
-def _sort_key(row: QuotaRow, key: str):
-    return _SORT_KEYS[key](row)
-
-
 class ProgressDelegate(QStyledItemDelegate):
     """A progress bar in the colour of the state, with ``done/required`` on it."""
 
@@ -278,8 +244,9 @@ class ProgressDelegate(QStyledItemDelegate):
 
 
 class ManagerComplianceModel(ColumnTableModel):
-    """Compliance per manager, then per branch when there are several (DOMAIN §3 "rolled up
-    per branch"), and the total as the last row."""
+    """Compliance per manager, then per branch when there are several (docs/DOMAIN.md §3
+    "rolled up per branch"), and the total as the last row.  Not paged: a summary of a few
+    dozen rows."""
 
     HEADERS = (
         N_("Account manager"),
@@ -376,7 +343,7 @@ class QuotaPage(QWidget):
         self.db = db
         self.actor = actor
         self.report: QuotaReport | None = None
-        today = today or date.today()
+        today = today or business_today()
 
         self.month = QComboBox()
         self.month.setObjectName("quotaMonth")
@@ -417,7 +384,9 @@ class QuotaPage(QWidget):
         self.rule_note.setStyleSheet("color: #666;")
         self.rule_note.setWordWrap(True)
 
-        self.model = QuotaTableModel(self)
+        self.model = QuotaTableModel(
+            lambda rows, shown: visit_quota.quota_rows(db, actor, rows, shown), self
+        )
         self.table = house_table(
             self.model,
             "quotaTable",

@@ -1,4 +1,4 @@
-"""The monthly report page (大客户用邮月报表, DOMAIN.md §6): pick a month (and, at the city
+"""The monthly report page (大客户用邮月报表, docs/DOMAIN.md §6): pick a month (and, at the city
 center, a branch or all of them), see the summary, make the workbook and the PDF behind a
 cancellable progress dialog, open them, preview and print.
 
@@ -34,6 +34,7 @@ from kac_desktop.progress import Cancelled
 from kac_desktop.reports.html import summary_html
 from kac_desktop.reports.model import MonthlyReport
 from kac_desktop.reports.tables import local
+from kac_desktop.rules.clock import business_today
 from kac_desktop.rules.quota import Month
 from kac_desktop.services import monthly_report as report_service
 from kac_desktop.services.context import Actor
@@ -68,7 +69,7 @@ class ReportPage(QWidget):
 
         self.month = QComboBox()
         self.month.setObjectName("reportMonth")
-        today = date.today()
+        today = business_today()
         for m in recent_months(today):
             self.month.addItem(_("{year}-{month}").format(year=m.year, month=m.month), m)
         self.month.setCurrentIndex(1)  # last month: the one a report is usually made for

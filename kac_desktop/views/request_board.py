@@ -47,6 +47,7 @@ from kac_desktop.rules.service_states import (
     Due,
     Thresholds,
     next_due,
+    state_moments,
     time_left_text,
 )
 from kac_desktop.services import requests as request_service
@@ -62,12 +63,11 @@ from kac_desktop.services.requests import (
 )
 
 from .colours import current_colours, text_style
+from .paged_model import IdRole, StateRole
 from .table_models import Column, ColumnTableModel, house_table
 
 PAGE_SIZE = 64  # rows fetched at once: two screens (256 cost 10 ms before the first paint)
 TICK_MS = 30_000
-IdRole = Qt.ItemDataRole.UserRole + 1
-StateRole = Qt.ItemDataRole.UserRole + 2
 
 Clock = Callable[[], datetime]
 
@@ -78,7 +78,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("customer", N_("Customer"), 230),
     Column("type", N_("Type"), 100),
     Column("status", N_("Status"), 70),
-    Column("deadline", N_("Deadline"), 130),
+    Column("deadline", N_("Deadline"), 180),  # room for （暂定）
     Column("rule", N_("Deadline rule"), 240),
     Column("received", N_("Received"), 130),
     Column("manager", N_("Account manager"), 80),
@@ -108,7 +108,10 @@ class _Cells:
 
 class RequestBoardModel(ColumnTableModel):
     """Rows: the requests of the query, filtered by warning state and sorted by urgency when
-    the query runs; the states of the rows on screen are recomputed at every ``tick``."""
+    the query runs; the states of the rows on screen are recomputed at every ``tick``.
+
+    Not a PagedTableModel: its order follows the clock (computed states), so it orders its
+    requests' timings in memory; their texts are fetched a page at a time."""
 
     countChanged = Signal(int)
 
@@ -197,24 +200,17 @@ class RequestBoardModel(ColumnTableModel):
         return request_service.state_of(timing, self.now, self.thresholds)
 
     def _state_moments(self) -> tuple[list[float], list[int]]:
-        """When each unresolved request may change state (rules.service_states: attention,
-        urgent by share and by hours, overdue), as POSIX seconds in order, with the index of
-        the request: a tick under a state filter then recomputes only the requests whose
-        moment it passed."""
+        """When each unresolved request may change state (``state_moments`` of
+        rules/service_states.py), as POSIX seconds in order, with the index of the request:
+        a tick under a state filter then recomputes only the requests whose moment it
+        passed."""
         limits = self.thresholds
         found: list[tuple[float, int]] = []
         for i, t in enumerate(self._all):
             if t.resolved_at is not None:
                 continue  # done on time or late: for good
-            due = self._due[i].at.timestamp()
-            allowed = due - t.received_at.timestamp()
-            for moment in (
-                due - limits.attention * allowed,
-                due - limits.urgent * allowed,
-                due - limits.urgent_hours * 3600,
-                due,
-            ):
-                found.append((moment, i))
+            for moment in state_moments(t.received_at, self._due[i].at, limits):
+                found.append((moment.timestamp(), i))
         found.sort()
         return [m for m, _i in found], [i for _m, i in found]
 
@@ -398,6 +394,11 @@ class RequestBoardModel(ColumnTableModel):
             text += "\n" + _("First response due {time}").format(
                 time=local_text(row.first_response_due_at)
             )
+        if row.deadline_provisional:
+            text += "\n" + _(
+                "The holiday schedule of the deadline's year has not been entered: the "
+                "deadline counts weekends only and is recomputed when the schedule is saved."
+            )
         return text
 
 
@@ -418,7 +419,7 @@ _DONE = frozenset({"done_on_time", "done_late"})
 
 
 class _Looks:
-    """The brushes and the font of the warning states, made once (DOMAIN §4: never colour
+    """The brushes and the font of the warning states, made once (docs/DOMAIN.md §4: never colour
     alone — the state column says it in words)."""
 
     def __init__(self, scheme=None) -> None:
@@ -443,7 +444,9 @@ class _Looks:
 
 def _rule_text(row: RequestRow) -> str:
     return rule_label(
-        row.deadline_rule, first_response_hours(row.received_at, row.first_response_due_at)
+        row.deadline_rule,
+        first_response_hours(row.received_at, row.first_response_due_at),
+        row.deadline_provisional,
     )
 
 
@@ -456,6 +459,8 @@ def _row_text(key: str, row: RequestRow) -> str:
     if key == "status":
         return vocab.label(vocab.REQUEST_STATUSES, row.status)
     if key == "deadline":
+        if row.deadline_provisional:
+            return local_text(row.deadline_at) + " " + _("(provisional)")
         return local_text(row.deadline_at)
     if key == "rule":
         return _rule_text(row)
@@ -659,7 +664,8 @@ class RequestBoardPage(QWidget):
 
     # -- actions
     def apply_change(self, change: Change) -> None:
-        if change.kind not in ("request", "customer"):
+        # a calendar saved recomputes the provisional deadlines of open requests
+        if change.kind not in ("request", "customer", "calendar"):
             return
         selected = change.ids[0] if change.created and change.ids else None
         selected = selected or self.model.id_at(self.table.currentIndex().row())

@@ -273,7 +273,8 @@ class RegisterRequestDialog(FittedDialog):
             data.received_at or self.clock(), deadline.first_response_due_at
         )
         text = _("Due {time} ({rule})").format(
-            time=local_text(deadline.due_at), rule=rule_label(deadline.rule)
+            time=local_text(deadline.due_at),
+            rule=rule_label(deadline.rule, provisional=deadline.provisional),
         )
         if deadline.first_response_due_at is not None:
             text += "\n" + _("First response due {time} (complaint, {hours} h)").format(
@@ -391,7 +392,9 @@ class RequestDialog(FittedDialog):
             return
         r = self.record
         rule = rule_label(
-            r.deadline_rule, first_response_hours(r.received_at, r.first_response_due_at)
+            r.deadline_rule,
+            first_response_hours(r.received_at, r.first_response_due_at),
+            r.deadline_provisional,
         )
         lines = [
             f"<b>{r.customer_name}</b>　{vocab.label(vocab.REQUEST_TYPES, r.type)}　"

@@ -4,6 +4,7 @@ completion; completion per manager; and the alerts (revenue drops, no business).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from kac_desktop.i18n import N_, _
 from kac_desktop.rules import vocab
+from kac_desktop.rules.clock import business_today
 from kac_desktop.services import revenue as revenue_service
 from kac_desktop.services import revenue_alerts
 from kac_desktop.services.context import Actor, Change
@@ -33,10 +35,11 @@ from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError
 from kac_desktop.services.revenue import PointsQuery, PointsRow
 
+from .paged_model import IdRole as ID_ROLE
+from .paged_model import PagedTableModel
 from .revenue_tab import money, month_text, percent
-from .table_models import ColumnTableModel, TextTableModel, house_table
+from .table_models import Column, TextTableModel, house_table
 
-ID_ROLE = Qt.ItemDataRole.UserRole + 1
 PAGE = 200
 
 # (key, title, sort key in the service or "")
@@ -85,54 +88,36 @@ def cell(row: PointsRow, key: str) -> str:
     return str(getattr(row, key))
 
 
-class PointsModel(ColumnTableModel):
-    """The ordered ids of the query, rows fetched a page at a time when shown."""
+class PointsModel(PagedTableModel):
+    """The paged list model (views/paged_model.py) over the points query, keyed by
+    customer id; sorts by the columns the service sorts by."""
 
     number_rows = False
+    page_size = PAGE
 
     def __init__(self, db: Database, actor: Actor, parent=None) -> None:
-        super().__init__([column[1] for column in COLUMNS], parent)
+        columns = [Column(key, title, 0) for key, title, _sort in COLUMNS]
+        super().__init__(columns, PointsQuery(year=business_today().year), parent)
         self.db = db
         self.actor = actor
-        self.query = PointsQuery(year=date.today().year)
-        self.ids: list[str] = []
-        self.rows: dict[str, PointsRow] = {}
 
-    def set_query(self, query: PointsQuery) -> None:
-        self.beginResetModel()
-        self.query = query
-        self.ids = revenue_service.query_ids(self.db, self.actor, query)
-        self.rows = {}
-        self.endResetModel()
+    def query_keys(self, query: PointsQuery) -> list[str]:
+        return revenue_service.query_ids(self.db, self.actor, query)
 
-    def reload(self) -> None:
-        self.set_query(self.query)
+    def fetch_rows(self, keys: list) -> list[PointsRow]:
+        return revenue_service.fetch_rows(self.db, self.actor, self._query.year, keys)
 
-    def row_data(self, row: int) -> PointsRow | None:
-        if not 0 <= row < len(self.ids):
-            return None
-        cid = self.ids[row]
-        if cid not in self.rows:
-            start = row - row % PAGE
-            page = self.ids[start : start + PAGE]
-            for r in revenue_service.fetch_rows(self.db, self.actor, self.query.year, page):
-                self.rows[r.customer_id] = r
-        return self.rows.get(cid)
+    def row_key(self, row: PointsRow) -> str:
+        return row.customer_id
 
-    def row_total(self) -> int:
-        return len(self.ids)
+    @property
+    def ids(self) -> list[str]:
+        return self._keys
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        row = self.row_data(index.row())
-        if row is None:
-            return None
-        key = KEYS[index.column()]
+    def cell(self, row: PointsRow, column: int, role: int):
+        key = KEYS[column]
         if role == Qt.ItemDataRole.DisplayRole:
             return cell(row, key)
-        if role == ID_ROLE:
-            return row.customer_id
         if role == Qt.ItemDataRole.TextAlignmentRole and key in NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and key == "suggested" and row.mismatch:
@@ -145,15 +130,11 @@ class PointsModel(ColumnTableModel):
             return _("The suggestion differs from the confirmed tier.")
         return None
 
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        key = COLUMNS[column][2] if 0 <= column < len(COLUMNS) else ""
+    def sorted_query(self, query: PointsQuery, column: int, descending: bool):
+        key = COLUMNS[column][2]
         if not key:
-            return
-        descending = order == Qt.SortOrder.DescendingOrder
-        q = self.query
-        self.set_query(
-            PointsQuery(q.year, q.search, q.manager_id, q.mismatch_only, q.level, key, descending)
-        )
+            return None
+        return replace(query, sort=key, descending=descending)
 
 
 class RevenuePage(QWidget):
@@ -163,7 +144,7 @@ class RevenuePage(QWidget):
         super().__init__(parent)
         self.db = db
         self.actor = actor
-        self.today = today or date.today()
+        self.today = today or business_today()
 
         self.year = QComboBox()
         self.year.setObjectName("year")

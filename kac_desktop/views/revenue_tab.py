@@ -42,7 +42,8 @@ from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError
 from kac_desktop.services.revenue import CustomerRevenue
 
-MONTH_ROLE = Qt.ItemDataRole.UserRole + 1
+from .paged_model import IdRole as MONTH_ROLE  # a month row's key: the month
+
 ACCENT = QColor("#0b6e4f")
 
 
@@ -59,7 +60,8 @@ def percent(value: Decimal | None) -> str:
 
 
 class MonthsModel(QAbstractTableModel):
-    """One row a month (newest first); a column a product line, then the total and points."""
+    """One row a month (newest first); a column a product line, then the total and points.
+    Not paged: one customer's months, two dozen rows."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)

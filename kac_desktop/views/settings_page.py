@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QSettings, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kac_desktop import __version__
 from kac_desktop.i18n import _
@@ -16,6 +24,8 @@ LANGUAGE_KEY = "ui/language"
 
 
 class SettingsPage(QWidget):
+    changed = Signal(object)  # a Change: the working-day calendar saved
+
     def __init__(self, db: Database, actor: Actor, parent=None) -> None:
         super().__init__(parent)
         self.language = QComboBox()
@@ -43,13 +53,26 @@ class SettingsPage(QWidget):
         info.addRow(_("Database"), path)
         info.addRow(_("Version"), QLabel(__version__))
 
-        layout = QVBoxLayout(self)
+        main = QWidget()
+        layout = QVBoxLayout(main)
         layout.addWidget(general)
         from .product_lines import ProductLinesBox  # 收入与积分: factors and growth rates
 
         layout.addWidget(ProductLinesBox(db, actor))
         layout.addWidget(about)
         layout.addStretch()
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("settingsTabs")
+        self.tabs.addTab(main, _("General"))
+        # the working-day calendar: the center's administrators keep it, everyone reads it
+        from .calendar_settings import CalendarSettings
+
+        self.calendar = CalendarSettings(db, actor)
+        self.calendar.changed.connect(self.changed)
+        self.tabs.addTab(self.calendar, _("Working-day calendar"))
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.tabs)
 
     def _language_changed(self) -> None:
         QSettings().setValue(LANGUAGE_KEY, self.language.currentData())

@@ -1,4 +1,4 @@
-"""The sign-in dialog before the main window (DOMAIN.md §7: only authorised people)."""
+"""The sign-in dialog before the main window (docs/DOMAIN.md §7: only authorised people)."""
 
 from __future__ import annotations
 

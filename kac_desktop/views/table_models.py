@@ -20,6 +20,9 @@ from kac_desktop.i18n import _
 
 
 class TextTableModel(QAbstractTableModel):
+    """Rows of text.  Not paged: small previews (import rows, rejections, backups) that a
+    page fills whole."""
+
     def __init__(
         self, headers: Sequence[str] = (), rows: Sequence[Sequence[object]] = (), parent=None
     ) -> None:

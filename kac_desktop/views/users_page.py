@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from kac_desktop.i18n import N_, _
 from kac_desktop.rules import vocab
-from kac_desktop.rules.clock import now as utcnow
+from kac_desktop.rules.clock import LOCAL_TZ
 from kac_desktop.rules.passwords import rule_text
 from kac_desktop.services import users as user_service
 from kac_desktop.services.context import Actor
@@ -30,11 +30,11 @@ from kac_desktop.services.database import Database
 from kac_desktop.services.errors import ServiceError
 from kac_desktop.services.users import UserAdminRow
 
+from .paged_model import IdRole
 from .password_dialog import NewPasswordDialog, password_field
 from .sign_in import dialog_buttons, error_label
 from .table_models import ColumnTableModel, house_table
 
-IdRole = Qt.ItemDataRole.UserRole + 1
 COLUMNS = (
     N_("Login name"),
     N_("Full name"),
@@ -46,17 +46,19 @@ COLUMNS = (
 
 
 def state_text(row: UserAdminRow) -> str:
-    if not row.active:
+    """The account's state as the service judged it, in words."""
+    if row.state == "disabled":
         return _("Disabled")
-    if row.locked_until is not None and row.locked_until > utcnow():
-        return _("Locked until {time}").format(time=row.locked_until.astimezone().strftime("%H:%M"))
-    if not row.has_password:
+    if row.state == "locked" and row.locked_until is not None:
+        until = row.locked_until.astimezone(LOCAL_TZ).strftime("%H:%M")
+        return _("Locked until {time}").format(time=until)
+    if row.state == "no_password":
         return _("No password")
     return _("Active")
 
 
 class UserTableModel(ColumnTableModel):
-    """The users the actor may see (a few hundred at most: one query)."""
+    """The users the actor may see.  Not paged: a few hundred at most, read in one query."""
 
     def __init__(self, db: Database, actor: Actor, parent=None) -> None:
         super().__init__(COLUMNS, parent)
@@ -100,7 +102,7 @@ class UserTableModel(ColumnTableModel):
             return state_text(row)
         if column == 5:
             return (
-                row.last_login_at.astimezone().strftime("%Y-%m-%d %H:%M")
+                row.last_login_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
                 if row.last_login_at
                 else ""
             )

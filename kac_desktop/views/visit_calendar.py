@@ -5,7 +5,7 @@ steps planned) on a double click."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime
+from datetime import date
 
 from PySide6.QtCore import QDate, QLocale, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter
@@ -21,14 +21,16 @@ from PySide6.QtWidgets import (
 )
 
 from kac_desktop.i18n import _, current_language
-from kac_desktop.rules.quota import Month, local_date
+from kac_desktop.rules.clock import business_today
+from kac_desktop.rules.quota import Month
 from kac_desktop.services import users as user_service
 from kac_desktop.services import visit_agenda
 from kac_desktop.services.context import Actor, Change
 from kac_desktop.services.database import Database
 from kac_desktop.services.visit_agenda import CalendarEntry
 
-EntryRole = Qt.ItemDataRole.UserRole + 1
+from .paged_model import EntryRole
+
 DONE_COLOUR = "#2e7d32"
 PLANNED_COLOUR = "#b35c00"
 
@@ -97,7 +99,7 @@ class VisitCalendarPage(QWidget):
         self.calendar.setObjectName("visitCalendar")
         # the business day (China time), not the computer's: they differ on a machine kept
         # on another zone, from 16:00 UTC on
-        today = local_date(datetime.now(UTC))
+        today = business_today()
         self.calendar.setSelectedDate(QDate(today.year, today.month, today.day))
         self.day_title = QLabel()
         self.day_title.setStyleSheet("font-weight: bold; font-size: 14px;")

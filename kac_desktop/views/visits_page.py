@@ -35,13 +35,11 @@ from kac_desktop.services.errors import ServiceError
 from kac_desktop.services.visit_agenda import FollowUp, InactiveRow
 from kac_desktop.services.visits import VisitQuery, VisitRow
 
+from .paged_model import IdRole, PagedTableModel  # noqa: F401 - IdRole re-exported
 from .quota_page import QuotaPage
 from .table_models import Column, ColumnTableModel, house_table
 from .visit_calendar import VisitCalendarPage
 from .visit_dialog import open_visit_dialog
-
-PAGE_SIZE = 256
-IdRole = Qt.ItemDataRole.UserRole + 1
 
 # ------------------------------------------------------------------ the visit list
 
@@ -77,10 +75,9 @@ def visit_cell(row: VisitRow, key: str) -> str:
     return str(getattr(row, key) or "")
 
 
-class VisitTableModel(ColumnTableModel):
-    """The ordered ids of the current visit query; rows fetched a page at a time."""
-
-    countChanged = Signal(int)
+class VisitTableModel(PagedTableModel):
+    """The paged list model (views/paged_model.py) over the visit query, keyed by visit
+    id; it sorts by date and time (the order an index serves), either way."""
 
     def __init__(
         self,
@@ -88,67 +85,28 @@ class VisitTableModel(ColumnTableModel):
         fetch_rows: Callable[[list[str]], list[VisitRow]],
         parent=None,
     ) -> None:
-        super().__init__([c.title for c in VISIT_COLUMNS], parent)
+        super().__init__(VISIT_COLUMNS, VisitQuery(), parent)
         self._query_ids = query_ids
         self._fetch_rows = fetch_rows
-        self.query = VisitQuery()
-        self._ids: list[str] = []
-        self._rows: dict[int, VisitRow] = {}
 
-    def set_query(self, query: VisitQuery) -> None:
-        self.beginResetModel()
-        self.query = query
-        self._ids = self._query_ids(query)
-        self._rows.clear()
-        self.endResetModel()
-        self.countChanged.emit(len(self._ids))
+    def query_keys(self, query: VisitQuery) -> list[str]:
+        return self._query_ids(query)
 
-    def id_at(self, row: int) -> str | None:
-        return self._ids[row] if 0 <= row < len(self._ids) else None
+    def fetch_rows(self, keys: list) -> list[VisitRow]:
+        return self._fetch_rows(keys)
 
-    def row_data(self, row: int) -> VisitRow | None:
-        if not 0 <= row < len(self._ids):
-            return None
-        cached = self._rows.get(row)
-        if cached is None:
-            start = row - row % PAGE_SIZE
-            page = self._ids[start : start + PAGE_SIZE]
-            fetched = {r.id: r for r in self._fetch_rows(page)}
-            for offset, vid in enumerate(page):
-                if vid in fetched:
-                    self._rows[start + offset] = fetched[vid]
-            cached = self._rows.get(row)
-        return cached
-
-    def row_total(self) -> int:
-        return len(self._ids)
-
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ):
-        if not index.isValid():
-            return None
-        row = self.row_data(index.row())
-        if row is None:
-            return None
-        key = VISIT_COLUMNS[index.column()].key
+    def cell(self, row: VisitRow, column: int, role: int):
+        key = VISIT_COLUMNS[column].key
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return visit_cell(row, key)
-        if role == IdRole:
-            return row.id
         if role == Qt.ItemDataRole.ForegroundRole and key == "mode" and row.mode == "meeting":
             return QBrush(QColor("#5b3fb5"))
         return None
 
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        # visits sort by date and time (the list's only order that an index serves)
-        if not 0 <= column < len(VISIT_COLUMNS) or VISIT_COLUMNS[column].key != "visited_at":
-            return
-        self.layoutAboutToBeChanged.emit()
-        self.query = replace(self.query, descending=order == Qt.SortOrder.DescendingOrder)
-        self._ids = self._query_ids(self.query)
-        self._rows.clear()
-        self.layoutChanged.emit()
+    def sorted_query(self, query: VisitQuery, column: int, descending: bool):
+        if VISIT_COLUMNS[column].key != "visited_at":
+            return None
+        return replace(query, descending=descending)
 
 
 # ------------------------------------------------------------------ small lists
@@ -156,7 +114,8 @@ class VisitTableModel(ColumnTableModel):
 
 class RowsModel(ColumnTableModel):
     """A read-only table over a short list of dataclass rows (follow-ups, inactive
-    customers): ``columns`` are (title, cell function, colour function or None)."""
+    customers): ``columns`` are (title, cell function, colour function or None).  Not
+    paged: the service computes these lists whole (grouped queries), rows and all."""
 
     number_rows = False
 

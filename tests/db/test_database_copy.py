@@ -6,15 +6,13 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from alembic import command
 
 from kac_desktop.db import (
     DatabaseProblem,
-    alembic_config,
     copy_database,
-    make_engine,
     open_database,
 )
+from tests.helpers import database_at
 
 
 def _live_wal_database(path):
@@ -65,11 +63,7 @@ def test_a_failed_copy_over_an_earlier_one_keeps_the_earlier_one(tmp_path):
 
 
 def test_an_upgrade_whose_copy_fails_is_refused_with_a_message_and_changes_nothing(tmp_path):
-    path = tmp_path / "old.db"
-    engine = make_engine(f"sqlite:///{path}")
-    with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), "0001")
-    engine.dispose()
+    path = database_at(tmp_path / "old.db", "0001")
     (tmp_path / "backups").write_text("a file where the backups folder should be")
 
     with pytest.raises(DatabaseProblem) as refused:

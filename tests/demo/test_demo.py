@@ -82,6 +82,7 @@ def test_names_are_unique_by_the_duplicate_check(demo):
     assert len({key for _name, key in rows}) == N
 
 
+@pytest.mark.slow
 def test_every_file_validates_and_stores_what_the_service_would(demo):
     """Incomplete is not invalid: even the deliberately incomplete files have no errors."""
     db, _summary = demo
@@ -172,6 +173,7 @@ def _snapshot(db):
     return customers, contacts, people
 
 
+@pytest.mark.slow
 def test_the_same_seed_builds_the_same_data(tmp_path):
     first = open_database(tmp_path / "a.db")
     second = open_database(tmp_path / "b.db")

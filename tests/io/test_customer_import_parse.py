@@ -1,5 +1,5 @@
 """io.customer_import: headers to fields, cells to CustomerData, rows checked like the
-editor's save (DOMAIN.md §2), duplicates inside one workbook."""
+editor's save (docs/DOMAIN.md §2), duplicates inside one workbook."""
 
 from __future__ import annotations
 

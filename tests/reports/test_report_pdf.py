@@ -1,5 +1,5 @@
 """The report's PDF read back with pypdf: Chinese text, the totals, the page footer, the
-embedded fonts (DOMAIN.md §6)."""
+embedded fonts (docs/DOMAIN.md §6)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The report's workbook read back with openpyxl: one sheet a section, frozen headers,
-filters, number formats, and totals that equal the report model (DOMAIN.md §6)."""
+filters, number formats, and totals that equal the report model (docs/DOMAIN.md §6)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,8 @@
-"""DOMAIN.md §2 "File completeness" (档案资料完整率): the share of required fields filled, per
+"""docs/DOMAIN.md §2 "File completeness" (档案资料完整率): the share of required fields filled, per
 customer and averaged per manager and branch; show what is missing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -19,14 +18,8 @@ from kac_desktop.rules.completeness import (
 )
 from kac_desktop.rules.customer import ContactData, CustomerData
 
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    """The assertions read the English source messages, whatever language the suite set."""
-    previous = current_language()
-    set_language("en")
-    yield
-    set_language(previous)
+# the assertions read the English source messages, whatever language the suite set
+pytestmark = pytest.mark.usefixtures("english")
 
 
 KEYS = [key for key, _label in REQUIRED_FIELDS]

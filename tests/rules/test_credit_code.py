@@ -1,17 +1,15 @@
-"""DOMAIN.md §2: the unified social credit code has 18 characters with the GB 32100-2015
+"""docs/DOMAIN.md §2: the unified social credit code has 18 characters with the GB 32100-2015
 check character; positions 9–17 are a GB 11714-1997 organisation code with its own check."""
 
 from __future__ import annotations
 
 import gettext
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from kac_desktop import i18n
-from kac_desktop.i18n import current_language, set_language
 from kac_desktop.rules.credit_code import (
     ALPHABET,
     credit_code_check_char,
@@ -22,14 +20,8 @@ from kac_desktop.rules.credit_code import (
     org_code_error,
 )
 
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    """The assertions read the English source messages, whatever language the suite set."""
-    previous = current_language()
-    set_language("en")
-    yield
-    set_language(previous)
+# the assertions read the English source messages, whatever language the suite set
+pytestmark = pytest.mark.usefixtures("english")
 
 
 # Published codes; every one passes both the GB 11714 and the GB 32100 check.

@@ -1,9 +1,8 @@
-"""DOMAIN.md §2 "A file holds": what a customer file must contain before it is saved, with
+"""docs/DOMAIN.md §2 "A file holds": what a customer file must contain before it is saved, with
 clear errors naming the field."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
@@ -11,7 +10,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kac_desktop.i18n import current_language, set_language
 from kac_desktop.rules.credit_code import make_credit_code
 from kac_desktop.rules.customer import ContactData, CustomerData
 from kac_desktop.rules.validation import (
@@ -21,14 +19,8 @@ from kac_desktop.rules.validation import (
     validate_customer,
 )
 
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    """The assertions read the English source messages, whatever language the suite set."""
-    previous = current_language()
-    set_language("en")
-    yield
-    set_language(previous)
+# the assertions read the English source messages, whatever language the suite set
+pytestmark = pytest.mark.usefixtures("english")
 
 
 TODAY = date(2026, 3, 15)

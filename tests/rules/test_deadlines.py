@@ -1,4 +1,4 @@
-"""DOMAIN.md §4 deadlines: city same day with the 18:00 cut-off, rural two days, special case
+"""docs/DOMAIN.md §4 deadlines: city same day with the 18:00 cut-off, rural two days, special case
 three days from the confirming call, the complaint first response, calendar days or working
 days by the official holiday calendar.  Times are Asia/Shanghai local time."""
 
@@ -215,18 +215,19 @@ def test_official_calendar_knows_national_day_and_spring_festival_2026():
 def test_a_date_the_calendar_does_not_cover_gives_a_clear_message():
     cal = ChineseHolidayCalendar()
     with pytest.raises(CalendarNotCovered) as err:
-        compute_deadline(local(cal.last_year + 1, 1, 4), "city", WORK, calendar=cal)
+        cal.is_working_day(date(cal.last_year + 1, 1, 4))
     message = err.value.message
     assert str(cal.last_year) in message and f"{cal.last_year + 1}-01-04" in message
-    assert "节假日" in message and "自然日" in message
 
 
-def test_year_end_in_working_days_at_the_edge_of_the_calendar():
+def test_year_end_in_working_days_at_the_edge_of_the_calendar_is_never_a_dead_end():
+    """Beyond the calendar a deadline counts weekends only and is provisional."""
     cal = FixedCalendar(first_year=2026, last_year=2026)
     # 31 Dec 2026 is a Thursday: due the same day, the calendar is not asked about 2027
-    assert due(local(2026, 12, 31, 10), settings=WORK, calendar=cal) == local(2026, 12, 31, 18)
-    with pytest.raises(CalendarNotCovered):
-        compute_deadline(local(2026, 12, 31, 19), "city", WORK, calendar=cal)
+    d = compute_deadline(local(2026, 12, 31, 10), "city", WORK, calendar=cal)
+    assert d.due_at == local(2026, 12, 31, 18) and not d.provisional
+    d = compute_deadline(local(2026, 12, 31, 19), "city", WORK, calendar=cal)
+    assert d.due_at == local(2027, 1, 1, 18) and d.provisional
 
 
 # ------------------------------------------------------------------ settings and labels

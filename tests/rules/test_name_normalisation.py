@@ -1,26 +1,17 @@
-"""DOMAIN.md §2 "No double development": the same name once normalised (full-width /
+"""docs/DOMAIN.md §2 "No double development": the same name once normalised (full-width /
 half-width, spaces, brackets, and suffixes such as 有限公司, 有限责任公司, 股份, 集团 removed)
 is the same customer."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kac_desktop.i18n import current_language, set_language
 from kac_desktop.rules.names import LEGAL_SUFFIXES, normalise_name
 
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    """The assertions read the English source messages, whatever language the suite set."""
-    previous = current_language()
-    set_language("en")
-    yield
-    set_language(previous)
+# the assertions read the English source messages, whatever language the suite set
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.mark.parametrize(

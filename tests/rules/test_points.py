@@ -1,4 +1,4 @@
-"""DOMAIN.md §5 points, club levels, maintenance targets; §3 revenue drops and inactivity."""
+"""docs/DOMAIN.md §5 points, club levels, maintenance targets; §3 revenue drops and inactivity."""
 
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ def test_club_level_and_gap_to_the_next(points, level, next_level, gap):
 
 
 def test_maintenance_target_is_last_years_revenue_times_one_plus_growth():
-    # letters 14.65 %, express 21 %, newspapers 2.64 % (DOMAIN.md §5)
+    # letters 14.65 %, express 21 %, newspapers 2.64 % (docs/DOMAIN.md §5)
     target = rules.maintenance_target(
         {"letters": D("10000"), "express": D("20000"), "newspapers": D("1000")}, LINES
     )

@@ -1,4 +1,4 @@
-"""DOMAIN.md §3 "Visits against quota": the monthly quota by class, which visits count, the
+"""docs/DOMAIN.md §3 "Visits against quota": the monthly quota by class, which visits count, the
 local month boundaries, the states met / on track / behind, the class that applies when it
 changes during the month, the compliance rate, the twice-a-year meeting rule and
 inactivity; and the checks of a visit record."""
@@ -55,7 +55,7 @@ def local(y, m, d, hh=0, mm=0, ss=0) -> datetime:
     ],
 )
 def test_quota_by_class_and_override(tier, override, cls, required):
-    """DOMAIN §3 quota: class 1 at least 3, class 2 at least 2, class 3 at least 1 visit a
+    """docs/DOMAIN.md §3 quota: class 1 at least 3, class 2 at least 2, class 3 at least 1 visit a
     month; §2 class from tier (Diamond/Platinum 1, Gold 2, VIP/Ordinary 3), the supervisor's
     per-customer override wins."""
     assert SETTINGS.class_of(tier, override) == cls
@@ -76,7 +76,7 @@ def test_quota_settings_come_from_business_settings():
 
 @pytest.mark.parametrize("mode", ["phone", "meeting", "event"])
 def test_modes_that_do_not_count_by_default(mode):
-    """DOMAIN §3: by default only on-site visits count towards the quota."""
+    """docs/DOMAIN.md §3: by default only on-site visits count towards the quota."""
     month = Month(2026, 3)
     visits = [(local(2026, 3, 10, 10), mode), (local(2026, 3, 11, 10), "onsite")]
     assert visits_in_month(visits, month, SETTINGS) == 1
@@ -90,7 +90,7 @@ def test_modes_that_do_not_count_by_default(mode):
     [(2026, 2, 28), (2028, 2, 29), (2026, 4, 30), (2026, 1, 31), (2026, 12, 31)],
 )
 def test_first_and_last_moment_of_months_of_28_to_31_days(year, month, days):
-    """DOMAIN §3 monthly quota in local time: 00:00 on the 1st and 23:59:59 on the last day
+    """docs/DOMAIN.md §3 monthly quota in local time: 00:00 on the 1st and 23:59:59 on the last day
     belong to the month; 23:59:59 the day before and 00:00 on the next 1st do not."""
     m = Month(year, month)
     assert m.days == days
@@ -140,7 +140,7 @@ def test_month_parse():
 
 
 def test_states_met_on_track_behind():
-    """DOMAIN §3 quota view: met, on track or behind with the days left in the month."""
+    """docs/DOMAIN.md §3 quota view: met, on track or behind with the days left in the month."""
     m = Month(2026, 4)  # 30 days
     assert quota_status(3, 3, m, date(2026, 4, 2)).state == MET
     assert quota_status(3, 0, m, date(2026, 4, 1)).state == ON_TRACK
@@ -186,7 +186,7 @@ def test_state_invariants(required, done, day, month_index):
 
 
 def test_class_in_force_at_month_end_applies_to_the_whole_month():
-    """DOMAIN §3 with a class change during the month: the class in force at the end of
+    """docs/DOMAIN.md §3 with a class change during the month: the class in force at the end of
     the month applies (the class now, for the current month)."""
     march = Month(2026, 3)
     upgraded_mid_march = [ClassChange(local(2026, 3, 15, 10), "tier", "vip")]
@@ -239,7 +239,7 @@ def test_compliance_rate_is_customers_met_over_customers_due():
 
 
 def test_branch_meeting_at_least_twice_a_year():
-    """DOMAIN §3: each branch holds a key-customer meeting at least twice a year; show when
+    """docs/DOMAIN.md §3: each branch holds a key-customer meeting at least twice a year; show when
     it is behind (one is due by the end of June, two by the end of the year)."""
     assert not meeting_status(0, 2026, 2, date(2026, 6, 30)).behind
     assert meeting_status(0, 2026, 2, date(2026, 7, 1)).behind
@@ -253,7 +253,7 @@ def test_branch_meeting_at_least_twice_a_year():
 
 
 def test_inactivity_after_30_days_without_visit_or_business():
-    """DOMAIN §3 inactivity: no business and no contact for the set days (default 30)."""
+    """docs/DOMAIN.md §3 inactivity: no business and no contact for the set days (default 30)."""
     today = date(2026, 5, 31)
     assert q.is_inactive(date(2026, 5, 1), today, 30)
     assert not q.is_inactive(date(2026, 5, 2), today, 30)

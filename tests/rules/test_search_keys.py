@@ -1,25 +1,16 @@
-"""DESIGN.md: search by name also answers pinyin initials (zgyz → 中国邮政…) and pinyin; the
+"""Search by name also answers pinyin initials (zgyz → 中国邮政…) and pinyin; the
 list sorts in pinyin order."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kac_desktop.i18n import current_language, set_language
 from kac_desktop.rules.search_keys import SEPARATOR, name_sort_key, normalise_query, search_text
 
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    """The assertions read the English source messages, whatever language the suite set."""
-    previous = current_language()
-    set_language("en")
-    yield
-    set_language(previous)
+# the assertions read the English source messages, whatever language the suite set
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def _matches(query: str, text: str) -> bool:

@@ -1,4 +1,4 @@
-"""DOMAIN.md §4 warning colours and status flow: on track / attention / urgent / overdue /
+"""docs/DOMAIN.md §4 warning colours and status flow: on track / attention / urgent / overdue /
 done on time / done late at their thresholds, the "剩余 / 超时" texts, and each step of
 已受理 → 处理中 → 已办结 → 已回访 → 已关闭 with the refused ones."""
 
@@ -221,3 +221,30 @@ def test_allowed_steps_from_each_status():
     assert allowed_steps(RECEIVED) == [IN_PROGRESS]
     assert allowed_steps(RESOLVED) == [CALLED_BACK, IN_PROGRESS]
     assert allowed_steps(CLOSED) == [IN_PROGRESS]
+
+
+def test_the_state_changes_only_at_the_moments_the_rules_name():
+    """``state_moments`` (what the board watches under a state filter) names every moment
+    at which ``warning_state`` moves: between two of them the state holds."""
+    from datetime import UTC, datetime, timedelta
+
+    from kac_desktop.rules.service_states import Thresholds, state_moments, warning_state
+
+    received = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    for hours in (0.5, 2, 9, 24, 48, 72):
+        for limits in (Thresholds(), Thresholds(0.6, 0.2, 3.0), Thresholds(0.3, 0.05, 0.5)):
+            due = received + timedelta(hours=hours)
+            moments = state_moments(received, due, limits)
+            assert list(moments) == sorted(moments) and moments[-1] == due
+            edges = [received, *moments, due + timedelta(hours=2)]
+            for start, end in zip(edges, edges[1:], strict=False):
+                if end - start <= timedelta(seconds=2):
+                    continue
+                inside = {
+                    warning_state(received, due, start + (end - start) * f, None, limits)
+                    for f in (0.001, 0.25, 0.5, 0.75, 0.999)
+                }
+                assert len(inside) == 1, (hours, limits, start, end, inside)
+            assert warning_state(received, due, due, None, limits) != warning_state(
+                received, due, due + timedelta(seconds=1), None, limits
+            )

@@ -1,16 +1,13 @@
-"""DOMAIN.md §2 visit class by tier (Diamond/Platinum → 1, Gold → 2, VIP/Ordinary → 3,
+"""docs/DOMAIN.md §2 visit class by tier (Diamond/Platinum → 1, Gold → 2, VIP/Ordinary → 3,
 supervisor override) and §5 club levels (VIP ≥ 50,000; Gold ≥ 150,000; Platinum ≥ 300,000;
 Diamond ≥ 1,500,000 annual points); the tier suggestion follows the club level."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kac_desktop.i18n import current_language, set_language
 from kac_desktop.rules.tiers import (
     CLUB_THRESHOLDS,
     DEFAULT_CLASS_FOR_TIER,
@@ -21,14 +18,8 @@ from kac_desktop.rules.tiers import (
 )
 from kac_desktop.rules.vocab import TIERS
 
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    """The assertions read the English source messages, whatever language the suite set."""
-    previous = current_language()
-    set_language("en")
-    yield
-    set_language(previous)
+# the assertions read the English source messages, whatever language the suite set
+pytestmark = pytest.mark.usefixtures("english")
 
 
 LEVEL_ORDER = ["ordinary", "vip", "gold", "platinum", "diamond"]

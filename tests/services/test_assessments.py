@@ -1,5 +1,5 @@
 """The SQL recomputation of the yearly assessments (services/assessments.py) against the
-Python rules of DOMAIN.md §5 (rules/points.py, rules/tiers.py), on random revenue."""
+Python rules of docs/DOMAIN.md §5 (rules/points.py, rules/tiers.py), on random revenue."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Every action the services write to the audit log reads as words in the audit viewer, not
-as its code (DOMAIN.md §7: the log is read by supervisors)."""
+as its code (docs/DOMAIN.md §7: the log is read by supervisors)."""
 
 from __future__ import annotations
 

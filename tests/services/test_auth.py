@@ -1,4 +1,4 @@
-"""Sign-in, lockout, passwords and user administration (DOMAIN.md §7: passwords are never
+"""Sign-in, lockout, passwords and user administration (docs/DOMAIN.md §7: passwords are never
 stored in a readable form; only authorised people get in)."""
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def stored_user(db, login) -> User:
     ],
 )
 def test_password_rule_names_what_is_wrong(password, fragment):
-    """DOMAIN §7: a password rule with clear messages."""
+    """docs/DOMAIN.md §7: a password rule with clear messages."""
     problems = password_problems(password)
     assert problems and any(fragment in p for p in problems), problems
 
@@ -54,8 +54,9 @@ def test_password_rule_accepts_letters_and_digits_and_refuses_the_login():
     assert password_problems("mgr0012345", login="MGR0012345")
 
 
+@pytest.mark.slow
 def test_production_hasher_is_argon2_with_its_default_cost():
-    """DOMAIN §7: passwords stored only as slow, salted hashes (Argon2's defaults outside
+    """docs/DOMAIN.md §7: passwords stored only as slow, salted hashes (Argon2's defaults outside
     the tests, which swap in a cheap hasher)."""
     import subprocess
     import sys
@@ -79,7 +80,7 @@ def test_production_hasher_is_argon2_with_its_default_cost():
 
 
 def test_first_admin_gets_a_hashed_password_and_can_sign_in(db):
-    """DOMAIN §7: the password is never stored in a readable form."""
+    """docs/DOMAIN.md §7: the password is never stored in a readable form."""
     with pytest.raises(auth.PasswordRejected) as err:
         users.create_first_admin(db, "鼓楼支局", "林主任", "lin", "abc", "abc")
     assert "至少8个字符" in err.value.message
@@ -100,7 +101,7 @@ def test_first_admin_gets_a_hashed_password_and_can_sign_in(db):
 
 
 def test_sign_in_right_and_wrong_are_audited(db, org):
-    """DOMAIN §7: sign-in and failed sign-in leave audit records."""
+    """docs/DOMAIN.md §7: sign-in and failed sign-in leave audit records."""
     actor = auth.sign_in(db, "mgr_a1", PW, now=NOW)
     assert actor == org.mgr_a1
     assert stored_user(db, "mgr_a1").last_login_at == NOW
@@ -122,7 +123,7 @@ def test_sign_in_right_and_wrong_are_audited(db, org):
 
 
 def test_five_failures_lock_the_account_for_the_set_time(db, org):
-    """DOMAIN §7 / issue: five failures lock the account for signin.lock_minutes."""
+    """docs/DOMAIN.md §7 / issue: five failures lock the account for signin.lock_minutes."""
     for _i in range(4):
         with pytest.raises(auth.SignInFailed):
             auth.sign_in(db, "mgr_a1", "Wrong-pass1", now=NOW)
@@ -138,6 +139,26 @@ def test_five_failures_lock_the_account_for_the_set_time(db, org):
     assert auth.sign_in(db, "mgr_a1", PW, now=NOW + timedelta(minutes=16)) == org.mgr_a1
     stored = stored_user(db, "mgr_a1")
     assert stored.failed_logins == 0 and stored.locked_until is None
+
+
+def test_the_user_list_says_whether_an_account_is_locked_as_sign_in_judges_it(db, org):
+    """The users page shows the state the service gives: locked while sign-in refuses the
+    account, active from the minute it accepts it again."""
+
+    def state(now):
+        rows = {r.login: r for r in users.list_users(db, org.admin, now=now)}
+        return rows["mgr_a1"].state
+
+    assert state(NOW) == "active"
+    for _i in range(5):
+        with pytest.raises(auth.SignInFailed):
+            auth.sign_in(db, "mgr_a1", "Wrong-pass1", now=NOW)
+    assert state(NOW + timedelta(minutes=14)) == "locked"
+    with pytest.raises(auth.AccountLocked):
+        auth.sign_in(db, "mgr_a1", PW, now=NOW + timedelta(minutes=14))
+    assert state(NOW + timedelta(minutes=16)) == "active"
+    users.set_active(db, org.admin, org.mgr_a1.user_id, False)
+    assert state(NOW) == "disabled"
 
 
 def test_lock_minutes_is_a_business_setting(db, org):
@@ -207,7 +228,7 @@ def test_admin_creates_resets_and_disables_users(db, org):
 
 
 def test_only_the_administrator_manages_users_and_nothing_is_written(db, org):
-    """DOMAIN §7: only authorised people; a refused action writes nothing."""
+    """docs/DOMAIN.md §7: only authorised people; a refused action writes nothing."""
     before = len(audit_actions(db))
     for actor in (org.sup_a, org.mgr_a1):
         with pytest.raises(PermissionDenied):
@@ -253,7 +274,7 @@ def test_audit_viewer_scope_and_filters(db, org):
 
 
 def test_an_edit_of_the_audit_table_outside_the_application_is_reported(db, org):
-    """DOMAIN §7 / issue: each record carries its predecessor's hash; a change made to the
+    """docs/DOMAIN.md §7 / issue: each record carries its predecessor's hash; a change made to the
     file outside the application is detected."""
     for login in ("mgr_a1", "mgr_a2", "sup_a"):
         auth.sign_in(db, login, PW)

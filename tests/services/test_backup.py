@@ -1,5 +1,5 @@
-"""Backups, checks and restore (issue: nothing lost; FACTS.md: restoring beside a stale WAL
-corrupts the database)."""
+"""Backups, checks and restore (nothing committed is lost; copying a backup over a database
+that still has its old -wal beside it corrupts the database, so a restore must not)."""
 
 from __future__ import annotations
 
@@ -91,6 +91,7 @@ def test_daily_backup_once_a_day(db, org):
     assert backup.daily_backup(db, now=NOW + timedelta(days=1)) is not None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["pages", "header", "foreign", "newer", "text"])
 def test_check_tells_what_is_wrong_with_a_file(db, org, tmp_path, kind, make_customer):
     count = 300 if kind == "pages" else 1
@@ -122,7 +123,7 @@ def test_check_tells_what_is_wrong_with_a_file(db, org, tmp_path, kind, make_cus
 
 
 def test_restore_keeps_the_replaced_file_and_ignores_a_live_wal(db, org, make_customer, tmp_path):
-    """FACTS.md: a restore beside a stale -wal must not replay it into the restored file."""
+    """A restore beside a stale -wal must not replay it into the restored file."""
     add_customers(db, org.mgr_a1, make_customer, "福州甲公司", "福州乙公司")
     info = backup.backup_now(db, org.admin, now=NOW)
     # later work, still in the WAL (a connection keeps it from being checkpointed)
@@ -165,6 +166,7 @@ def test_a_bad_backup_changes_nothing(db, org, make_customer, tmp_path):
     assert not list(tmp_path.glob("*replaced*"))
 
 
+@pytest.mark.slow
 def test_damaged_database_is_refused_then_restored_from_the_latest_good_backup(
     db, org, make_customer, tmp_path
 ):
@@ -190,6 +192,7 @@ def test_damaged_database_is_refused_then_restored_from_the_latest_good_backup(
         reopened.dispose()
 
 
+@pytest.mark.slow
 def test_a_damaged_page_is_found_by_the_start_up_check(db, org, make_customer):
     add_customers(db, org.mgr_a1, make_customer, *[f"福州测试{i}号公司" for i in range(300)])
     db.dispose()

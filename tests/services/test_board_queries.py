@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -30,6 +31,7 @@ def timings(draw) -> RequestTiming:
     return RequestTiming("r", received, deadline, first_due, first_at, resolved)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.lists(timings(), max_size=40), st.lists(minutes, min_size=1, max_size=8))
 def test_counts_by_bisection_agree_with_the_plain_count(requests, moments):

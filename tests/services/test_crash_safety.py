@@ -23,7 +23,10 @@ from kac_desktop.rules.credit_code import make_credit_code
 from kac_desktop.services import backup, customers
 from kac_desktop.services.errors import StaleRecord
 
-pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL"),
+]
 
 RUNS = 10
 IMPORT_ROWS = 400

@@ -1,4 +1,4 @@
-"""services.customer_import: preview, then one transaction (DOMAIN.md §2: the customer file,
+"""services.customer_import: preview, then one transaction (docs/DOMAIN.md §2: the customer file,
 no double development; §7: managers keep their own customers, every change is audited)."""
 
 from __future__ import annotations

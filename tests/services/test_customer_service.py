@@ -1,4 +1,4 @@
-"""The customer service (services/customers.py) against DOMAIN.md §2 "The customer file" and
+"""The customer service (services/customers.py) against docs/DOMAIN.md §2 "The customer file" and
 §7 "Confidentiality", through the service layer only (no Qt)."""
 
 from __future__ import annotations
@@ -7,13 +7,12 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select, text
 
 from kac_desktop.db import open_database
-from kac_desktop.models import AuditRecord, Branch, Customer, User
+from kac_desktop.models import AuditRecord, Customer
 from kac_desktop.rules.completeness import completeness
 from kac_desktop.rules.credit_code import make_credit_code
 from kac_desktop.rules.customer import ContactData, CustomerData
@@ -21,7 +20,6 @@ from kac_desktop.rules.search_keys import name_sort_key
 from kac_desktop.rules.tiers import visit_class
 from kac_desktop.services import audit, customer_list
 from kac_desktop.services import customers as cs
-from kac_desktop.services.context import Actor
 from kac_desktop.services.customers import CustomerQuery
 from kac_desktop.services.errors import (
     DuplicateCustomer,
@@ -29,24 +27,11 @@ from kac_desktop.services.errors import (
     StaleRecord,
     ValidationFailed,
 )
-from kac_desktop.services.users import ensure_reference_data
+from tests.helpers import LIST_SORT_KEYS
 
-# The sort keys of the customer list's columns (views/customer_list.COLUMNS), duplicated
-# here so that the services tests stay Qt-free; tests/views checks the two agree.
-SORT_KEYS = [
-    "name",
-    "credit_code",
-    "kind",
-    "tier",
-    "visit_class",
-    "industry",
-    "area",
-    "branch",
-    "manager",
-    "contact",
-    "phone",
-    "completeness",
-]
+# The sort keys of the customer list's columns (views/customer_list.COLUMNS), kept in
+# tests/helpers.py so that the services tests stay Qt-free; tests/views checks the two agree.
+SORT_KEYS = LIST_SORT_KEYS
 TIER_RANK = {"diamond": 1, "platinum": 2, "gold": 3, "vip": 4, "ordinary": 5}
 TABLES = ("customers", "contacts", "customer_search", "audit_records")
 CODE_A, CODE_B = "91350100M000100Y43", "91110000600037341L"
@@ -87,7 +72,7 @@ def ids_of(db, actor, **query) -> list[str]:
 
 
 def full_file(manager) -> CustomerData:
-    """A file with every field of DOMAIN.md §2 filled in."""
+    """A file with every field of docs/DOMAIN.md §2 filled in."""
     return CustomerData(
         name="福州华闽贸易有限公司",
         credit_code=CODE_A,
@@ -264,7 +249,7 @@ def test_each_change_is_audited_with_before_and_after(db, org, field, edit, expe
 
 
 def test_an_update_raises_the_version(db, org, make_customer):
-    """§7 / DESIGN "Data": every change of a record raises its row version."""
+    """Every change of a record raises its row version (optimistic locking)."""
     cid = create(db, org.mgr_a1, make_customer(code=CODE_A, manager=org.mgr_a1))
     record = cs.get_customer(db, org.mgr_a1, cid)
     record.data.address = "福州市仓山区"
@@ -437,7 +422,7 @@ BAD_INPUTS = [
 def test_invalid_new_file_is_refused_and_nothing_is_written(
     db, org, make_customer, case, spoil, fields
 ):
-    """DESIGN "Every bad input has a test that shows the clear error and that nothing was
+    """Every bad input has a test that shows the clear error and that nothing was
     written"; §2 credit code check character, name, contact mobile, cooperation date."""
     create(db, org.mgr_a1, make_customer("已有客户有限公司", code=CODE_B, manager=org.mgr_a1))
     data = make_customer("福州华闽贸易有限公司", code=CODE_A, manager=org.mgr_a1)
@@ -455,7 +440,7 @@ def test_invalid_new_file_is_refused_and_nothing_is_written(
 def test_invalid_update_is_refused_and_nothing_is_written(
     db, org, make_customer, case, spoil, fields
 ):
-    """DESIGN "Every bad input …": an update with bad input leaves the stored file as it was."""
+    """An update with bad input leaves the stored file as it was."""
     cid = create(
         db, org.mgr_a1, make_customer("福州华闽贸易有限公司", code=CODE_A, manager=org.mgr_a1)
     )
@@ -630,7 +615,7 @@ def test_the_admin_may_do_everything(db, org, a1_file, make_customer):
 
 def test_a_manager_cannot_confirm_a_tier(db, org, a1_file):
     """§2 "Tier": the application suggests a tier, a supervisor confirms it (and services
-    are the only place that checks permissions, DESIGN "Layers")."""
+    are the only place that checks permissions, docs/ARCHITECTURE.md)."""
     record = cs.get_customer(db, org.mgr_a1, a1_file)
     record.data.tier = "diamond"
     with pytest.raises(PermissionDenied):
@@ -804,37 +789,12 @@ def population(db, org) -> dict[str, tuple[Spec, str]]:
     return populate(db, org)
 
 
-def _actor(session, login, name, role, branch) -> Actor:
-    user = User(login=login, display_name=name, role=role, branch_id=branch.id)
-    session.add(user)
-    session.flush()
-    return Actor(user.id, login, name, role, branch.id, branch.name)
-
-
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(tmp_path_factory, build_org):
     """(db, org, population) shared by the tests that only read: the same two branches and
     people as conftest's ``org``, built once for the module."""
     database = open_database(tmp_path_factory.mktemp("world") / "world.db")
-    with database.session() as session, session.begin():
-        ensure_reference_data(session)
-        center = Branch(name="福州市大客户中心", level="city")
-        session.add(center)
-        session.flush()
-        a = Branch(name="鼓楼支局", level="sub", parent_id=center.id)
-        b = Branch(name="仓山支局", level="sub", parent_id=center.id)
-        session.add_all([a, b])
-        session.flush()
-        org = SimpleNamespace(
-            admin=_actor(session, "admin", "系统管理员", "admin", center),
-            sup_a=_actor(session, "sup_a", "林支局长", "supervisor", a),
-            mgr_a1=_actor(session, "mgr_a1", "陈经理", "manager", a),
-            mgr_a2=_actor(session, "mgr_a2", "王经理", "manager", a),
-            sup_b=_actor(session, "sup_b", "黄支局长", "supervisor", b),
-            mgr_b1=_actor(session, "mgr_b1", "张经理", "manager", b),
-            branch_a=a.id,
-            branch_b=b.id,
-        )
+    org = build_org(database)
     yield database, org, populate(database, org)
     database.dispose()
 
@@ -955,7 +915,7 @@ def test_deleting_an_audit_record_breaks_the_chain(db, org, population):
     ],
 )
 def test_search(world, query, expected):
-    """DESIGN "Search by name also answers pinyin initials and pinyin"; the list's search
+    """Search by name also answers pinyin initials and pinyin; the list's search
     box finds by name, pinyin, initials, credit code, contact name and phone; % and _ are
     not wildcards."""
     db, org, population = world
@@ -1006,7 +966,7 @@ def _expected_order(rows: list[cs.CustomerRow], key: str, descending: bool) -> l
 @pytest.mark.parametrize("descending", [False, True], ids=["asc", "desc"])
 @pytest.mark.parametrize("key", SORT_KEYS)
 def test_sorting_by_every_column(world, key, descending):
-    """The list sorts in SQL by every column, both ways (DESIGN "Qt model/view")."""
+    """The list sorts in SQL by every column, both ways (never in Python over all rows)."""
     db, org, population = world
     ids = ids_of(db, org.admin, sort=key, descending=descending)
     rows = customer_list.fetch_rows(db, org.admin, ids)

@@ -1,4 +1,4 @@
-"""The monthly report's figures (DOMAIN.md §6) against figures counted independently: by
+"""The monthly report's figures (docs/DOMAIN.md §6) against figures counted independently: by
 hand from the sample (tests/report_data.py) and with plain SQL over the same tables."""
 
 from __future__ import annotations

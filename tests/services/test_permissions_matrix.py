@@ -1,5 +1,5 @@
 """The permission matrix, role × action × own/other file/branch, through the services and
-through the command line (DOMAIN.md §7: managers see their own customers, supervisors their
+through the command line (docs/DOMAIN.md §7: managers see their own customers, supervisors their
 branch, the city center all; every export leaves an audit record)."""
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def test_archive(db, world, role, target):
 
 @pytest.mark.parametrize("role, target", CASES)
 def test_transfer(db, org, world, role, target):
-    """DOMAIN §1: the supervisor assigns and transfers customers (of his branch)."""
+    """docs/DOMAIN.md §1: the supervisor assigns and transfers customers (of his branch)."""
     ids, actors = world
     to = org.sup_b if target == "c_b1" else org.mgr_a2 if target == "c_a1" else org.mgr_a1
     if target in MAY_TRANSFER[role]:
@@ -111,7 +111,7 @@ def test_supervisor_cannot_transfer_to_another_branch(db, org, world):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_export_holds_only_what_the_role_may_see(db, world, role, tmp_path):
-    """DOMAIN §7: exports are limited like the list and leave an audit record."""
+    """docs/DOMAIN.md §7: exports are limited like the list and leave an audit record."""
     _ids, actors = world
     path = tmp_path / "导出.xlsx"
     count = customer_list.export_list(db, actors[role], customers.CustomerQuery(), str(path))

@@ -1,4 +1,4 @@
-"""The service-request service (DOMAIN.md §4): registering with the computed deadline, the
+"""The service-request service (docs/DOMAIN.md §4): registering with the computed deadline, the
 status flow with who and when, reopening with history, permissions as for customer files,
 the audit, and nothing written on a refusal."""
 
@@ -123,7 +123,8 @@ def test_archived_customer_is_refused(db, org, customers):
         register(db, org.mgr_a1, customers["city"])
 
 
-def test_working_day_mode_outside_the_calendar_is_refused_clearly(db, org, customers):
+def test_working_day_mode_outside_the_calendar_is_provisional_not_refused(db, org, customers):
+    """Never a dead end: beyond the calendar the deadline counts weekends only, marked."""
     settings_service.set_value(db, org.admin, "deadline.working_days", True)
     calendar = FixedCalendar(first_year=2026, last_year=2026)
     data = RequestInput(
@@ -131,12 +132,11 @@ def test_working_day_mode_outside_the_calendar_is_refused_clearly(db, org, custo
         description="揽收",
         received_at=datetime(2026, 12, 31, 19, tzinfo=LOCAL_TZ),
     )
-    with pytest.raises(ValidationFailed) as err:
-        rs.register_request(
-            db, org.mgr_a1, data, now=datetime(2027, 1, 1, tzinfo=LOCAL_TZ), calendar=calendar
-        )
-    assert "2027-01-01" in err.value.message and "自然日" in err.value.message
-    assert count(db, ServiceRequest) == 0
+    change = rs.register_request(
+        db, org.mgr_a1, data, now=datetime(2027, 1, 1, tzinfo=LOCAL_TZ), calendar=calendar
+    )
+    r = rs.get_request(db, org.mgr_a1, change.ids[0])
+    assert r.deadline_at == datetime(2027, 1, 1, 18, tzinfo=LOCAL_TZ) and r.deadline_provisional
 
 
 def test_working_day_mode_uses_the_settings_and_calendar(db, org, customers):

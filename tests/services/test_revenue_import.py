@@ -1,4 +1,4 @@
-"""The revenue import (DOMAIN.md §5): good, bad, mixed files, re-import of a month."""
+"""The revenue import (docs/DOMAIN.md §5): good, bad, mixed files, re-import of a month."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from kac_desktop.io.workbook import write_table
 from kac_desktop.models import AuditRecord, Revenue, TierAssessment
 from kac_desktop.progress import Cancelled
-from kac_desktop.services import customers as customer_service
 from kac_desktop.services import revenue as revenue_service
 from kac_desktop.services import revenue_import
 from kac_desktop.services.errors import ServiceError
@@ -23,14 +22,8 @@ HEADERS = ["统一社会信用代码", "客户名称", "月份", "业务种类",
 
 
 @pytest.fixture
-def two(db, org, make_customer):
-    a = customer_service.save_customer(
-        db, org.mgr_a1, make_customer("福州华闽贸易有限公司", code=CODES[0], manager=org.mgr_a1)
-    ).ids[0]
-    b = customer_service.save_customer(
-        db, org.mgr_a1, make_customer("福建海峡物流有限公司", code=CODES[1], manager=org.mgr_a1)
-    ).ids[0]
-    return a, b
+def two(two_customers):
+    return two_customers
 
 
 def book(tmp_path, rows, name="rev.xlsx"):

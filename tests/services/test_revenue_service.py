@@ -1,5 +1,5 @@
 """Points, levels, tier suggestion and confirmation, targets, alerts, manual entry and
-product-line settings (DOMAIN.md §5, §2 "Tier", §3 "Inactivity")."""
+product-line settings (docs/DOMAIN.md §5, §2 "Tier", §3 "Inactivity")."""
 
 from __future__ import annotations
 

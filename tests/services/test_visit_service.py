@@ -1,4 +1,4 @@
-"""The visit service (DOMAIN.md §3): logging, correcting and removing visits with the
+"""The visit service (docs/DOMAIN.md §3): logging, correcting and removing visits with the
 permissions of §7 and an audit record each; invalid visits write nothing; the quota report
 counted in SQL; follow-ups, meetings, inactivity and the calendar."""
 
@@ -223,7 +223,7 @@ def test_others_may_not_change_or_see_a_managers_visits(db, org, files):
 
 
 def test_quota_report_counts_the_counting_modes_of_the_local_month(db, org, files):
-    """DOMAIN §3 quota: per customer by class, on-site visits only by default, the month
+    """docs/DOMAIN.md §3 quota: per customer by class, on-site visits only by default, the month
     in local time (00:00 on the 1st belongs to it)."""
     gold, ordinary, diamond = files["gold"], files["ordinary"], files["diamond"]
     for data in (
@@ -251,7 +251,7 @@ def test_quota_report_counts_the_counting_modes_of_the_local_month(db, org, file
 
 
 def test_quota_override_and_class_change_during_the_month(db, org, files, make_customer):
-    """DOMAIN §2/§3: the supervisor's override sets the class; a change of class applies
+    """docs/DOMAIN.md §2/§3: the supervisor's override sets the class; a change of class applies
     from the month in which it was made (the class at the end of the month)."""
     record = cs.get_customer(db, org.sup_a, files["ordinary"])
     data = record.data
@@ -325,7 +325,7 @@ def test_follow_ups_due_today_or_overdue(db, org, files):
 
 
 def test_branch_meetings_behind_the_twice_a_year_rule(db, org, files):
-    """DOMAIN §3: each branch holds a key-customer meeting at least twice a year."""
+    """docs/DOMAIN.md §3: each branch holds a key-customer meeting at least twice a year."""
     july = local(2026, 7, 2).astimezone(UTC)
     rows = visit_agenda.meeting_report(db, org.sup_a, 2026, now=july)
     assert len(rows) == 1 and rows[0].status.behind
@@ -343,7 +343,7 @@ def test_branch_meetings_behind_the_twice_a_year_rule(db, org, files):
 
 
 def test_inactive_customers_without_visit_or_revenue(db, org, files):
-    """DOMAIN §3 inactivity: no business and no contact for 30 days."""
+    """docs/DOMAIN.md §3 inactivity: no business and no contact for 30 days."""
     vs.log_visit(db, org.mgr_a1, visit(files["gold"], local(2026, 3, 10)), now=NOW)
     vs.log_visit(db, org.mgr_a1, visit(files["diamond"], local(2026, 2, 1)), now=NOW)
     with db.session() as session, session.begin():

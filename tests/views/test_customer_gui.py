@@ -1,5 +1,5 @@
 """The customer pages as a user meets them: the main window's list, its search, opening a
-file, saving with the checks of DOMAIN.md §2, closing with unsaved changes, who may edit
+file, saving with the checks of docs/DOMAIN.md §2, closing with unsaved changes, who may edit
 the tier, and the language of the list."""
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def test_the_list_shows_the_managers_customers_and_their_count(window):
 
 
 def test_typing_in_the_search_box_narrows_the_list(qtbot, window):
-    """DESIGN "Search by name also answers pinyin initials and pinyin"."""
+    """Search by name also answers pinyin initials and pinyin."""
     page = window.customers
     qtbot.keyClicks(page.search, "huamin")
     assert shown_names(page) == ["福州华闽贸易有限公司"]
@@ -177,9 +177,9 @@ def fill_new_file(editor: CustomerEditor, name: str, code: str) -> None:
 def test_an_invalid_credit_code_is_refused_then_the_fixed_file_is_listed(
     qtbot, db, window, warnings
 ):
-    """§2 credit code with its GB 32100 check character; DESIGN "Every bad input has a test
+    """§2 credit code with its GB 32100 check character; every bad input has a test
     that shows the clear error and that nothing was written"; the saved file appears in the
-    open list (DESIGN "open views refresh from that summary")."""
+    open list (open views refresh from what changed)."""
     page = window.customers
     before = customers_in_db(db)
     editor = window.new_customer()
@@ -294,11 +294,31 @@ def test_a_managers_editor_cannot_confirm_the_tier(qtbot, db, org, files):
     assert editor.manager.isEnabled()
 
 
+def test_the_editor_shows_the_visit_class_of_the_administrators_mapping(qtbot, db, org, files):
+    """The list and the editor agree on a customer's visit class: both take the tier ->
+    class mapping the administrator set (here 普通 → class 1), not the defaults (class 3)."""
+    from kac_desktop.rules import vocab
+    from kac_desktop.rules.defaults import DEFAULTS
+    from kac_desktop.services import customer_list
+    from kac_desktop.services import settings as settings_service
+
+    mapping = {**DEFAULTS["visit_class.by_tier"], "ordinary": 1}
+    settings_service.set_value(db, org.admin, "visit_class.by_tier", mapping)
+    customer_id = files["长乐医院"]
+    (row,) = customer_list.fetch_rows(db, org.sup_a, [customer_id])
+    assert row.tier == "ordinary" and row.visit_class == 1  # the list
+    editor = CustomerEditor(db, org.sup_a, customer_id)
+    qtbot.addWidget(editor)
+    assert editor.class_info.text() == vocab.label(vocab.VISIT_CLASSES, 1)
+    assert editor.class_value.value() == 1
+    editor._dirty = False
+
+
 # ---------------------------------------------------------------------- language
 
 
 def test_the_list_speaks_chinese(qtbot, window):
-    """DESIGN "Language and look": Simplified Chinese is the users' language; the headers
+    """Simplified Chinese is the users' language; the headers
     and the count follow the catalogue, and switch with the language."""
     set_language("zh_CN")
     model: CustomerTableModel = window.customers.model

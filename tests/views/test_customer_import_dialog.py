@@ -1,5 +1,5 @@
 """The import dialog as a user drives it: choose a workbook, see the rejected rows, import
-only the valid ones; nothing is written before that choice (DOMAIN.md §2, issue: import)."""
+only the valid ones; nothing is written before that choice (docs/DOMAIN.md §2, issue: import)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The customer list's lazy table model and the contacts model (DESIGN.md "Qt model/view":
-big lists page rows from a service query, sorting and filtering happen in SQL, every item
+"""The customer list's lazy table model and the contacts model (docs/ARCHITECTURE.md: big
+lists page rows from a service query, sorting and filtering happen in SQL, every item
 model passes pytest-qt's qtmodeltester)."""
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from kac_desktop.views.customer_list import (
     CustomerTableModel,
     IdRole,
 )
+from tests.helpers import LIST_SORT_KEYS
 
 N = 600  # more than two pages of PAGE_SIZE
 CITIES = [
@@ -123,35 +124,24 @@ def model(qtbot, recorder) -> CustomerTableModel:
 
 
 def test_the_column_keys_are_the_services_sort_keys():
-    """tests/services/test_customer_service.py sorts by this literal list of keys; the
+    """tests/services/test_customer_service.py sorts by these keys (tests/helpers.py); the
     list's columns and the rows it shows must stay in step with it."""
     keys = [c.key for c in COLUMNS]
-    assert keys == [
-        "name",
-        "credit_code",
-        "kind",
-        "tier",
-        "visit_class",
-        "industry",
-        "area",
-        "branch",
-        "manager",
-        "contact",
-        "phone",
-        "completeness",
-    ]
+    assert keys == LIST_SORT_KEYS
     fields = set(CustomerRow._fields)
     assert set(keys) <= fields
 
 
+@pytest.mark.slow
 def test_customer_model_passes_the_model_tester(qtmodeltester, model):
-    """DESIGN "Check every item model with pytest-qt's qtmodeltester" — over more than two
+    """Every item model passes pytest-qt's qtmodeltester — over more than two
     pages of rows."""
     assert model.rowCount() == N > 2 * PAGE_SIZE
     assert model.columnCount() == len(COLUMNS)
     qtmodeltester.check(model)
 
 
+@pytest.mark.slow
 def test_customer_model_passes_the_model_tester_after_sort_and_search(qtmodeltester, model):
     model.sort(
         COLUMNS.index(next(c for c in COLUMNS if c.key == "completeness")),
@@ -163,7 +153,7 @@ def test_customer_model_passes_the_model_tester_after_sort_and_search(qtmodeltes
 
 
 def test_rows_are_fetched_a_page_at_a_time(model, recorder, big):
-    """DESIGN "fetches rows lazily": the id list is read once; rows come a page at a time,
+    """Rows are fetched lazily: the id list is read once; rows come a page at a time,
     only for the pages asked for, and each page once."""
     assert recorder.fetches == []
     ids = customer_list.query_ids(big.db, big.actor, CustomerQuery())
@@ -208,7 +198,7 @@ def test_id_role_returns_the_id(model, big):
 
 
 def test_sort_reorders_through_the_service(qtbot, model, recorder, big):
-    """Sorting happens in SQL (DESIGN "Qt model/view"): sort() re-runs the query with the
+    """Sorting happens in SQL: sort() re-runs the query with the
     column's key and direction and announces a new layout."""
     before = [model.id_at(r) for r in range(N)]
     with qtbot.waitSignals([model.layoutAboutToBeChanged, model.layoutChanged]):

@@ -96,3 +96,50 @@ def test_rows_keep_the_service_order_under_filters_and_sorts(qtbot, db, org, mak
         index.data(Qt.ItemDataRole.ForegroundRole).color().name()
         == rules.STATE_COLOURS[rules.BEHIND]
     )
+
+
+def test_the_quota_search_finds_by_pinyin_and_initials_as_the_customer_list_does(
+    qtbot, db, org, make_customer
+):
+    """The quota page's search is the service's (the customers' search texts, in SQL): the
+    initials 'alwl' and the pinyin 'baisha' find 阿里物流 and 白沙贸易, as on the list."""
+    ids = _customers(db, org, make_customer)
+    page = QuotaPage(db, org.sup_a, today=TODAY, month=Month(2026, 3))
+    qtbot.addWidget(page)
+    for text, expected in (("alwl", [ids[0]]), ("baisha", [ids[1]]), ("有限", None)):
+        page.search.setText(text)
+        shown = [page.model.row_at(r).customer_id for r in range(page.model.rowCount())]
+        assert shown == (expected or [r.customer_id for r in page.report.rows]), text
+    page.search.setText("alwl")
+    page.behind_only.setChecked(True)
+    assert page.model.rowCount() == 1  # behind and found
+
+
+def test_the_pages_open_on_the_business_day_not_the_computers(qtbot, db, org, monkeypatch):
+    """31 December 16:30 UTC is 1 January in the branches: the quota opens on January, the
+    report offers January first (and December as the month to report), the revenue page
+    opens on the new year — on a PC kept on UTC as on one kept on China time."""
+    import time
+
+    from kac_desktop.rules import clock
+    from kac_desktop.views.report_page import ReportPage
+    from kac_desktop.views.revenue_page import RevenuePage
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        moment = datetime(2026, 12, 31, 16, 30, tzinfo=UTC)
+        monkeypatch.setattr(clock, "now", lambda: moment)
+        quota = QuotaPage(db, org.sup_a)
+        qtbot.addWidget(quota)
+        assert quota.selected_month() == Month(2027, 1)
+        report = ReportPage(db, org.admin)
+        qtbot.addWidget(report)
+        assert report.month.itemData(0) == Month(2027, 1)
+        assert report.month.currentData() == Month(2026, 12)
+        revenue = RevenuePage(db, org.admin)
+        qtbot.addWidget(revenue)
+        assert revenue.today == date(2027, 1, 1) and revenue.year.currentData() == 2027
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import func, select
 
@@ -44,6 +45,7 @@ def quiet(monkeypatch):
     return shown
 
 
+@pytest.mark.slow
 def test_damaged_file_leads_to_the_restored_database(qtbot, db, org, make_customer, monkeypatch):
     """Issue §5: a damaged database gets a clear message and a way forward, never a
     traceback; the damaged file is kept."""

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from kac_desktop.io.workbook import write_table
 from kac_desktop.models import Revenue
 from kac_desktop.rules import points as rules
-from kac_desktop.services import customers as customer_service
 from kac_desktop.services import revenue
 from kac_desktop.views import revenue_import as dialog_module
 from kac_desktop.views import revenue_page as page_module
@@ -29,13 +28,8 @@ YEAR = LAST // 100
 
 
 @pytest.fixture
-def customers(db, org, make_customer):
-    a = customer_service.save_customer(
-        db, org.mgr_a1, make_customer("福州华闽贸易有限公司", code=CODES[0], manager=org.mgr_a1)
-    ).ids[0]
-    b = customer_service.save_customer(
-        db, org.mgr_a1, make_customer("福建海峡物流有限公司", code=CODES[1], manager=org.mgr_a1)
-    ).ids[0]
+def customers(db, org, two_customers):
+    a, b = two_customers
     revenue.set_month(db, org.mgr_a1, a, LAST, {"letters": D("60000")})
     revenue.set_month(db, org.mgr_a1, b, LAST, {"express": D("100")})
     return a, b

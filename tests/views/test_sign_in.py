@@ -1,4 +1,4 @@
-"""Sign-in, first start, passwords, users and the audit log as a user meets them (DOMAIN.md
+"""Sign-in, first start, passwords, users and the audit log as a user meets them (docs/DOMAIN.md
 §7: only authorised people; every change can be traced)."""
 
 from __future__ import annotations
