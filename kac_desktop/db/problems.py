@@ -307,7 +307,7 @@ _SQLSTATE = {
 }
 
 
-def _server(error: Exception, server: str) -> DatabaseProblem | None:
+def _server(error: BaseException, server: str) -> DatabaseProblem | None:
     code = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None) or ""
     kind = _SQLSTATE.get(code)
     if kind is None and (code.startswith("08") or code.startswith("57P")):

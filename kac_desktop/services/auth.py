@@ -7,10 +7,11 @@ on purpose).  Every sign-in, successful or not, leaves an audit record.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from kac_desktop.db import Database
@@ -170,7 +171,7 @@ def sign_in(db: Database, login: str, password: str, *, now: datetime | None = N
 def _users_row(session: Session, user_id: str, **values) -> None:
     """Change the users row without raising its version (bookkeeping, not an edit: a save
     of the user by an administrator must not conflict with it)."""
-    table = User.__table__
+    table = cast(Table, User.__table__)
     session.execute(
         table.update().where(table.c.id == user_id).values(updated_at=table.c.updated_at, **values)
     )
@@ -205,10 +206,10 @@ def _wrong_password(
 ) -> SignInFailed:
     """Count a wrong password (in the database, so that sign-ins of several processes at
     once count together) and lock the account at ``max_failures``."""
-    table = User.__table__
+    table = cast(Table, User.__table__)
     with db.session() as session, session.begin():
         _users_row(session, user.id, failed_logins=func.coalesce(table.c.failed_logins, 0) + 1)
-        failures = session.scalar(select(table.c.failed_logins).where(table.c.id == user.id))
+        failures = session.scalar(select(table.c.failed_logins).where(table.c.id == user.id)) or 0
         details: dict[str, object] = {"login": login, "reason": "password", "failures": failures}
         if failures >= max_failures:
             until = now + timedelta(minutes=lock_minutes)

@@ -22,7 +22,7 @@ The downgrade changes no data: what is cleared was never a confirmation, and the
 the same at both revisions.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0009
 Create Date: 2026-12-02
 """
 
@@ -31,7 +31,8 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+# assigned "0005"; chained after main's 0009, which was merged before this revision
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
