@@ -62,6 +62,7 @@ def write_replacing(
     """Call ``write`` with a temporary path beside ``path``, then move that file onto
     ``path`` (replacing a file there).  On an OSError the temporary file is removed and
     ``failed(error)`` is raised from it."""
+    remove_stale_temporaries(path)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         write(temporary)
@@ -73,4 +74,46 @@ def write_replacing(
         raise failed(exc) from exc
 
 
-__all__ = ["FORMULA_PREFIXES", "MAX_WIDTH", "display_width", "text_sheet", "write_replacing"]
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # this process writes one file at a time under a name
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, ValueError, OverflowError):
+        return True  # someone else's process, or a platform that cannot tell: leave it
+    return True
+
+
+def remove_stale_temporaries(path: Path) -> None:
+    """Remove the temporary files of earlier writes of ``path`` whose process is gone
+    (killed half-way): a write still running in another process keeps its file."""
+    prefix = f".{path.name}."
+    try:
+        candidates = list(path.parent.glob(f".{glob_escape(path.name)}.*.tmp"))
+    except OSError:
+        return
+    for candidate in candidates:
+        pid_text = candidate.name[len(prefix) : -len(".tmp")]
+        if pid_text.isdigit() and not _alive(int(pid_text)):
+            try:
+                candidate.unlink()
+            except OSError:
+                pass
+
+
+def glob_escape(text: str) -> str:
+    import glob
+
+    return glob.escape(text)
+
+
+__all__ = [
+    "FORMULA_PREFIXES",
+    "MAX_WIDTH",
+    "display_width",
+    "remove_stale_temporaries",
+    "text_sheet",
+    "write_replacing",
+]

@@ -127,12 +127,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return handler(args)
-    except (DatabaseProblem, ServiceError, Cancelled) as exc:
+    except (ServiceError, Cancelled) as exc:  # database problems (DatabaseProblem) too
         print(_("Error: {message}").format(message=exc.message), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(_("Cancelled; nothing was changed."), file=sys.stderr)
         return 130
+    except Exception as exc:
+        # what was raised outside the engine's translation (a plain sqlite3 read, a lost
+        # race in the ORM, a full disk while writing a file): in words, never a traceback
+        problem = database_problem(exc, getattr(args, "db", None))
+        if problem is None:
+            raise
+        print(_("Error: {message}").format(message=problem.message), file=sys.stderr)
+        return 2
+
+
+def database_problem(error: BaseException, target: str | None) -> DatabaseProblem | None:
+    from kac_desktop.config import database_url, sqlite_path
+    from kac_desktop.services.database import problem_of as classify
+
+    try:
+        path = sqlite_path(database_url(target))
+    except Exception:  # a URL that cannot even be read: no path for the message
+        path = None
+    return classify(error, path)
 
 
 if __name__ == "__main__":

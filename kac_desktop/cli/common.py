@@ -113,3 +113,24 @@ class ConsoleProgress:
 
     def cancelled(self) -> bool:
         return False
+
+
+def keep_rejections(result, workbook: str) -> None:
+    """When an import rejected more rows than its summary lists, the whole list goes to a
+    workbook beside the imported one (``<name>-rejected-rows.xlsx``), named in the summary."""
+    from pathlib import Path
+
+    from kac_desktop.io.mapping import write_rejections
+    from kac_desktop.io.rejections import SHOWN
+    from kac_desktop.io.workbook import WorkbookError
+
+    if len(result.rejected) <= SHOWN:
+        return
+    source = Path(workbook)
+    target = source.with_name(source.stem + "-rejected-rows.xlsx")
+    try:
+        write_rejections(target, result.rejected)
+    except WorkbookError as exc:
+        print(exc.message, file=sys.stderr)
+        return
+    result.rejections_file = str(target)

@@ -7,7 +7,7 @@ import argparse
 from kac_desktop.i18n import _
 
 from . import revenue
-from .common import ConsoleProgress, actor_from_args, add_db, add_user, open_db
+from .common import ConsoleProgress, actor_from_args, add_db, add_user, keep_rejections, open_db
 
 
 def register(sub) -> list[str]:
@@ -106,5 +106,6 @@ def _import_customers(args: argparse.Namespace) -> int:
     result = customer_import.run_import(
         db, actor, preview, skip_invalid=args.skip_invalid, progress=ConsoleProgress()
     )
+    keep_rejections(result, args.file)
     print(result.describe())
     return 0 if result.ok else 1

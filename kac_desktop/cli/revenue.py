@@ -9,7 +9,7 @@ from datetime import date
 from kac_desktop.i18n import _
 from kac_desktop.rules import vocab
 
-from .common import ConsoleProgress, actor_from_args, add_db, add_user, open_db
+from .common import ConsoleProgress, actor_from_args, add_db, add_user, keep_rejections, open_db
 
 
 def register_import(imp_sub) -> None:
@@ -58,6 +58,7 @@ def run_import(args: argparse.Namespace) -> int:
     result = revenue_import.run_import(
         db, actor, preview, skip_invalid=args.skip_invalid, progress=ConsoleProgress()
     )
+    keep_rejections(result, args.file)
     print(result.describe())
     return 0 if result.ok else 1
 

@@ -20,14 +20,23 @@ from .files import (
     copy_into,
     make_private_file,
     network_warning,
+    remove_stale_parts,
 )
 from .opening import open_database
 from .problems import (
+    ConcurrentChange,
     DamagedDatabase,
+    DatabaseBusy,
     DatabaseProblem,
+    DiskFull,
     ForeignDatabase,
     LockedDatabase,
     NewerDatabase,
+    ReadOnlyDatabase,
+    ServerUnavailable,
+    StorageFailure,
+    VanishedDatabase,
+    classify,
 )
 from .schema import MIGRATIONS, alembic_config, head_revision, known_revisions
 
@@ -37,7 +46,15 @@ backup_sqlite = copy_database
 __all__ = [
     "BUSY_TIMEOUT_MS",
     "MIGRATIONS",
+    "ConcurrentChange",
     "DamagedDatabase",
+    "DatabaseBusy",
+    "DiskFull",
+    "ReadOnlyDatabase",
+    "ServerUnavailable",
+    "StorageFailure",
+    "VanishedDatabase",
+    "classify",
     "DataVersion",
     "Database",
     "DatabaseProblem",
@@ -58,4 +75,5 @@ __all__ = [
     "make_engine",
     "network_warning",
     "open_database",
+    "remove_stale_parts",
 ]

@@ -11,16 +11,17 @@ from typing import TYPE_CHECKING, Any
 
 from kac_desktop.config import sqlite_path
 
+from . import problems
+from .problems import BUSY_TIMEOUT_MS  # noqa: F401 - the engine's API
+
 if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
-BUSY_TIMEOUT_MS = 5000
-
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={problems.BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     # In WAL mode, synchronous=NORMAL loses no committed transaction when the process is
@@ -33,16 +34,21 @@ def make_engine(url: str) -> Engine:
     from sqlalchemy import create_engine, event
 
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(url, connect_args={"timeout": problems.BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
+        problems.install(engine, sqlite_path(url))
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    problems.install(engine, None, engine.url.host or "")
+    return engine
 
 
 def connect_sqlite(path: Path) -> sqlite3.Connection:
     """A plain sqlite3 connection to the database file, with the engine's busy timeout
     (reads before SQLAlchemy is imported: the schema state, whether anyone can sign in)."""
-    connection = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    connection = sqlite3.connect(
+        str(path), timeout=problems.BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+    )
     connection.execute("PRAGMA foreign_keys=ON")
     return connection
 

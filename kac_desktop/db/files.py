@@ -68,8 +68,10 @@ def copy_database(
     source, target = Path(source), Path(target)
     # a copy holds every customer: readable by the user alone (a backups folder is ours)
     private_folder(target.parent, ours=target.parent.name == "backups")
-    partial = target.with_name(target.name + ".part")
+    partial = target.with_name(target.name + PART)
     partial.unlink(missing_ok=True)
+    Path(str(partial) + "-journal").unlink(missing_ok=True)
+    claim = _claim(partial)  # held until the copy is in place: not stale meanwhile
     make_private_file(partial)
     try:
         src = sqlite3.connect(str(source), timeout=COPY_TIMEOUT_S)
@@ -94,9 +96,82 @@ def copy_database(
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+    finally:
+        _release(claim)
     if os.name == "posix":  # the rename itself is durable once the folder is flushed
         _fsync(target.parent)
     return target
+
+
+PART = ".part"
+
+
+def _claim(partial: Path) -> int | None:
+    """An open, exclusively locked handle on the copy being written (POSIX: flock, which
+    SQLite's own locks do not touch; on Windows an open file cannot be deleted anyway)."""
+    try:
+        fd = os.open(partial, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return None
+    try:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except (ImportError, OSError):
+        pass
+    return fd
+
+
+def _release(fd: int | None) -> None:
+    if fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
+def _in_use(partial: Path) -> bool:
+    try:
+        import fcntl
+    except ImportError:
+        return False  # Windows: deleting a file another process has open fails instead
+    try:
+        fd = os.open(partial, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+
+
+def remove_stale_parts(folder: Path) -> list[Path]:
+    """Remove what copies killed half-way left in ``folder`` (``*.part`` and their
+    ``*.part-journal``): a copy still being written holds its claim and is left alone."""
+    folder = Path(folder)
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    for partial in sorted(folder.glob("*" + PART)):
+        if _in_use(partial):
+            continue
+        for path in (partial, Path(str(partial) + "-journal")):
+            try:
+                path.unlink()
+                removed.append(path)
+            except FileNotFoundError:
+                pass
+            except OSError:  # open elsewhere (Windows): in use after all
+                break
+    for journal in sorted(folder.glob("*" + PART + "-journal")):
+        partial = Path(str(journal)[: -len("-journal")])
+        if not partial.exists():
+            with contextlib.suppress(OSError):
+                journal.unlink()
+                removed.append(journal)
+    return removed
 
 
 def copy_into(source: Path, live_target: Path) -> None:

@@ -17,8 +17,9 @@ from kac_desktop.i18n import _
 from kac_desktop.keystore import private_folder
 
 from .engine import Database, connect_sqlite, make_engine
-from .files import copy_database, make_private_file
-from .problems import DatabaseProblem, ForeignDatabase, NewerDatabase, classify
+from .files import copy_database, make_private_file, remove_stale_parts
+from .problems import DatabaseProblem, ForeignDatabase, NewerDatabase
+from .problems import opening_problem as classify
 from .schema import (
     alembic_config,
     head_revision,
@@ -50,6 +51,10 @@ def open_database(target: str | Path | None = None, *, migrate: bool = True) -> 
     """
     url = database_url(target)
     path = sqlite_path(url)
+    if path is not None:
+        # what a backup or restore killed half-way left beside the file or its backups
+        remove_stale_parts(path.parent)
+        remove_stale_parts(path.parent / "backups")
     if path is not None and "?" not in url and path.is_file() and path.stat().st_size:
         # the usual start: a database file that is already at the head needs nothing of
         # SQLAlchemy or Alembic to be checked

@@ -1,27 +1,67 @@
-"""Why a database cannot be opened, as exceptions that carry a message for the user."""
+"""Why the database cannot be used, in the user's words: every error of the database a
+user can meet becomes one of the ``DatabaseProblem`` kinds below, with a message that says
+what happened and what to do.  No traceback reaches the window or the command line.
+
+``classify(error, path)`` maps an error of SQLite (the standard library's sqlite3, or
+SQLAlchemy's wrapper of it), of a database server (its SQLSTATE code: PostgreSQL's
+psycopg), of the ORM (a lost race) or of the operating system (a full disk) to a kind, or
+to None when it is none of them (a programming error stays one and goes to the error log).
+The engine translates its errors through it (``install``), and the command line's and the
+window's last resort use it for the errors raised outside the engine (plain sqlite3 reads,
+file copies).
+
+A database server's errors slot into the same kinds through ``_SQLSTATE``: a serialisation
+failure or deadlock is a lost race, a lock not available is busy, a full disk is full, a
+read-only transaction is read-only, and a lost connection is ``ServerUnavailable``.
+"""
 
 from __future__ import annotations
 
+import errno
+import os
+import sqlite3
 from pathlib import Path
 
+from kac_desktop.errors import ServiceError
 from kac_desktop.i18n import _
 
+BUSY_TIMEOUT_MS = 5000  # how long a write waits for another's write lock
 
-class DatabaseProblem(Exception):
-    """A database that cannot be opened, with a message for the user."""
+
+class DatabaseProblem(ServiceError):
+    """A database that cannot be used for what was asked, with a message for the user.
+    Nothing of the work that met it was saved."""
 
     def __init__(self, message: str, path: Path | None = None) -> None:
         super().__init__(message)
-        self.message = message
         self.path = path
+
+    @property
+    def title(self) -> str:
+        return _("The database cannot be used")
 
 
 class DamagedDatabase(DatabaseProblem):
-    pass
+    @property
+    def title(self) -> str:
+        return _("The database is damaged")
 
 
 class LockedDatabase(DatabaseProblem):
-    pass
+    """Another program keeps the file locked (even reading it waits): nothing to restore,
+    the other program has to let go."""
+
+    @property
+    def title(self) -> str:
+        return _("The database is locked")
+
+
+class DatabaseBusy(LockedDatabase):
+    """Another user's or job's write kept the database locked beyond the busy timeout."""
+
+    @property
+    def title(self) -> str:
+        return _("The database is busy")
 
 
 class ForeignDatabase(DatabaseProblem):
@@ -32,22 +72,327 @@ class NewerDatabase(DatabaseProblem):
     pass
 
 
-def classify(error: Exception, path: Path | None) -> DatabaseProblem:
-    """The user's reading of a driver error met while opening: locked, or else damaged."""
-    text = str(error).lower()
-    where = str(path) if path else ""
-    if "locked" in text or "busy" in text:
-        return LockedDatabase(
-            _(
-                "The database {path} is in use by another program and stays locked. "
-                "Close the other program and try again."
-            ).format(path=where),
-            path,
-        )
+class ConcurrentChange(DatabaseProblem):
+    """Someone else changed the same data at the same moment (a lost race)."""
+
+    @property
+    def title(self) -> str:
+        return _("Changed by someone else")
+
+
+class ReadOnlyDatabase(DatabaseProblem):
+    @property
+    def title(self) -> str:
+        return _("The database is read-only")
+
+
+class DiskFull(DatabaseProblem):
+    @property
+    def title(self) -> str:
+        return _("The disk is full")
+
+
+class VanishedDatabase(DatabaseProblem):
+    @property
+    def title(self) -> str:
+        return _("The database file is gone")
+
+
+class StorageFailure(DatabaseProblem):
+    """The disk could not be read or written (a failing drive, a lost network share)."""
+
+    @property
+    def title(self) -> str:
+        return _("The database file cannot be read or written")
+
+
+class ServerUnavailable(DatabaseProblem):
+    @property
+    def title(self) -> str:
+        return _("The database server cannot be reached")
+
+
+# ---------------------------------------------------------------- the messages
+
+
+def _where(path: Path | None) -> str:
+    return str(path) if path is not None else _("the database")
+
+
+def busy(path: Path | None) -> DatabaseBusy:
+    return DatabaseBusy(
+        _(
+            "The database {path} is busy: another user's work (an import, a restore or a "
+            "save) kept it locked for more than {seconds} seconds, so this was not done and "
+            "nothing of it was saved. Wait a moment and try again."
+        ).format(path=_where(path), seconds=max(1, round(BUSY_TIMEOUT_MS / 1000))),
+        path,
+    )
+
+
+def locked(path: Path | None) -> LockedDatabase:
+    return LockedDatabase(
+        _(
+            "The database {path} is locked by another program, which does not even let it be "
+            "read; nothing was changed. Close the other program that has the file open (a "
+            "database tool, a copy or synchronisation program) and try again."
+        ).format(path=_where(path)),
+        path,
+    )
+
+
+def concurrent(path: Path | None = None) -> ConcurrentChange:
+    return ConcurrentChange(
+        _(
+            "Someone else changed the same data at the same moment, so your change was not "
+            "saved. Reload to see the other change, then make yours again."
+        ),
+        path,
+    )
+
+
+def read_only(path: Path | None) -> ReadOnlyDatabase:
+    return ReadOnlyDatabase(
+        _(
+            "The database file {path} may only be read here, so nothing was saved. Ask your "
+            "administrator for permission to write the file and its folder, or open a copy "
+            "that lies in a folder you may write to."
+        ).format(path=_where(path)),
+        path,
+    )
+
+
+def disk_full(path: Path | None) -> DiskFull:
+    return DiskFull(
+        _(
+            "The disk that holds {path} is full, so nothing was saved. Free some space on it "
+            "(remove files you do not need, or move old backups to another drive) and try "
+            "again."
+        ).format(path=_where(path)),
+        path,
+    )
+
+
+def vanished(path: Path | None) -> VanishedDatabase:
+    return VanishedDatabase(
+        _(
+            "The database file {path} is no longer there (moved, renamed or deleted, or its "
+            "drive was removed), so nothing was saved. Put the file back, or start "
+            "kac_desktop again and open it where it is now."
+        ).format(path=_where(path)),
+        path,
+    )
+
+
+def storage_failure(path: Path | None, error: object) -> StorageFailure:
+    return StorageFailure(
+        _(
+            "The database file {path} could not be read or written ({error}), so nothing was "
+            "saved. Check the drive (or the network connection to it) and try again."
+        ).format(path=_where(path), error=error),
+        path,
+    )
+
+
+def damaged(path: Path | None) -> DamagedDatabase:
     return DamagedDatabase(
         _(
             "The file {path} is damaged or is not a kac_desktop database. "
             "Open the latest good backup instead."
-        ).format(path=where),
+        ).format(path=_where(path)),
         path,
     )
+
+
+def server_unavailable(server: str) -> ServerUnavailable:
+    return ServerUnavailable(
+        _(
+            "The database server {server} cannot be reached or broke the connection, so "
+            "nothing was saved. Check the network, or ask the city center whether the "
+            "server is running, then try again."
+        ).format(server=server or "?"),
+        None,
+    )
+
+
+# ---------------------------------------------------------------- classifying
+
+
+def readable(path: Path) -> bool:
+    """Whether another connection may read the file right now (without waiting): false
+    when another program holds it with an exclusive lock."""
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0)
+    except sqlite3.Error:
+        return False
+    try:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return True
+    except sqlite3.Error:
+        return False
+    finally:
+        connection.close()
+
+
+def _gone(path: Path | None) -> bool:
+    return path is not None and not path.exists()
+
+
+def _low_space(path: Path | None) -> bool:
+    if path is None:
+        return False
+    try:
+        stats = os.statvfs(path.parent if path.parent.exists() else ".")
+    except (OSError, AttributeError):
+        return False
+    return stats.f_bavail * stats.f_frsize < 1024 * 1024
+
+
+def _sqlite(error: sqlite3.Error, path: Path | None) -> DatabaseProblem | None:
+    name = getattr(error, "sqlite_errorname", "") or ""
+    text = str(error).lower()
+    if name == "SQLITE_BUSY_SNAPSHOT":
+        return concurrent(path)
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or (
+        not name and ("locked" in text or "busy" in text)
+    ):
+        if path is not None and path.exists() and not readable(path):
+            return locked(path)
+        return busy(path)
+    if name == "SQLITE_READONLY_DBMOVED" or (name.startswith("SQLITE_READONLY") and _gone(path)):
+        return vanished(path)
+    if name.startswith("SQLITE_READONLY") or "readonly database" in text:
+        return read_only(path)
+    if name == "SQLITE_FULL" or "database or disk is full" in text:
+        return disk_full(path)
+    if name.startswith("SQLITE_IOERR") or "disk i/o error" in text:
+        if _gone(path):
+            return vanished(path)
+        if _low_space(path):
+            return disk_full(path)
+        return storage_failure(path, error)
+    if name.startswith("SQLITE_CANTOPEN") or "unable to open database" in text:
+        if path is not None and not path.parent.exists():
+            return vanished(path)
+        if path is not None and path.exists() and not os.access(path, os.W_OK):
+            return read_only(path)
+        return vanished(path) if _gone(path) else storage_failure(path, error)
+    if (
+        name in ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+        or "malformed" in text
+        or ("not a database" in text)
+    ):
+        return damaged(path)
+    if "no such table" in text and (_gone(path) or (path is not None and _empty(path))):
+        return vanished(path)
+    return None
+
+
+def _empty(path: Path) -> bool:
+    try:
+        return path.stat().st_size == 0
+    except OSError:
+        return True
+
+
+# SQLSTATE classes and codes of a database server (PostgreSQL), for the center's server
+_SQLSTATE = {
+    "40001": "concurrent",  # serialization_failure
+    "40P01": "concurrent",  # deadlock_detected
+    "55P03": "busy",  # lock_not_available (lock_timeout)
+    "57014": "busy",  # query_canceled (statement_timeout)
+    "53100": "full",  # disk_full
+    "25006": "read_only",  # read_only_sql_transaction
+    "3D000": "vanished",  # invalid_catalog_name: the database is not there
+}
+
+
+def _server(error: BaseException, server: str) -> DatabaseProblem | None:
+    code = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None) or ""
+    kind = _SQLSTATE.get(code)
+    if kind is None and (code.startswith("08") or code.startswith("57P")):
+        kind = "unavailable"
+    if kind is None:
+        if not code and "connect" in str(error).lower():
+            kind = "unavailable"
+        else:
+            return None
+    return {
+        "concurrent": lambda: concurrent(None),
+        "busy": lambda: busy(None),
+        "full": lambda: disk_full(None),
+        "read_only": lambda: read_only(None),
+        "vanished": lambda: server_unavailable(server),
+        "unavailable": lambda: server_unavailable(server),
+    }[kind]()
+
+
+def classify(
+    error: BaseException, path: Path | None = None, server: str = ""
+) -> DatabaseProblem | None:
+    """The kind of database problem ``error`` is, with its message; None when it is not one
+    (``path``: the SQLite file, ``server``: a server's host, for the message)."""
+    if isinstance(error, DatabaseProblem):
+        return error
+    if type(error).__name__ in ("StaleDataError", "ConcurrentModificationError"):
+        return concurrent(path)
+    original = getattr(error, "orig", None)
+    if original is not None and isinstance(original, BaseException):
+        if isinstance(original, sqlite3.Error):
+            return _sqlite(original, path)
+        found = _server(original, server)
+        if found is None and getattr(error, "connection_invalidated", False):
+            return server_unavailable(server)
+        return found
+    if isinstance(error, sqlite3.Error):
+        return _sqlite(error, path)
+    if isinstance(error, OSError):
+        if error.errno == errno.ENOSPC:
+            where = Path(error.filename) if error.filename else path
+            return disk_full(where)
+        if error.errno == errno.EROFS:
+            return read_only(Path(error.filename) if error.filename else path)
+    return None
+
+
+def install(engine, path: Path | None, server: str = "") -> None:
+    """Translate every error of ``engine`` into its DatabaseProblem kind; on a SQLite file
+    that existed when the engine was made, a file that vanished (moved or deleted while
+    open) is found before a connection writes to what is left of it."""
+    from sqlalchemy import event
+
+    def translate(context) -> None:
+        problem = classify(context.original_exception, path, server)
+        if problem is not None:
+            raise problem from context.original_exception
+
+    event.listen(engine, "handle_error", translate)
+    if path is None or not path.exists():
+        return
+    identity = _identity(path)
+
+    def before_connect(_dialect, _record, _cargs, _cparams) -> None:
+        if _identity(path) is None:
+            raise vanished(path)
+
+    def on_checkout(_dbapi, _record, _proxy) -> None:
+        now = _identity(path)
+        if now is None or (identity is not None and now != identity):
+            raise vanished(path)
+
+    event.listen(engine, "do_connect", before_connect)
+    event.listen(engine, "checkout", on_checkout)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
+def opening_problem(error: Exception, path: Path | None) -> DatabaseProblem:
+    """What an error met while opening the database is, for the user: a lock, a full
+    disk, … (``classify``), else a damaged or foreign file."""
+    return classify(error, path) or damaged(path)

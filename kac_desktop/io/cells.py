@@ -45,6 +45,20 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
+QUOTE_CHARS = 40  # the most of a cell's text a message repeats
+
+
+def quoted(value: object) -> str:
+    """A cell's text as a message repeats it: at most ``QUOTE_CHARS`` characters, with the
+    length of a longer text (a message never carries a whole pasted document)."""
+    text = cell_text(value)
+    if len(text) <= QUOTE_CHARS:
+        return text
+    return _("{start}… ({count} characters)").format(
+        start=text[:QUOTE_CHARS], count=f"{len(text):,}"
+    )
+
+
 _EXCEL_EPOCH = date(1899, 12, 30)
 _YMD = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?(?:[\sT].*)?")
 _YM = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
@@ -55,7 +69,7 @@ _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 def _date_problem(value: object) -> CellProblem:
     return CellProblem(
         _("“{value}” is not a date. Write dates like 2020-01-01, 2020/1/1 or 2020年1月1日.").format(
-            value=cell_text(value)
+            value=quoted(value)
         )
     )
 
@@ -97,14 +111,28 @@ _MONEY_NOISE = re.compile(r"[¥￥$,，\s]|元|人民币|rmb|cny", re.IGNORECASE
 _CENT = Decimal("0.01")
 
 
+AMOUNT_LIMIT = Decimal("1e12")  # yuan: no amount a branch office meets comes near
+
+
 def parse_amount(value: object) -> Decimal | None:
-    """An amount in yuan, rounded to the fen; ``None`` for a blank cell."""
+    """An amount in yuan, exact to the fen; ``None`` for a blank cell.
+
+    Refused with a message (``CellProblem``): what is not a number, what is not finite
+    (NaN, INF, 1E+309), what is beyond ``AMOUNT_LIMIT`` and what has more decimals than
+    the fen — such an amount is never rounded silently.  A number Excel stored is read at
+    Excel's own precision of 15 significant digits (0.1 + 0.2 is 0.3, not
+    0.30000000000000004).
+    """
     if value is None:
         return None
     if isinstance(value, bool):
         raise CellProblem(_("“{value}” is not an amount of money.").format(value=value))
-    if isinstance(value, (int, float, Decimal)):
-        amount = Decimal(str(value))
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise _not_finite(value)
+        amount = Decimal(format(value, ".15g"))
+    elif isinstance(value, (int, Decimal)):
+        amount = Decimal(value)
     else:
         text = _MONEY_NOISE.sub("", unicodedata.normalize("NFKC", str(value)))
         if not text or text in ("-", "--"):
@@ -113,12 +141,32 @@ def parse_amount(value: object) -> Decimal | None:
             return Decimal("0.00")
         try:
             amount = Decimal(text)
-        except InvalidOperation:
+        except (InvalidOperation, ValueError):
             raise CellProblem(
                 _(
                     "“{value}” is not an amount of money. Write it like 1234.50 or ¥1,234.50."
-                ).format(value=cell_text(value))
+                ).format(value=quoted(value))
             ) from None
     if not amount.is_finite():
-        raise CellProblem(_("“{value}” is not an amount of money.").format(value=cell_text(value)))
-    return amount.quantize(_CENT, rounding=ROUND_HALF_UP)
+        raise _not_finite(value)
+    if abs(amount) >= AMOUNT_LIMIT:
+        raise CellProblem(
+            _("The amount {amount} is too large: at most {limit} yuan.").format(
+                amount=quoted(value), limit=f"{AMOUNT_LIMIT:,.0f}"
+            )
+        )
+    exact = amount.quantize(_CENT, rounding=ROUND_HALF_UP)
+    if exact != amount:
+        raise CellProblem(
+            _(
+                "The amount {amount} has more decimals than the fen (two). Write it with at "
+                "most two decimals; it is not rounded for you."
+            ).format(amount=quoted(value))
+        )
+    return exact
+
+
+def _not_finite(value: object) -> CellProblem:
+    return CellProblem(
+        _("“{value}” is not an amount of money (not a finite number).").format(value=quoted(value))
+    )

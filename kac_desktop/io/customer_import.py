@@ -42,7 +42,7 @@ from kac_desktop.rules.names import normalise_name
 from kac_desktop.rules.validation import validate_customer
 
 from . import mapping as _mapping
-from .cells import CellProblem, cell_text, parse_amount, parse_date
+from .cells import CellProblem, cell_text, parse_amount, parse_date, quoted
 from .mapping import (
     MAPPING_FORMAT,
     ImportField,
@@ -375,6 +375,7 @@ def mapping_from_headers(
     """``mapping.mapping_from_headers`` for the customer fields."""
     return _mapping.mapping_from_headers(headers, saved, fields)
 
+
 # field names of validate_customer that are not columns of their own
 _VALIDATION_FIELD = {"manager_id": "manager", "branch_id": "manager"}
 # "give a phone or a mobile number" when the sheet has only a mobile column
@@ -512,7 +513,7 @@ class _Converter:
             if code is None:
                 raise _Problem(
                     _("“{value}” is not one of the allowed values: {allowed}.").format(
-                        value=text, allowed=choices.allowed()
+                        value=quoted(text), allowed=choices.allowed()
                     )
                 )
             return code
@@ -547,7 +548,7 @@ class _Converter:
         if unknown:
             raise _Problem(
                 _("Not among the allowed values: {values}. Allowed: {allowed}.").format(
-                    values="、".join(unknown), allowed=choices.allowed()
+                    values=quoted("、".join(unknown)), allowed=choices.allowed()
                 )
             )
         return codes

@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from operator import itemgetter
 from typing import NamedTuple, cast
 
@@ -34,7 +34,7 @@ from kac_desktop.progress import Progress
 from kac_desktop.rules.credit_code import normalise_credit_code
 from kac_desktop.rules.points import add_months, is_month
 
-from .cells import CellProblem, cell_text, parse_amount
+from .cells import CellProblem, cell_text, parse_amount, quoted
 from .mapping import (
     ImportField,
     Rejection,
@@ -164,7 +164,7 @@ def parse_month(value: object, latest: int | None = None) -> int:
     def bad() -> CellProblem:
         return CellProblem(
             _("“{value}” is not a month. Write months like 202601, 2026-01 or 2026年1月.").format(
-                value=cell_text(value)
+                value=quoted(value)
             )
         )
 
@@ -204,26 +204,22 @@ def _fen(value: object) -> int:
     """The amount of a cell in fen (see the module text), or ``CellProblem``."""
     if _blank(value):
         raise CellProblem(_("The amount is missing; write 0 for a month without revenue."))
-    amount: Decimal | None
-    if isinstance(value, float):
-        amount = Decimal(repr(value)).quantize(Decimal("0.01"), ROUND_HALF_UP)
-    else:
-        try:
-            amount = parse_amount(value)
-        except CellProblem as exc:
-            raise CellProblem(exc.message) from None
-        if amount is None:
-            raise CellProblem(_("The amount is missing; write 0 for a month without revenue."))
+    try:
+        amount = parse_amount(value)
+    except CellProblem as exc:
+        raise CellProblem(exc.message) from None
+    if amount is None:
+        raise CellProblem(_("The amount is missing; write 0 for a month without revenue."))
     if amount < 0:
         raise CellProblem(
             _(
                 "The amount {amount} is negative. Revenue is not negative; correct a month by "
                 "importing it again with the right figures."
-            ).format(amount=cell_text(value))
+            ).format(amount=quoted(value))
         )
     fen = int(amount.scaleb(2))
     if fen >= _TOO_LARGE:
-        raise CellProblem(_("The amount {amount} is too large.").format(amount=cell_text(value)))
+        raise CellProblem(_("The amount {amount} is too large.").format(amount=quoted(value)))
     return fen
 
 
@@ -305,7 +301,7 @@ def parse(
             return CellProblem(_("The product line is missing."))
         return CellProblem(
             _("“{value}” is not a product line. Known product lines: {allowed}.").format(
-                value=text, allowed=allowed_lines
+                value=quoted(text), allowed=allowed_lines
             )
         )
 

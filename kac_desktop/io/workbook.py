@@ -10,6 +10,7 @@ Chinese text, and dates shown as dates.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -78,6 +79,96 @@ def _filled(row: Sequence[object]) -> int:
     return sum(1 for value in row if not _blank(value))
 
 
+MAX_ROWS = 200_000  # rows one import reads (stated in the message and the docs)
+_DIMENSION = re.compile(rb'<dimension ref="[A-Z]*\d*:?[A-Z]*(\d+)"')
+_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?(?<!/)>(.*?)</c>', re.DOTALL)
+_VALUE = re.compile(rb"<v>[^<]+</v>|<is>")
+
+
+def _first_sheet_xml(path: Path) -> str | None:
+    """The part of an xlsx/xlsm file that holds its first sheet (None: not such a file)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            book = archive.read("xl/workbook.xml")
+            rels = archive.read("xl/_rels/workbook.xml.rels")
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return None
+    sheet = re.search(rb"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"", book)
+    if sheet is None:
+        return None
+    for rel in re.finditer(rb"<Relationship\b[^>]*>", rels):
+        tag = rel.group(0)
+        if re.search(rb'Id="' + re.escape(sheet.group(1)) + rb'"', tag):
+            target = re.search(rb'Target="([^"]+)"', tag)
+            if target is None:
+                return None
+            name = target.group(1).decode()
+            return name.lstrip("/") if name.startswith("/") else "xl/" + name
+    return None
+
+
+def _declared_rows(path: Path) -> int | None:
+    """The last row the first sheet of an xlsx file declares (its ``dimension``), read from
+    the start of the sheet without loading it: a huge workbook is refused at once."""
+    import zipfile
+
+    part = _first_sheet_xml(path)
+    if part is None:
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(part) as stream:
+            head = stream.read(4096)
+    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError):
+        return None
+    found = _DIMENSION.search(head)
+    return int(found.group(1)) if found else None
+
+
+def _formulas_without_value(path: Path) -> list[tuple[int, str]]:
+    """(row, cell) of the first sheet's formula cells that have no stored value: a workbook
+    written by a program that does not calculate (Excel and WPS store the values)."""
+    import zipfile
+
+    part = _first_sheet_xml(path)
+    if part is None:
+        return []
+    try:
+        with zipfile.ZipFile(path) as archive:
+            data = archive.read(part)
+    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError):
+        return []
+    if b"<f" not in data:
+        return []
+    found = []
+    for cell in _CELL.finditer(data):
+        inner = cell.group(3)
+        if b"<f" in inner and not _VALUE.search(inner):
+            found.append((int(cell.group(2)), (cell.group(1) + cell.group(2)).decode()))
+    return found
+
+
+def _too_big(name: str, rows: int) -> WorkbookError:
+    return WorkbookError(
+        _(
+            "The workbook {name} has {rows} rows; one import reads at most {limit}. Split it "
+            "into several workbooks of at most {limit} rows and import them one after another."
+        ).format(name=name, rows=f"{rows:,}", limit=f"{MAX_ROWS:,}")
+    )
+
+
+def require_rows(table: Table, name: str) -> None:
+    """A sheet with its header and no row below: nothing to import (WorkbookError)."""
+    if not any(_filled(row) for row in table.rows):
+        raise WorkbookError(
+            _(
+                "The sheet “{sheet}” of {name} has no rows below its header: there is nothing "
+                "to import."
+            ).format(sheet=table.sheet_name, name=name)
+        )
+
+
 def read_table(path: str | os.PathLike[str], *, tidy: bool = True) -> Table:
     """The first sheet of the workbook at ``path`` (xlsx, xlsm, xls, ods).
 
@@ -99,12 +190,17 @@ def read_table(path: str | os.PathLike[str], *, tidy: bool = True) -> Table:
         raise WorkbookError(_("The file {path} does not exist.").format(path=path))
     if path.is_dir():
         raise WorkbookError(_("{path} is a folder, not a workbook.").format(path=path))
+    declared = _declared_rows(path)
+    if declared is not None and declared > MAX_ROWS + 1:
+        raise _too_big(name, declared - 1)
     try:
         with load_workbook(path) as workbook:
             if not workbook.sheet_names:
                 raise WorkbookError(_("The workbook {name} has no sheets.").format(name=name))
             sheet = workbook.get_sheet_by_index(0)
             sheet_name = sheet.name
+            if sheet.total_height > MAX_ROWS + 1:
+                raise _too_big(name, sheet.total_height - 1)
             cells = sheet.to_python(skip_empty_area=False)
     except WorkbookError:
         raise
@@ -156,6 +252,20 @@ def read_table(path: str | os.PathLike[str], *, tidy: bool = True) -> Table:
             rows = [[*raw, *([""] * (width - len(raw)))] for raw in rows]
     while rows and not _filled(rows[-1][:width]):
         rows.pop()
+    formulas = [
+        cell
+        for row, cell in _formulas_without_value(path)
+        if start + 1 < row <= start + 1 + len(rows)
+    ]
+    if formulas:
+        raise WorkbookError(
+            _(
+                "Cell {cells} of “{sheet}” is a formula without a stored value ({count} such "
+                "cells in all): the workbook was not saved by Excel or WPS. Open it in Excel "
+                "or WPS and save it, so that the values of its formulas are stored, then "
+                "import it again."
+            ).format(cells="、".join(formulas[:5]), sheet=sheet_name, count=len(formulas))
+        )
     return Table(sheet_name=sheet_name, headers=headers, rows=rows, header_row=start + 1)
 
 

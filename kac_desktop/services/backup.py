@@ -18,14 +18,17 @@ from pathlib import Path
 
 from kac_desktop import keystore
 from kac_desktop.db import (
+    DamagedDatabase,
     Database,
     FileDatabaseError,
     FileError,
+    classify,
     connect_read_only,
     copy_database,
     copy_into,
     known_revisions,
     network_warning,  # noqa: F401 - the service's API
+    remove_stale_parts,
 )
 from kac_desktop.i18n import _
 from kac_desktop.models import utcnow
@@ -157,6 +160,7 @@ def check_file(path: Path, *, full: bool = True, progress: Progress | None = Non
     try:
         connection = connect_read_only(path)
     except FileError as exc:
+        _raise_unless_damage(exc, path)
         return FileCheck(path, [_("The file cannot be opened: {error}").format(error=exc)])
     _interrupt_on_cancel(connection, progress)
     try:
@@ -168,6 +172,7 @@ def check_file(path: Path, *, full: bool = True, progress: Progress | None = Non
         except FileDatabaseError as exc:
             if _was_interrupted(exc, progress):
                 raise Cancelled() from exc
+            _raise_unless_damage(exc, path)
             return FileCheck(
                 path,
                 [_("The file is damaged or is not a database ({error}).").format(error=str(exc))],
@@ -200,9 +205,19 @@ def check_file(path: Path, *, full: bool = True, progress: Progress | None = Non
     except FileDatabaseError as exc:
         if _was_interrupted(exc, progress):
             raise Cancelled() from exc
+        _raise_unless_damage(exc, path)
         return FileCheck(path, [_("The file is damaged ({error}).").format(error=str(exc))])
     finally:
         connection.close()
+
+
+def _raise_unless_damage(error: Exception, path: Path) -> None:
+    """A file that cannot be checked because it is locked, unreadable for this user or on
+    a failing drive is not damaged: raise its DatabaseProblem (no restore is offered for a
+    lock) instead of reporting damage."""
+    problem = classify(error, path)
+    if problem is not None and not isinstance(problem, DamagedDatabase):
+        raise problem from error
 
 
 def quick_check(db: Database) -> list[str]:
@@ -283,6 +298,7 @@ def make_backup(
         n += 1
         later = now + timedelta(seconds=n - 1)
         target = folder / f"{db_path.stem}-backup-{later.astimezone().strftime(_STAMP)}.db"
+    remove_stale_parts(folder)  # what a backup killed half-way left
     try:
         copy_database(db_path, target, _steps(progress, 0.0, 0.8))
     except (FileError, OSError) as exc:
@@ -459,6 +475,7 @@ def restore(
             + "\n"
             + "\n".join(checked.problems)
         )
+    remove_stale_parts(db_path.parent)  # what a restore killed half-way left
     stamp = now.astimezone().strftime(_STAMP)
     replaced: Path | None = db_path.with_name(f"{db_path.stem}-replaced-{stamp}.db")
     live = _read_head(db_path) if db_path.exists() else None

@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy import inspect as inspect_state
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
-from kac_desktop.db import Database
+from kac_desktop.db import ConcurrentChange, Database
 from kac_desktop.i18n import _
 from kac_desktop.models import (
     Branch,
@@ -320,24 +321,43 @@ def save_customer(
     Raises ValidationFailed, DuplicateCustomer, PermissionDenied, StaleRecord or NotFound and
     then writes nothing.
     """
-    with db.session() as session, session.begin():
-        before = set(_contact_ids(session, customer_id)) if customer_id else set()
-        saved_id, created = save_in_session(
-            session, actor, data, customer_id, expected_version, today=today
-        )
-        session.flush()
-        after = set(_contact_ids(session, saved_id))
-        # the contacts named: those kept or added (content may have changed), and those gone
-        return (
-            ChangeSet.of(Kind.CUSTOMER, (saved_id,), created=created)
-            | ChangeSet.of(Kind.CONTACT, after - before, created=True)
-            | ChangeSet.of(Kind.CONTACT, before & after)
-            | ChangeSet.of(Kind.CONTACT, before - after, removed=True)
-        )
+    try:
+        with db.session() as session, session.begin():
+            before = set(_contact_ids(session, customer_id)) if customer_id else set()
+            saved_id, created = save_in_session(
+                session, actor, data, customer_id, expected_version, today=today
+            )
+            session.flush()
+            after = set(_contact_ids(session, saved_id))
+            # the contacts named: those kept or added (content may have changed), and gone
+            return (
+                ChangeSet.of(Kind.CUSTOMER, (saved_id,), created=created)
+                | ChangeSet.of(Kind.CONTACT, after - before, created=True)
+                | ChangeSet.of(Kind.CONTACT, before & after)
+                | ChangeSet.of(Kind.CONTACT, before - after, removed=True)
+            )
+    except (StaleDataError, ConcurrentChange) as exc:
+        # a save of the same file at the same moment won: refused exactly like a save
+        # that came later, naming who saved first
+        if customer_id is None:
+            raise
+        raise stale_record(db, customer_id) from exc
 
 
 def _contact_ids(session: Session, customer_id: str) -> list[str]:
     return list(session.scalars(select(Contact.id).where(Contact.customer_id == customer_id)))
+
+
+def stale_record(db: Database, customer_id: str) -> StaleRecord | NotFound:
+    """The refusal of a save that lost to another one: who saved the file, and when."""
+    with db.session() as session:
+        customer = session.get(Customer, customer_id)
+        if customer is None:
+            return NotFound(_("This customer file no longer exists."))
+        return StaleRecord(
+            _user_name(session, customer.updated_by),
+            customer.updated_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+        )
 
 
 def save_in_session(
@@ -429,7 +449,9 @@ def save_in_session(
         customer.updated_at = utcnow()
     if created:
         session.add(customer)
-    if "tier" in changes:
+    if "tier" in changes and not created and actor.is_supervisor:
+        # a supervisor's change of an existing file's tier confirms it; a new file's tier
+        # (typed in the editor or read from a workbook) is only suggested
         customer.tier_confirmed_by = actor.user_id
         customer.tier_confirmed_at = utcnow()
     search = None if created else session.get(CustomerSearch, customer.id)

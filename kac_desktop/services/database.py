@@ -9,13 +9,18 @@ data only through the services, and the handle stays opaque to them.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from kac_desktop.db import (
+    ConcurrentChange,
     DamagedDatabase,
     Database,
+    DatabaseBusy,
     DatabaseProblem,
     ForeignDatabase,
     LockedDatabase,
     NewerDatabase,
+    classify,
     network_warning,
     open_database,
 )
@@ -28,8 +33,11 @@ def schema_revisions(db: Database) -> tuple[str | None, str]:
         current, _other_tables = schema_state(connection)
     return current, head_revision()
 
+
 __all__ = [
+    "ConcurrentChange",
     "DamagedDatabase",
+    "DatabaseBusy",
     "Database",
     "DatabaseProblem",
     "ForeignDatabase",
@@ -37,5 +45,13 @@ __all__ = [
     "NewerDatabase",
     "network_warning",
     "open_database",
+    "problem_of",
     "schema_revisions",
 ]
+
+
+def problem_of(error: BaseException, path: Path | None = None) -> DatabaseProblem | None:
+    """The database problem ``error`` is (a lock, a lost race, a full disk, …, with its
+    message), or None when it is none: for the last resort of the window and the command
+    line, which meet errors raised outside the engine's translation."""
+    return classify(error, path)

@@ -5,16 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+# the base of every error with a message for the user, database problems included
+from kac_desktop.errors import ServiceError
 from kac_desktop.i18n import _
 
 if TYPE_CHECKING:
     from kac_desktop.rules.customer import FieldError
-
-
-class ServiceError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class ValidationFailed(ServiceError):

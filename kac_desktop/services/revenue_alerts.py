@@ -176,5 +176,3 @@ def _merge_inactivity(
             row.last_visit,
         )
     return list(by_id.values())
-
-

@@ -39,7 +39,8 @@ from kac_desktop.db import Database, raw_sql
 from kac_desktop.i18n import _, gettext_in
 from kac_desktop.io import revenue_import as parsing
 from kac_desktop.io.mapping import Rejection
-from kac_desktop.io.workbook import Table, WorkbookError, read_table
+from kac_desktop.io.rejections import summary as rejection_summary
+from kac_desktop.io.workbook import Table, WorkbookError, read_table, require_rows
 from kac_desktop.models import AuditRecord, Customer, ProductLine, new_id, utcnow
 from kac_desktop.progress import NullProgress, Progress, check
 from kac_desktop.rules import points as rules
@@ -152,6 +153,7 @@ class RevenueImportResult:
     removed: int = 0
     customer_ids: tuple[str, ...] = ()
     assessments: int = 0
+    rejections_file: str = ""  # where the whole list of rejected rows was written
 
     @property
     def changes(self) -> ChangeSet:
@@ -187,8 +189,9 @@ class RevenueImportResult:
             )
             if rows:
                 lines.append(_("Rows not imported because of problems: {rows}.").format(rows=rows))
-        for r in self.rejected:
-            lines.append("  " + describe_rejection(r))
+        lines += rejection_summary(
+            self.rejected, describe_rejection, whole_list=self.rejections_file
+        )
         return "\n".join(lines)
 
 
@@ -431,6 +434,7 @@ def preview_import(
     try:
         if table is None:
             table = read_table(path, tidy=READ_TIDY)
+        require_rows(table, path.name)  # a header alone: refused, nothing recorded
         if mapping is None:
             if mapping_file:
                 mapping = parsing.remembered(table.headers, parsing.load_mapping(mapping_file))

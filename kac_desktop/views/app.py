@@ -156,16 +156,31 @@ def excepthook(kind, value, tb) -> None:
         pass
     if issubclass(kind, KeyboardInterrupt):
         return
-    message = getattr(value, "message", None) or _(
-        "An unexpected error occurred. What you saved before is kept. The details were "
-        "written to {path}; please send that file to your administrator."
-    ).format(path=path)
+    from kac_desktop.services.database import problem_of as classify
+
+    # a lock, a lost race, a full disk … met outside the engine's translation: in words
+    problem = classify(value, current_db_path) if isinstance(value, Exception) else None
+    title = _("Unexpected error")
+    if problem is not None:
+        message, title = problem.message, problem.title
+    else:
+        message = getattr(value, "message", None) or _(
+            "An unexpected error occurred. What you saved before is kept. The details were "
+            "written to {path}; please send that file to your administrator."
+        ).format(path=path)
     if QApplication.instance() is not None:
         from PySide6.QtWidgets import QMessageBox
 
-        QMessageBox.critical(None, _("Unexpected error"), message)
+        if problem is not None:
+            QMessageBox.warning(None, title, message)
+        else:
+            QMessageBox.critical(None, title, message)
     else:
         print(message, file=sys.stderr)
+
+
+# the database the window works on, for the messages of the last resort
+current_db_path: Path | None = None
 
 
 def import_services() -> None:
@@ -263,6 +278,8 @@ def run(db_target: str | None = None, login: str | None = None, language: str | 
         db = open_checked(db_target)
         if db is None:
             return 2
+        global current_db_path
+        current_db_path = db.path
         try:
             actor = start(db, login)
         except ServiceError as exc:

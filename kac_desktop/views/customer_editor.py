@@ -551,15 +551,27 @@ class CustomerEditor(FittedDialog):
                 self._mark("credit_code")
             QMessageBox.warning(self, _("Customer already kept"), exc.message)
         elif isinstance(exc, StaleRecord):
-            answer = QMessageBox.question(
-                self,
-                _("Changed by someone else"),
-                exc.message + "\n\n" + _("Reload the file now? Your changes will be lost."),
-            )
-            if answer == QMessageBox.StandardButton.Yes and self.customer_id:
+            if self._offer_reload(exc.message) and self.customer_id:
                 self.reload()
         else:
             QMessageBox.warning(self, _("The file cannot be saved"), exc.message)
+
+    def _offer_reload(self, message: str) -> bool:
+        """The refusal of a save that another one overtook, with 重新载入 (reload) and
+        keeping one's own changes to copy them over by hand; whether to reload."""
+        box = QMessageBox(self)
+        box.setObjectName("staleRecord")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(_("Changed by someone else"))
+        box.setText(message)
+        box.setInformativeText(_("Reload the file now? Your changes will be lost."))
+        reload = box.addButton(_("Reload"), QMessageBox.ButtonRole.AcceptRole)
+        reload.setObjectName("reload")
+        keep = box.addButton(_("Keep my changes on screen"), QMessageBox.ButtonRole.RejectRole)
+        keep.setObjectName("keep")
+        box.setDefaultButton(reload)
+        box.exec()
+        return box.clickedButton() is reload
 
     def reload(self) -> None:
         if not self.customer_id:

@@ -63,7 +63,13 @@ class StartupChecks(QObject):
     def _run(self, backup_service, service_error: type[Exception]) -> None:
         # the services open their own connections in this thread (no session crosses)
         try:
-            problems = backup_service.quick_check(self.db)
+            try:
+                problems = backup_service.quick_check(self.db)
+            except service_error as exc:
+                # locked by another program, unreadable, gone: not damage, so no restore
+                # is offered (the work the user does next meets the problem in its words)
+                log.warning("start-up check not made: %s", exc.message)
+                return
             self.problems = problems
             if problems:
                 self._emit(self.damaged, problems)

@@ -110,13 +110,16 @@ def test_a_required_column_missing_is_an_error():
     st.one_of(
         st.integers(0, 10**13).map(lambda fen: fen / 100),  # what finance exports hold
         st.floats(0, 1e12, allow_nan=False, allow_infinity=False),
-        st.decimals(0, 10**6, places=3).map(float),  # half a fen: Decimal's rounding
+        st.decimals(0, 10**6, places=3).map(float),  # half a fen and other thirds
     )
 )
-def test_a_float_amount_becomes_the_fen_decimal_rounding_gives(value):
+def test_a_float_amount_becomes_its_fen_or_is_refused_never_rounded(value):
+    """An amount is read at Excel's 15 significant digits; whole fen are kept exactly,
+    anything finer is refused (issue #22: no silent rounding)."""
     parsed = parse([["C1", "", 202601, "函件", value]])
-    exact = D(repr(value)).quantize(D("0.01"), ROUND_HALF_UP)
-    if exact >= D("1000000000000"):
+    read = D(format(value, ".15g"))
+    exact = read.quantize(D("0.01"), ROUND_HALF_UP)
+    if exact >= D("1000000000000") or exact != read:
         assert parsed.rejections and not parsed.rows
     else:
         [row] = parsed.rows

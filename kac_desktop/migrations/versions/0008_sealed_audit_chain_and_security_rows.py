@@ -26,7 +26,7 @@ from kac_desktop.models.base import UTCDateTime, new_id, utcnow
 from kac_desktop.models.sealing import record_digest, setting_mac, user_mac
 
 revision = "0008"
-down_revision = "0005"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
