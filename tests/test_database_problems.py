@@ -21,6 +21,7 @@ from kac_desktop.db import open_database
 from kac_desktop.db import problems as db_errors
 from kac_desktop.models import Customer, User
 from kac_desktop.services import customers
+from kac_desktop.services.changes import Kind
 from tests.conftest import TEST_PASSWORD
 
 SHORT_TIMEOUT_MS = 300
@@ -125,10 +126,10 @@ def test_cli_locked_by_another_program_and_check_does_not_call_it_damaged(db, or
     with exclusive_lock(db.path):
         code, output = disable(db, capsys)
         assert_told(code, output, LOCKED)
-        code, output = run_cli(capsys, "check", "--db", str(db.path))
+        code, output = run_cli(capsys, "check", "--db", str(db.path), "--user", "admin")
         assert_told(code, output, LOCKED)
         assert "损坏" not in output
-    code, output = run_cli(capsys, "check", "--db", str(db.path))
+    code, output = run_cli(capsys, "check", "--db", str(db.path), "--user", "admin")
     assert code == 0, output
 
 
@@ -233,7 +234,7 @@ def shown(monkeypatch):
 @pytest.fixture
 def file_of(db, org, make_customer) -> str:
     data = make_customer("福州窗口锁测试公司", manager=org.mgr_a1, nature="individual")
-    return customers.save_customer(db, org.mgr_a1, data).ids[0]
+    return customers.save_customer(db, org.mgr_a1, data).first(Kind.CUSTOMER)
 
 
 def fresh(db):

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from kac_desktop.db import alembic_config, make_engine, open_database
 from kac_desktop.models import Customer
 from kac_desktop.services import customer_import, customers
+from kac_desktop.services.changes import Kind
 
 
 def confirmation(db, customer_id):
@@ -28,11 +29,11 @@ def test_a_new_file_records_no_confirmation(db, org, make_customer):
         org.sup_a,
         make_customer("福州建档等级测试公司", manager=org.mgr_a1, tier="gold", nature="individual"),
     )
-    assert confirmation(db, made.ids[0]) == (None, None)
-    record = customers.get_customer(db, org.sup_a, made.ids[0])
+    assert confirmation(db, made.first(Kind.CUSTOMER)) == (None, None)
+    record = customers.get_customer(db, org.sup_a, made.first(Kind.CUSTOMER))
     record.data.tier = "platinum"
-    customers.save_customer(db, org.sup_a, record.data, made.ids[0], record.version)
-    by, at = confirmation(db, made.ids[0])
+    customers.save_customer(db, org.sup_a, record.data, made.first(Kind.CUSTOMER), record.version)
+    by, at = confirmation(db, made.first(Kind.CUSTOMER))
     assert by == org.sup_a.user_id and at is not None
 
 
@@ -66,7 +67,7 @@ def test_migration_0007_clears_confirmations_made_on_create(tmp_path, org, make_
             db,
             org.sup_a,
             make_customer(f"福州迁移{name}公司", manager=org.mgr_a1, nature="individual"),
-        ).ids[0]
+        ).first(Kind.CUSTOMER)
     db.dispose()
     path = Path(db.path)
     engine = make_engine(f"sqlite:///{path}")

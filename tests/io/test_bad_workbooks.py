@@ -24,6 +24,7 @@ from kac_desktop.io.cells import CellProblem, parse_amount
 from kac_desktop.io.workbook import Table, WorkbookError, read_table
 from kac_desktop.models import AuditRecord
 from kac_desktop.services import customer_import, customers, revenue_import
+from kac_desktop.services.changes import Kind
 from kac_desktop.services.errors import ServiceError
 from tests.conftest import TEST_PASSWORD
 
@@ -37,7 +38,7 @@ TODAY = date(2026, 11, 23)
 def kept(db, org, make_customer):
     return customers.save_customer(
         db, org.mgr_a1, make_customer("福州华闽贸易有限公司", code=CODE, manager=org.mgr_a1)
-    ).ids[0]
+    ).first(Kind.CUSTOMER)
 
 
 def save(path: Path, headers, rows) -> Path:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from kac_desktop.models import AuditRecord
 from kac_desktop.services import customers
+from kac_desktop.services.changes import Kind
 from tests.conftest import TEST_PASSWORD
 
 ROUNDS = 5
@@ -79,7 +80,7 @@ def test_two_processes_saving_one_customer_at_once(db, org, make_customer):
     created = customers.save_customer(
         db, org.mgr_a1, make_customer("福州赛跑测试公司", manager=org.mgr_a1, nature="individual")
     )
-    customer_id = created.ids[0]
+    customer_id = created.first(Kind.CUSTOMER)
     names = {"mgr_a1": "陈经理", "sup_a": "林支局长"}
     outcomes = {"saved": 0, "refused": 0}
     for _round in range(ROUNDS):

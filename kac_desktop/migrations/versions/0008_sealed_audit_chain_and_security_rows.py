@@ -171,7 +171,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("audit_head")
-    with op.batch_alter_table("settings") as batch:
-        batch.drop_column("row_mac")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("row_mac")
+    # a plain DROP COLUMN (SQLite 3.35+): copying the users table, as a batch operation
+    # would, is refused by the foreign keys that point at it
+    op.drop_column("settings", "row_mac")
+    op.drop_column("users", "row_mac")
