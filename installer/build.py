@@ -183,10 +183,16 @@ def build_deb(bundle: Path) -> Path:
         script = debian / name
         script.write_text("#!/bin/sh\nset -e\n" + body, encoding="utf-8")
         script.chmod(0o755)
-    for path in root.rglob("*"):  # dpkg wants no group/other write bits
+    # installed for every user of the PC: folders 0755, files 0644 (0755 when executable),
+    # whatever the umask of the process that builds (the application itself runs under 077)
+    for path in [root, *root.rglob("*")]:
         mode = path.lstat().st_mode
-        if not stat.S_ISLNK(mode):
-            path.chmod(mode & ~0o022)
+        if stat.S_ISLNK(mode):
+            continue
+        if stat.S_ISDIR(mode) or mode & 0o100:
+            path.chmod(0o755)
+        else:
+            path.chmod(0o644)
     out = DIST / f"kac-desktop_{ver}_{arch}.deb"
     subprocess.run(
         ["dpkg-deb", "--root-owner-group", "-Zxz", "-z3", "--build", str(root), str(out)],
@@ -226,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("what", nargs="?", choices=("bundle", "deb", "windows"), default="bundle")
     parser.add_argument("--skip-bundle", action="store_true", help="reuse dist/kac-desktop/")
     args = parser.parse_args(argv)
+    os.umask(0o022)  # what is built is read by every user of a PC
     os.chdir(ROOT)
     bundle = BUNDLE if args.skip_bundle and BUNDLE.is_dir() else build_bundle()
     if args.what == "deb":
