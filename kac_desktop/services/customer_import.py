@@ -249,9 +249,12 @@ class _Kept:
     branch_name: str
 
 
-def _known_customers(session: Session) -> tuple[dict[str, _Kept], dict[str, _Kept]]:
+def _known_customers(
+    session: Session, since=None
+) -> tuple[dict[str, _Kept], dict[str, _Kept]]:
     """Every stored file (archived too: it still keeps its customer) by credit code and by
-    normalised name, in one query."""
+    normalised name, in one query; with ``since``, only the files saved (created or
+    changed) from that moment on."""
     by_code: dict[str, _Kept] = {}
     by_name: dict[str, _Kept] = {}
     stmt = (
@@ -266,6 +269,8 @@ def _known_customers(session: Session) -> tuple[dict[str, _Kept], dict[str, _Kep
         .join(User, Customer.manager_id == User.id)
         .join(Branch, Customer.branch_id == Branch.id)
     )
+    if since is not None:
+        stmt = stmt.where(Customer.updated_at >= since)
     for code, key, name, manager_id, manager, branch in session.execute(stmt):
         kept = _Kept(name, code or "", manager_id, manager, branch)
         if code:
@@ -493,28 +498,7 @@ def _insert_made(session: Session) -> None:
 
 def _saved_since(session: Session, moment) -> tuple[dict[str, _Kept], dict[str, _Kept]]:
     """The files saved (created or changed) since ``moment``, as ``_known_customers``."""
-    by_code: dict[str, _Kept] = {}
-    by_name: dict[str, _Kept] = {}
-    stmt = (
-        select(
-            Customer.credit_code,
-            Customer.name_key,
-            Customer.name,
-            Customer.manager_id,
-            User.display_name,
-            Branch.name,
-        )
-        .join(User, Customer.manager_id == User.id)
-        .join(Branch, Customer.branch_id == Branch.id)
-        .where(Customer.updated_at >= moment)
-    )
-    for code, key, name, manager_id, manager, branch in session.execute(stmt):
-        kept = _Kept(name, code or "", manager_id, manager, branch)
-        if code:
-            by_code.setdefault(code, kept)
-        if key:
-            by_name.setdefault(key, kept)
-    return by_code, by_name
+    return _known_customers(session, since=moment)
 
 
 def _store(
