@@ -145,6 +145,23 @@ def current_head(session: Session) -> Head | None:
 _CHAIN_STEP = 1000
 
 
+def _sealed(rec: AuditRecord, prev: str) -> bool:
+    """Whether ``rec`` follows the hash ``prev`` and carries its own keyed hash."""
+    expected = record_digest(
+        prev,
+        rec.seq,
+        rec.id,
+        rec.at,
+        rec.user_login,
+        rec.action,
+        rec.entity,
+        rec.entity_id,
+        rec.summary,
+        rec.details,
+    )
+    return rec.prev_hash == prev and keystore.same(rec.hash, expected)
+
+
 def verify_chain(session: Session, progress: Progress | None = None) -> list[int]:
     """Sequence numbers of records whose content or link no longer matches its keyed hash.
     ``progress`` is reported every ``_CHAIN_STEP`` records; a cancel stops the reading (it
@@ -165,19 +182,7 @@ def verify_chain(session: Session, progress: Progress | None = None) -> list[int
                 n / total if total else 0.0,
                 _("Checked {n} of {total} records…").format(n=f"{n:,}", total=f"{total:,}"),
             )
-        expected = record_digest(
-            prev,
-            rec.seq,
-            rec.id,
-            rec.at,
-            rec.user_login,
-            rec.action,
-            rec.entity,
-            rec.entity_id,
-            rec.summary,
-            rec.details,
-        )
-        if rec.prev_hash != prev or not keystore.same(rec.hash, expected):
+        if not _sealed(rec, prev):
             broken.append(rec.seq)
         prev = rec.hash
     return broken
@@ -215,19 +220,7 @@ def head_problems(session: Session, known: list[Head] | None = None) -> list[str
     ]
     for index, rec in enumerate(tail):
         prev = rec.prev_hash if index == 0 else tail[index - 1].hash
-        expected = record_digest(
-            prev,
-            rec.seq,
-            rec.id,
-            rec.at,
-            rec.user_login,
-            rec.action,
-            rec.entity,
-            rec.entity_id,
-            rec.summary,
-            rec.details,
-        )
-        if rec.prev_hash != prev or not keystore.same(rec.hash, expected):
+        if not _sealed(rec, prev):
             problems.append(
                 _(
                     "Audit record number {seq} does not match its hash: it was written or "
