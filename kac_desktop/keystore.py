@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 
 from kac_desktop.config import data_dir
+from kac_desktop.temporary_files import remove_stale_temporaries, temporary_beside
 
 SERVICE = "kac_desktop"
 KEY_NAME = "integrity-key"
@@ -68,7 +69,8 @@ def restrict(path: Path) -> None:
 def write_private(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file created 0600 and moved into place."""
     private_folder(path.parent, ours=path.parent == key_folder())
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    remove_stale_temporaries(path)
+    temporary = temporary_beside(path)
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -14,6 +14,8 @@ import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
+from kac_desktop.temporary_files import remove_stale_temporaries, temporary_beside
+
 MAX_WIDTH = 60
 
 # Text a spreadsheet program would take as a formula (or as the start of one: "+1+cmd|...",
@@ -63,7 +65,7 @@ def write_replacing(
     ``path`` (replacing a file there).  On an OSError the temporary file is removed and
     ``failed(error)`` is raised from it."""
     remove_stale_temporaries(path)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary = temporary_beside(path)
     try:
         write(temporary)
         # an export holds customer data: readable by the user alone, whatever the umask
@@ -72,41 +74,6 @@ def write_replacing(
     except OSError as exc:
         temporary.unlink(missing_ok=True)
         raise failed(exc) from exc
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return False  # this process writes one file at a time under a name
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError, ValueError, OverflowError):
-        return True  # someone else's process, or a platform that cannot tell: leave it
-    return True
-
-
-def remove_stale_temporaries(path: Path) -> None:
-    """Remove the temporary files of earlier writes of ``path`` whose process is gone
-    (killed half-way): a write still running in another process keeps its file."""
-    prefix = f".{path.name}."
-    try:
-        candidates = list(path.parent.glob(f".{glob_escape(path.name)}.*.tmp"))
-    except OSError:
-        return
-    for candidate in candidates:
-        pid_text = candidate.name[len(prefix) : -len(".tmp")]
-        if pid_text.isdigit() and not _alive(int(pid_text)):
-            try:
-                candidate.unlink()
-            except OSError:
-                pass
-
-
-def glob_escape(text: str) -> str:
-    import glob
-
-    return glob.escape(text)
 
 
 __all__ = [

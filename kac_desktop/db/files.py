@@ -17,6 +17,7 @@ from pathlib import Path
 
 from kac_desktop.i18n import _
 from kac_desktop.keystore import private_folder, restrict
+from kac_desktop.temporary_files import remove_stale_temporaries_in
 
 # The driver's errors under names the services can catch without speaking sqlite3.
 FileError = sqlite3.Error
@@ -148,8 +149,10 @@ def _in_use(partial: Path) -> bool:
 
 
 def remove_stale_parts(folder: Path) -> list[Path]:
-    """Remove what copies killed half-way left in ``folder`` (``*.part`` and their
-    ``*.part-journal``): a copy still being written holds its claim and is left alone."""
+    """Remove what copies and writes killed half-way left in ``folder`` (``*.part`` and
+    their ``*.part-journal``, the dead writers' ``.*.tmp``): a copy still being written
+    holds its claim, a write still running names its living process, and both are left
+    alone."""
     folder = Path(folder)
     removed: list[Path] = []
     if not folder.is_dir():
@@ -171,6 +174,9 @@ def remove_stale_parts(folder: Path) -> list[Path]:
             with contextlib.suppress(OSError):
                 journal.unlink()
                 removed.append(journal)
+    # and the temporaries of files written beside their target (a backup's sealed head, a
+    # report) whose writer was killed before it moved them into place
+    removed.extend(remove_stale_temporaries_in(folder))
     return removed
 
 
