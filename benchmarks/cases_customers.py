@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from kac_desktop.db import cipher
+
 from .suite import Context, case
 
 # as a user types them: each string is typed a character at a time
@@ -337,7 +339,7 @@ def _busiest_customer(ctx: Context) -> str:
     def find() -> str:
         import sqlite3
 
-        connection = sqlite3.connect(ctx.db_path)
+        connection = cipher.connect(ctx.db_path)
         try:
             row = None
             try:

@@ -8,10 +8,11 @@ from __future__ import annotations
 import os
 import random
 import shutil
-import sqlite3
 import tempfile
 import time
 from pathlib import Path
+
+from kac_desktop.db import cipher
 
 from .generate import TODAY
 from .suite import Context, case
@@ -32,7 +33,7 @@ def _workbook(ctx: Context) -> Path:
         from kac_desktop.io.workbook import write_table
         from kac_desktop.rules import points as rules
 
-        connection = sqlite3.connect(f"file:{ctx.db_path}?mode=ro", uri=True)
+        connection = cipher.connect(f"file:{ctx.db_path}?mode=ro", uri=True)
         try:
             names = dict(connection.execute("SELECT code, name FROM product_lines"))
             customers = connection.execute(
@@ -84,8 +85,8 @@ def copy_database(source: Path, target: Path) -> None:
     would still be going to the disk while the import is timed."""
     from kac_desktop.db import open_database
 
-    reading = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    writing = sqlite3.connect(target)
+    reading = cipher.connect(f"file:{source}?mode=ro", uri=True)
+    writing = cipher.connect(target)
     try:
         reading.backup(writing)
     finally:
@@ -135,7 +136,7 @@ def floor(path: Path) -> tuple[float, float]:
 
     stamp = "2026-11-23 08:00:00.000000"
     with tempfile.TemporaryDirectory(prefix="kac-bench-revenue-floor-") as folder:
-        connection = sqlite3.connect(Path(folder) / "floor.db")
+        connection = cipher.connect(Path(folder) / "floor.db")
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
         connection.execute(

@@ -25,6 +25,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from kac_desktop.db import cipher
+
 from .suite import Context, case
 
 # The files are written on one thread and bound by the CPU; the machine has 2 cores that
@@ -54,8 +56,15 @@ def _database(ctx: Context):
 
         from kac_desktop.db import Database
 
-        url = f"sqlite:///{_sqlite_uri(ctx.db_path)}&uri=true"
-        engine = create_engine(url)
+        from sqlalchemy import event
+
+        uri = _sqlite_uri(ctx.db_path)
+        url = f"sqlite:///{uri}&uri=true"
+        engine = create_engine(url, module=cipher.module_for(ctx.db_path))
+        # the encrypted file needs its key on every connection, as the application's own
+        event.listen(
+            engine, "do_connect", lambda _d, _r, _a, params: cipher.connect(uri, **params)
+        )
         return Database(url, engine, sessionmaker(engine, expire_on_commit=False))
 
     return ctx.once("report database", make)
@@ -65,11 +74,10 @@ def _month_and_now(ctx: Context) -> tuple[str, datetime]:
     """The last complete month of the data and the data's "now" (its latest record)."""
 
     def find():
-        import sqlite3
 
         from kac_desktop.rules.quota import Month
 
-        connection = sqlite3.connect(_sqlite_uri(ctx.db_path), uri=True)
+        connection = cipher.connect(_sqlite_uri(ctx.db_path), uri=True)
         try:
             latest = max(
                 value

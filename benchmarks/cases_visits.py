@@ -4,10 +4,11 @@ timer — each as the window shows it (a shown 1360×820 main window, offscreen)
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+
+from kac_desktop.db import cipher
 
 from .cases_customers import _app, _repaint
 from .suite import Context, case
@@ -28,7 +29,7 @@ def _facts(ctx: Context) -> Facts:
     def find() -> Facts:
         from kac_desktop.rules.quota import local_date
 
-        connection = sqlite3.connect(f"file:{ctx.db_path}?mode=ro", uri=True)
+        connection = cipher.connect(f"file:{ctx.db_path}?mode=ro", uri=True)
         try:
             branch_id, customers = connection.execute(
                 "SELECT branch_id, count(*) FROM customers WHERE NOT archived "

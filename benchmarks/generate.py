@@ -10,6 +10,8 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
+from kac_desktop.db import cipher
+
 CACHE = Path(__file__).resolve().parent / "cache"
 SCALES = {"S": 1_000, "M": 10_000, "L": 100_000}
 # what the issue asks of each scale beyond the customers: build_demo makes exactly these
@@ -76,7 +78,7 @@ def database(scale: str, *, log=print) -> Path:
     finally:
         db.dispose()
     # one self-contained file
-    connection = sqlite3.connect(building)
+    connection = cipher.connect(building)
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     connection.execute("PRAGMA journal_mode=DELETE")
     connection.close()
@@ -86,7 +88,7 @@ def database(scale: str, *, log=print) -> Path:
 
 
 def counts(path: Path) -> dict[str, int]:
-    connection = sqlite3.connect(path)
+    connection = cipher.connect(path)
     try:
         found = {}
         for table in ("customers", "visits", "revenues", "service_requests"):

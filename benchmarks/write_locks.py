@@ -22,9 +22,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from kac_desktop.db import cipher
+
 PROBE = r"""
 import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], timeout=0, isolation_level=None)
+c = cipher.connect(sys.argv[1], timeout=0, isolation_level=None)
 c.execute("PRAGMA busy_timeout=0")
 print("ready", flush=True)
 longest = 0.0
@@ -81,7 +83,6 @@ JOBS = ("customer import", "revenue import", "restore", "backup", "report")
 def _workbooks(db_path: Path, folder: Path, rows: int) -> str:
     """The customer workbook (new files), the revenue workbook (the latest month again, for
     every customer and line) and a backup; returns the report's month."""
-    import sqlite3
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from benchmarks.import_customers import make_rows  # noqa: E402
@@ -91,7 +92,7 @@ def _workbooks(db_path: Path, folder: Path, rows: int) -> str:
     headers = [f.header for f in FIELDS]
     data = make_rows(rows)
     write_table(folder / "customers.xlsx", headers, data, title="客户")
-    raw = sqlite3.connect(db_path)
+    raw = cipher.connect(db_path)
     month = raw.execute("SELECT max(month) FROM revenues").fetchone()[0]
     lines = dict(raw.execute("SELECT code, name FROM product_lines"))
     revenue = [

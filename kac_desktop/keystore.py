@@ -170,68 +170,152 @@ def _set(name: str, value: str) -> None:
 
 def integrity_key() -> bytes:
     """This PC's 32-byte key for sealing (made at first use)."""
-    where = str(key_folder())
+    return _secret(KEY_NAME)
+
+
+# ---------------------------------------------------------------- the database key
+
+DATABASE_KEY_NAME = "database-key"
+KNOWN_DATABASE_KEYS = "database-keys-known"
+
+
+def _secret(name: str) -> bytes:
+    """The 32-byte secret ``name`` of this PC, made at first use."""
+    where = f"{key_folder()}:{name}"
     cached = _cache.get(where)
     if cached is not None:
         return cached
     with _lock:
-        text = _get(KEY_NAME)
+        text = _get(name)
         if text is None:
-            _set(KEY_NAME, base64.b64encode(secrets.token_bytes(32)).decode("ascii"))
-            text = _get(KEY_NAME)
+            _set(name, base64.b64encode(secrets.token_bytes(32)).decode("ascii"))
+            text = _get(name)
         assert text is not None
         key = base64.b64decode(text)
         _cache[where] = key
         return key
 
 
+def database_key() -> bytes:
+    """This PC's 32-byte key that encrypts its databases, their WAL and their backups (made
+    at first use: the first start)."""
+    return _secret(DATABASE_KEY_NAME)
+
+
+def _known_database_keys() -> list[bytes]:
+    text = _get(KNOWN_DATABASE_KEYS)
+    if not text:
+        return []
+    try:
+        return [base64.b64decode(part) for part in text.split(",") if part]
+    except ValueError:
+        return []
+
+
+def database_keys() -> list[bytes]:
+    """Every database key this PC can open a file with: its own first, then the keys it
+    had before a re-key and those taken over from other PCs' recovery sheets (their
+    backups)."""
+    own = database_key()
+    return [own, *(key for key in _known_database_keys() if key != own)]
+
+
+def add_database_key(key: bytes, *, current: bool = False) -> None:
+    """Know ``key`` from now on (a backup made on another PC opens with it); with
+    ``current`` it becomes the key new databases are encrypted with, and the one it
+    replaces stays known (the files encrypted with it still open)."""
+    with _lock:
+        known = _known_database_keys()
+        old = _get(DATABASE_KEY_NAME)
+        if current:
+            if old is not None:
+                known.append(base64.b64decode(old))
+            _set(DATABASE_KEY_NAME, base64.b64encode(key).decode("ascii"))
+        elif key not in known:
+            known.append(key)
+        unique = []
+        for each in known:
+            if each not in unique and (not current or each != key):
+                unique.append(each)
+        _set(KNOWN_DATABASE_KEYS, ",".join(base64.b64encode(k).decode("ascii") for k in unique))
+        _cache.clear()
+
+
+def new_database_key() -> bytes:
+    """A fresh random database key (for a re-key); not stored until ``add_database_key``."""
+    return secrets.token_bytes(32)
+
+
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: typed from paper
 
 
-def recovery_text(key: bytes | None = None) -> list[str]:
-    """The key in groups of four characters of an alphabet without look-alikes."""
-    key = integrity_key() if key is None else key
+def recovery_key() -> bytes:
+    """What the recovery sheet carries: the sealing key, then the database key (64 bytes)."""
+    return integrity_key() + database_key()
+
+
+def _encode(key: bytes) -> str:
     number = int.from_bytes(key, "big")
     chars = []
     for _i in range(52):  # 52 x 5 bits >= 256
         number, digit = divmod(number, 32)
         chars.append(_ALPHABET[digit])
-    text = "".join(reversed(chars))
+    return "".join(reversed(chars))
+
+
+def recovery_text(key: bytes | None = None) -> list[str]:
+    """The recovery key in groups of four characters of an alphabet without look-alikes:
+    13 groups per 32-byte key (the sealing key's, then the database key's)."""
+    key = recovery_key() if key is None else key
+    text = "".join(_encode(key[i : i + 32]) for i in range(0, len(key), 32))
     return [text[i : i + 4] for i in range(0, len(text), 4)]
 
 
 def fingerprint(key: bytes | None = None) -> str:
     """Eight characters that tell whether a key typed in again is the printed one."""
-    key = integrity_key() if key is None else key
+    key = recovery_key() if key is None else key
     digest = hashlib.sha256(b"kac_desktop recovery " + key).hexdigest().upper()
     return f"{digest[:4]}-{digest[4:8]}"
 
 
-def parse_recovery_text(text: str) -> bytes | None:
-    """The key from the sheet's text (spaces, dashes and case do not matter); None when it
-    is not a key."""
-    cleaned = "".join(c for c in text.upper() if c not in " -\t\n")
-    cleaned = cleaned.replace("0", "O").replace("1", "I")
-    if len(cleaned) != 52 or any(c not in _ALPHABET for c in cleaned):
-        return None
+def _decode(text: str) -> bytes | None:
     number = 0
-    for c in cleaned:
+    for c in text:
         number = number * 32 + _ALPHABET.index(c)
     if number >= 1 << 256:
         return None
     return number.to_bytes(32, "big")
 
 
+def parse_recovery_text(text: str) -> bytes | None:
+    """The key from the sheet's text (spaces, dashes and case do not matter): 64 bytes from
+    a sheet of this release, 32 (the sealing key alone) from an earlier one; None when it
+    is not a key."""
+    cleaned = "".join(c for c in text.upper() if c not in " -\t\n")
+    cleaned = cleaned.replace("0", "O").replace("1", "I")
+    if len(cleaned) not in (52, 104) or any(c not in _ALPHABET for c in cleaned):
+        return None
+    parts = [_decode(cleaned[i : i + 52]) for i in range(0, len(cleaned), 52)]
+    if any(part is None for part in parts):
+        return None
+    return b"".join(part for part in parts if part is not None)
+
+
 def import_key(key: bytes) -> None:
-    """Make ``key`` this PC's sealing key (the one printed on another PC's recovery sheet).
-    The key it replaces is kept in the keys folder, readable by the user alone."""
+    """Make ``key`` (from another PC's recovery sheet) this PC's: its first 32 bytes become
+    the sealing key (the one it replaces is kept in the keys folder, readable by the user
+    alone), the next 32, when given, the database key (the one it replaces stays known, so
+    this PC's own files still open)."""
+    sealing, database = key[:32], key[32:64] or None
     with _lock:
         old = _get(KEY_NAME)
         if old is not None:
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
             write_private(key_folder() / f"{KEY_NAME}.replaced-{stamp}", old.encode("ascii"))
-        _set(KEY_NAME, base64.b64encode(key).decode("ascii"))
+        _set(KEY_NAME, base64.b64encode(sealing).decode("ascii"))
         _cache.clear()
+    if database is not None:
+        add_database_key(database, current=True)
 
 
 def forget_cached_keys() -> None:
@@ -310,6 +394,9 @@ def save_head(head: Head, *, force: bool = False) -> None:
 __all__ = [
     "Head",
     "Store",
+    "add_database_key",
+    "database_key",
+    "database_keys",
     "integrity_key",
     "private_folder",
     "restrict",

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import select
 
 from kac_desktop import cli
+from kac_desktop.db import cipher, open_database
 from kac_desktop.db import engine as db_module
-from kac_desktop.db import open_database
 from kac_desktop.db import problems as db_errors
 from kac_desktop.models import Customer, User
 from kac_desktop.services import customers
@@ -43,7 +43,7 @@ def short_busy_timeout(monkeypatch):
 @contextlib.contextmanager
 def write_lock(path: Path):
     """Another user's long write: the write lock held (reading stays possible in WAL)."""
-    holder = sqlite3.connect(str(path), isolation_level=None)
+    holder = cipher.connect(str(path), isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
         yield
@@ -56,7 +56,7 @@ def write_lock(path: Path):
 def exclusive_lock(path: Path):
     """Another program that keeps the file in exclusive locking mode: not even a read
     gets through."""
-    holder = sqlite3.connect(str(path), isolation_level=None)
+    holder = cipher.connect(str(path), isolation_level=None)
     holder.execute("PRAGMA locking_mode=EXCLUSIVE")
     holder.execute("BEGIN EXCLUSIVE")
     holder.execute("UPDATE settings SET key = key WHERE 0")
@@ -141,7 +141,7 @@ def test_cli_lost_race(db, org, cli_env, capsys, monkeypatch):
 
     def other_process_first(session, *args, **kwargs):
         user = read(session, *args, **kwargs)
-        other = sqlite3.connect(str(db.path))
+        other = cipher.connect(str(db.path))
         other.execute("UPDATE users SET version = version + 1 WHERE login = 'mgr_a2'")
         other.commit()
         other.close()

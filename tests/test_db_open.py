@@ -3,7 +3,6 @@ and Alembic still upgrades an older database after keeping a copy of it."""
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -16,6 +15,7 @@ from kac_desktop.db import (
     ForeignDatabase,
     NewerDatabase,
     alembic_config,
+    cipher,
     head_revision,
     known_revisions,
     open_database,
@@ -55,7 +55,7 @@ def test_an_older_database_is_upgraded_after_a_copy_is_kept(tmp_path):
     finally:
         db.dispose()
     (kept,) = (tmp_path / "backups").glob("old-before-migration-*.db")
-    c = sqlite3.connect(str(kept))
+    c = cipher.connect(str(kept))
     try:
         assert c.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
     finally:
@@ -65,7 +65,7 @@ def test_an_older_database_is_upgraded_after_a_copy_is_kept(tmp_path):
 def test_a_new_database_is_created_at_the_head_without_a_copy(tmp_path):
     db = open_database(tmp_path / "new.db")
     db.dispose()
-    c = sqlite3.connect(str(tmp_path / "new.db"))
+    c = cipher.connect(str(tmp_path / "new.db"))
     try:
         assert c.execute("SELECT version_num FROM alembic_version").fetchone()[0] == head_revision()
     finally:
@@ -75,7 +75,7 @@ def test_a_new_database_is_created_at_the_head_without_a_copy(tmp_path):
 
 def test_another_programs_database_is_left_as_it_is(tmp_path):
     path = tmp_path / "other.db"
-    c = sqlite3.connect(str(path))
+    c = cipher.connect(str(path))
     c.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
     c.execute("INSERT INTO notes (text) VALUES ('keep me')")
     c.commit()
@@ -83,7 +83,7 @@ def test_another_programs_database_is_left_as_it_is(tmp_path):
     with pytest.raises(ForeignDatabase) as err:
         open_database(path)
     assert "其他程序" in err.value.message
-    c = sqlite3.connect(str(path))
+    c = cipher.connect(str(path))
     try:
         tables = [r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         assert tables == ["notes"]
@@ -95,7 +95,7 @@ def test_another_programs_database_is_left_as_it_is(tmp_path):
 def test_a_newer_database_is_refused(tmp_path):
     path = tmp_path / "newer.db"
     open_database(path).dispose()
-    c = sqlite3.connect(str(path))
+    c = cipher.connect(str(path))
     c.execute("UPDATE alembic_version SET version_num = '9999'")
     c.commit()
     c.close()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import sqlite3
 import time
 from collections import Counter
 from pathlib import Path
@@ -22,7 +21,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from kac_desktop.db import copy_database, open_database
+from kac_desktop.db import cipher, copy_database, open_database
 from kac_desktop.io.workbook import write_table
 from kac_desktop.models import AuditRecord, Customer, Revenue
 from kac_desktop.rules.credit_code import make_credit_code
@@ -138,7 +137,7 @@ def _leftovers(folder: Path) -> list[Path]:
 
 
 def _state(path: Path) -> dict[str, int]:
-    raw = sqlite3.connect(str(path))
+    raw = cipher.connect(str(path))
     try:
         assert raw.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         return {

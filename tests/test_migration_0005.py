@@ -3,11 +3,9 @@ existing database with revenue in it, and the downgrade gives the old index back
 
 from __future__ import annotations
 
-import sqlite3
-
 from alembic import command
 
-from kac_desktop.db import alembic_config, make_engine
+from kac_desktop.db import alembic_config, cipher, make_engine
 
 OLD, NEW = "ix_revenues_month_customer_amount", "ix_revenues_month_customer_line_amount"
 STORED = (
@@ -38,7 +36,7 @@ def test_upgrade_and_downgrade_keep_the_rows(tmp_path):
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), "0004")
     # rows of customers this test does not make: sqlite3 leaves the foreign keys unchecked
-    raw = sqlite3.connect(path)
+    raw = cipher.connect(path)
     with raw:
         raw.executemany(
             "INSERT INTO revenues (id, customer_id, month, product_line, amount, version, "

@@ -3,11 +3,9 @@ a deadline, on an existing database with requests in it; the downgrade takes the
 
 from __future__ import annotations
 
-import sqlite3
-
 from alembic import command
 
-from kac_desktop.db import alembic_config, make_engine
+from kac_desktop.db import alembic_config, cipher, make_engine
 
 
 def _tables(engine) -> set[str]:
@@ -29,7 +27,7 @@ def test_upgrade_marks_stored_deadlines_as_not_provisional_and_downgrade_keeps_t
     engine = make_engine(f"sqlite:///{path}")
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), "0005")
-    raw = sqlite3.connect(path)  # rows without their customers: foreign keys unchecked here
+    raw = cipher.connect(path)  # rows without their customers: foreign keys unchecked here
     with raw:
         raw.executemany(
             "INSERT INTO service_requests (id, customer_id, manager_id, type, channel, "

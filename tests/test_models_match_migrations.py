@@ -3,9 +3,7 @@ the schema the application runs on (the migrations are what build it)."""
 
 from __future__ import annotations
 
-import sqlite3
-
-from kac_desktop.db import open_database
+from kac_desktop.db import cipher, open_database
 from kac_desktop.models import Base
 
 # made by a migration on SQLite only, on an expression of SQLite's date functions
@@ -15,7 +13,7 @@ SQLITE_ONLY = {"ix_visits_month_customer"}
 def test_every_index_the_migrations_make_is_declared(tmp_path):
     db = open_database(tmp_path / "schema.db")
     db.dispose()
-    connection = sqlite3.connect(tmp_path / "schema.db")
+    connection = cipher.connect(tmp_path / "schema.db")
     try:
         made = {
             name

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import shutil
-import sqlite3
 import subprocess
 import sys
 import zipfile
@@ -15,7 +14,7 @@ import pytest
 
 from kac_desktop import __version__
 from kac_desktop.cli import main, self_check
-from kac_desktop.db import head_revision, open_database
+from kac_desktop.db import cipher, head_revision, open_database
 from kac_desktop.resource_files import ICON_SIZES, font_path, icon_png, resource, resources_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,6 +148,6 @@ def test_a_database_of_release_0_1_0_opens_with_every_record(tmp_path):
         return  # release 0.1.0's own schema: nothing to migrate, so nothing kept
     # the copy kept before the migration is release 0.1.0's database, as it was
     (kept,) = (tmp_path / "backups").glob("kac-before-migration-*.db")
-    with sqlite3.connect(kept) as before:
+    with cipher.connect(kept) as before:
         assert before.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0005"
         assert before.execute("SELECT count(*) FROM customers").fetchone()[0] == 60

@@ -76,7 +76,12 @@ def register(sub) -> list[str]:
     add_db(ver)
     add_user(ver)
 
-    key = sub.add_parser("key", help=_("the key that seals the audit log"))
+    key = sub.add_parser(
+        "key",
+        help=_(
+            "this PC's keys: the one that encrypts the database and the one that seals the audit log"
+        ),
+    )
     key_sub = key.add_subparsers(dest="what", required=True)
     sheet = key_sub.add_parser("sheet", help=_("print the recovery key to a PDF (administrators)"))
     sheet.add_argument("file", metavar="FILE.pdf")
@@ -84,6 +89,11 @@ def register(sub) -> list[str]:
     add_user(sheet)
     imp = key_sub.add_parser("import", help=_("take over the key from another PC's recovery sheet"))
     imp.add_argument("--check", metavar="CODE", default=None, help=_("the sheet's check code"))
+    rekey = key_sub.add_parser(
+        "rekey", help=_("encrypt the database under a new key (administrators)")
+    )
+    add_db(rekey)
+    add_user(rekey)
 
     exp = sub.add_parser("export", help=_("export to Excel"))
     exp_sub = exp.add_subparsers(dest="what", required=True)
@@ -285,6 +295,20 @@ def _key(args: argparse.Namespace) -> int:
         finally:
             db.dispose()
         print(_("Recovery key written to {file}. Print it and lock it away.").format(file=path))
+        return 0
+    if args.what == "rekey":
+        db = open_db(args)
+        try:
+            code = keys.rekey_database(db, actor_from_args(db, args))
+        finally:
+            db.dispose()
+        print(
+            _(
+                "The database is now encrypted under a new key (check code {code}); a backup "
+                "was made first, and the earlier backups still open on this PC. Print the new "
+                "recovery sheet now: kac-desktop key sheet FILE.pdf"
+            ).format(code=code)
+        )
         return 0
     text = os.environ.get(RECOVERY_KEY_VARIABLE)
     if text is None:

@@ -72,7 +72,11 @@ def _database(state: _State) -> str:
         raise RuntimeError(
             _("the schema is at {current}, not at {head}").format(current=current, head=head)
         )
-    return _("schema {revision}").format(revision=current)
+    from kac_desktop.services import keys
+
+    if keys.encryption_state(state.db) != "encrypted":
+        raise RuntimeError(_("the database was made unencrypted: this build has no SQLCipher"))
+    return _("schema {revision}, encrypted").format(revision=current)
 
 
 def _demo(state: _State) -> str:

@@ -1,6 +1,7 @@
 """The SQLAlchemy engine with kac_desktop's SQLite pragmas, the ``Database`` handle every
-service receives, and plain sqlite3 connections for the few reads made before SQLAlchemy is
-imported.  SQLAlchemy itself is imported when an engine is first made, not with this module."""
+service receives, and plain DBAPI connections for the few reads made before SQLAlchemy is
+imported.  Every SQLite connection is made by ``cipher.connect`` (keyed when the file is
+encrypted).  SQLAlchemy itself is imported when an engine is first made, not with this module."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from kac_desktop.config import sqlite_path
 
-from . import problems
+from . import cipher, problems
 from .problems import BUSY_TIMEOUT_MS  # noqa: F401 - the engine's API
 
 if TYPE_CHECKING:
@@ -34,9 +35,22 @@ def make_engine(url: str) -> Engine:
     from sqlalchemy import create_engine, event
 
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": problems.BUSY_TIMEOUT_MS / 1000})
+        path = sqlite_path(url)
+        engine = create_engine(
+            url,
+            # SQLCipher's driver for an encrypted file (its errors are the ones SQLAlchemy
+            # wraps), sqlite3's for a plain one: cipher.py reads which off the file
+            module=cipher.module_for(path),
+            connect_args={"timeout": problems.BUSY_TIMEOUT_MS / 1000},
+        )
+        problems.install(engine, path)
+        if path is not None:
+
+            def keyed_connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+                return cipher.connect(path, **cparams)
+
+            event.listen(engine, "do_connect", keyed_connect)
         event.listen(engine, "connect", _sqlite_pragmas)
-        problems.install(engine, sqlite_path(url))
         return engine
     engine = create_engine(url, pool_pre_ping=True)
     problems.install(engine, None, engine.url.host or "")
@@ -46,8 +60,8 @@ def make_engine(url: str) -> Engine:
 def connect_sqlite(path: Path) -> sqlite3.Connection:
     """A plain sqlite3 connection to the database file, with the engine's busy timeout
     (reads before SQLAlchemy is imported: the schema state, whether anyone can sign in)."""
-    connection = sqlite3.connect(
-        str(path), timeout=problems.BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+    connection = cipher.connect(
+        path, timeout=problems.BUSY_TIMEOUT_MS / 1000, check_same_thread=False
     )
     connection.execute("PRAGMA foreign_keys=ON")
     return connection

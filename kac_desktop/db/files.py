@@ -19,9 +19,13 @@ from kac_desktop.i18n import _
 from kac_desktop.keystore import private_folder, restrict
 from kac_desktop.temporary_files import remove_stale_temporaries_in
 
-# The driver's errors under names the services can catch without speaking sqlite3.
-FileError = sqlite3.Error
-FileDatabaseError = sqlite3.DatabaseError
+from . import cipher
+
+# The drivers' errors (sqlite3's and SQLCipher's) under names the services can catch
+# without speaking sqlite3.
+FileError = cipher.Error
+FileDatabaseError = cipher.DatabaseError
+FileOrOSError: tuple[type[BaseException], ...] = (*cipher.Error, OSError)
 
 COPY_TIMEOUT_S = 10
 
@@ -72,12 +76,18 @@ def copy_database(
     partial = target.with_name(target.name + PART)
     partial.unlink(missing_ok=True)
     Path(str(partial) + "-journal").unlink(missing_ok=True)
-    claim = _claim(partial)  # held until the copy is in place: not stale meanwhile
+    held = claim(partial)  # held until the copy is in place: not stale meanwhile
     make_private_file(partial)
     try:
-        src = sqlite3.connect(str(source), timeout=COPY_TIMEOUT_S)
         try:
-            dst = sqlite3.connect(str(partial))
+            src = cipher.connect(source, timeout=COPY_TIMEOUT_S)
+        except (cipher.UnknownKey, cipher.NoCipher) as exc:
+            from .problems import classify
+
+            raise (classify(exc, source) or exc) from exc
+        try:
+            # an encrypted source is copied encrypted, under the key that opened it
+            dst = cipher.connect_like(source, partial)
             try:
                 if step is None:
                     src.backup(dst)
@@ -98,7 +108,7 @@ def copy_database(
         partial.unlink(missing_ok=True)
         raise
     finally:
-        _release(claim)
+        release(held)
     if os.name == "posix":  # the rename itself is durable once the folder is flushed
         _fsync(target.parent)
     return target
@@ -107,7 +117,7 @@ def copy_database(
 PART = ".part"
 
 
-def _claim(partial: Path) -> int | None:
+def claim(partial: Path) -> int | None:
     """An open, exclusively locked handle on the copy being written (POSIX: flock, which
     SQLite's own locks do not touch; on Windows an open file cannot be deleted anyway)."""
     try:
@@ -123,7 +133,7 @@ def _claim(partial: Path) -> int | None:
     return fd
 
 
-def _release(fd: int | None) -> None:
+def release(fd: int | None) -> None:
     if fd is not None:
         with contextlib.suppress(OSError):
             os.close(fd)
@@ -183,10 +193,18 @@ def remove_stale_parts(folder: Path) -> list[Path]:
 def copy_into(source: Path, live_target: Path) -> None:
     """Write the database ``source`` into the existing, sound database ``live_target``
     through the backup API: SQLite replaces its pages in one transaction, its WAL stays
-    consistent, and other connections see the new content (a restore over a live file)."""
-    src = sqlite3.connect(str(source))
+    consistent, and other connections see the new content (a restore over a live file).
+    ``source`` is a scratch copy: encrypted under another key, it is re-keyed to the
+    target's first."""
+    if cipher.available() and cipher.key_of(source) != cipher.key_of(live_target):
+        # pages are copied as they are: the source (a scratch copy) takes the target's key
+        target_key = cipher.key_of(live_target)
+        if target_key is None:
+            raise cipher.UnknownKey(str(live_target))
+        cipher.rekey(source, target_key)
+    src = cipher.connect(source)
     try:
-        dst = sqlite3.connect(str(live_target), timeout=COPY_TIMEOUT_S)
+        dst = cipher.connect(live_target, timeout=COPY_TIMEOUT_S)
         try:
             src.backup(dst)
         finally:
@@ -197,7 +215,7 @@ def copy_into(source: Path, live_target: Path) -> None:
 
 def connect_read_only(path: Path, timeout: float = 5) -> sqlite3.Connection:
     """A connection that cannot change the file (for checking a database or a backup)."""
-    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=timeout)
+    return cipher.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=timeout)
 
 
 class DataVersion:
@@ -215,15 +233,17 @@ class DataVersion:
         connection = getattr(self._local, "connection", None)
         if connection is None:
             try:
-                connection = sqlite3.connect(
-                    f"file:{self._path}?mode=ro", uri=True, check_same_thread=False
+                connection = cipher.connect(
+                    f"{Path(self._path).resolve().as_uri()}?mode=ro",
+                    uri=True,
+                    check_same_thread=False,
                 )
-            except sqlite3.Error:
+            except cipher.Error:
                 return None
             self._local.connection = connection
         try:
             return int(connection.execute("PRAGMA data_version").fetchone()[0])
-        except sqlite3.Error:
+        except cipher.Error:
             return None
 
     def close(self) -> None:

@@ -8,7 +8,7 @@ services are imported (0.3-0.4 s of every start).
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -16,8 +16,9 @@ from kac_desktop.config import data_dir, database_url, sqlite_path
 from kac_desktop.i18n import _
 from kac_desktop.keystore import private_folder
 
+from . import cipher
 from .engine import Database, connect_sqlite, make_engine
-from .files import copy_database, make_private_file, remove_stale_parts
+from .files import FileOrOSError, copy_database, make_private_file, remove_stale_parts
 from .problems import DatabaseProblem, ForeignDatabase, NewerDatabase
 from .problems import opening_problem as classify
 from .schema import (
@@ -38,16 +39,55 @@ def _sqlite_at_head(path: Path) -> bool:
             current, _other = sqlite_schema_state(connection)
         finally:
             connection.close()
-    except sqlite3.Error as exc:
+    except cipher.Error as exc:
         raise classify(exc, path) from exc
     return current is not None and current == head_revision()
 
 
-def open_database(target: str | Path | None = None, *, migrate: bool = True) -> Database:
+def encrypt_plain_files(
+    path: Path, progress: Callable[[float], None] | None = None
+) -> list[Path]:
+    """Encrypt the plain database ``path`` and the plain backups in its ``backups`` folder
+    (files of a release before encryption), each checked before it replaces the plain
+    one; returns the files encrypted.  Nothing to do without SQLCipher."""
+    if not cipher.available():
+        return []
+    backups = path.parent / "backups"
+    plain = [path] if cipher.is_plain(path) else []
+    if backups.is_dir():
+        plain += sorted(p for p in backups.glob("*.db") if cipher.is_plain(p))
+    sizes = [max(1, p.stat().st_size) for p in plain]
+    total, done = sum(sizes) or 1, 0
+    converted = []
+    for each, size in zip(plain, sizes, strict=True):
+
+        def step(fraction: float, start: int = done, size: int = size) -> None:
+            if progress is not None:
+                progress((start + fraction * size) / total)
+
+        try:
+            if cipher.convert_to_encrypted(each, step=step):
+                converted.append(each)
+        except Exception as exc:
+            if not isinstance(exc, FileOrOSError):
+                raise
+            raise classify(exc, each) from exc
+        done += size
+    return converted
+
+
+def open_database(
+    target: str | Path | None = None,
+    *,
+    migrate: bool = True,
+    progress: Callable[[float], None] | None = None,
+) -> Database:
     """Open (and create or upgrade) the database at ``target`` (a path or a URL).
 
-    Before an existing database is migrated, a copy is kept in its ``backups`` folder.
-    Raises DatabaseProblem subclasses with a message for the user.
+    A plain SQLite file (a release before encryption) is encrypted first, with its plain
+    backups (``progress(fraction)`` follows that).  Before an existing database is
+    migrated, a copy is kept in its ``backups`` folder.  Raises DatabaseProblem subclasses
+    with a message for the user.
     """
     url = database_url(target)
     path = sqlite_path(url)
@@ -55,6 +95,8 @@ def open_database(target: str | Path | None = None, *, migrate: bool = True) -> 
         # what a backup or restore killed half-way left beside the file or its backups
         remove_stale_parts(path.parent)
         remove_stale_parts(path.parent / "backups")
+        if migrate and path.is_file() and cipher.is_plain(path):
+            encrypt_plain_files(path, progress)
     if path is not None and "?" not in url and path.is_file() and path.stat().st_size:
         # the usual start: a database file that is already at the head needs nothing of
         # SQLAlchemy or Alembic to be checked
@@ -103,7 +145,7 @@ def open_database(target: str | Path | None = None, *, migrate: bool = True) -> 
                 copy_database(
                     path, path.parent / "backups" / f"{path.stem}-before-migration-{stamp}.db"
                 )
-            except (sqlite3.Error, OSError) as exc:
+            except FileOrOSError as exc:
                 engine.dispose()
                 raise DatabaseProblem(
                     _(

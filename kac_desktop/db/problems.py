@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import errno
 import os
-import sqlite3
 from pathlib import Path
 
 from kac_desktop.errors import ServiceError
 from kac_desktop.i18n import _
+
+from . import cipher
 
 BUSY_TIMEOUT_MS = 5000  # how long a write waits for another's write lock
 
@@ -104,6 +105,15 @@ class StorageFailure(DatabaseProblem):
     @property
     def title(self) -> str:
         return _("The database file cannot be read or written")
+
+
+class EncryptedElsewhere(DamagedDatabase):
+    """An encrypted file that no key of this PC opens: encrypted on another PC, or damaged
+    where SQLCipher checks the key (its first page), which no one can tell apart."""
+
+    @property
+    def title(self) -> str:
+        return _("The database cannot be decrypted")
 
 
 class ServerUnavailable(DatabaseProblem):
@@ -204,6 +214,30 @@ def damaged(path: Path | None) -> DamagedDatabase:
     )
 
 
+def unknown_key(path: Path | None) -> EncryptedElsewhere:
+    return EncryptedElsewhere(
+        _(
+            "The file {path} cannot be decrypted with any key this computer has: it is "
+            "damaged, or it was encrypted on another computer, or it is not a kac_desktop "
+            "database. If it is this computer's database, open the latest good backup; if it "
+            "comes from another computer, take over that computer's recovery key (kac-desktop "
+            "key import) and open it again. Nothing was changed."
+        ).format(path=_where(path)),
+        path,
+    )
+
+
+def no_cipher(path: Path | None) -> EncryptedElsewhere:
+    return EncryptedElsewhere(
+        _(
+            "The file {path} is encrypted, and this installation of kac_desktop cannot "
+            "decrypt it (SQLCipher is missing). Install kac_desktop with its installer, "
+            "then open the file again."
+        ).format(path=_where(path)),
+        path,
+    )
+
+
 def server_unavailable(server: str) -> ServerUnavailable:
     return ServerUnavailable(
         _(
@@ -222,13 +256,13 @@ def readable(path: Path) -> bool:
     """Whether another connection may read the file right now (without waiting): false
     when another program holds it with an exclusive lock."""
     try:
-        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0)
-    except sqlite3.Error:
+        connection = cipher.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0)
+    except cipher.Error:
         return False
     try:
         connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return True
-    except sqlite3.Error:
+    except cipher.Error:
         return False
     finally:
         connection.close()
@@ -248,7 +282,11 @@ def _low_space(path: Path | None) -> bool:
     return stats.f_bavail * stats.f_frsize < 1024 * 1024
 
 
-def _sqlite(error: sqlite3.Error, path: Path | None) -> DatabaseProblem | None:
+def _sqlite(error: Exception, path: Path | None) -> DatabaseProblem | None:
+    if isinstance(error, cipher.UnknownKey):
+        return unknown_key(path)
+    if isinstance(error, cipher.NoCipher):
+        return no_cipher(path)
     name = getattr(error, "sqlite_errorname", "") or ""
     text = str(error).lower()
     if name == "SQLITE_BUSY_SNAPSHOT":
@@ -338,13 +376,13 @@ def classify(
         return concurrent(path)
     original = getattr(error, "orig", None)
     if original is not None and isinstance(original, BaseException):
-        if isinstance(original, sqlite3.Error):
+        if isinstance(original, cipher.Error):
             return _sqlite(original, path)
         found = _server(original, server)
         if found is None and getattr(error, "connection_invalidated", False):
             return server_unavailable(server)
         return found
-    if isinstance(error, sqlite3.Error):
+    if isinstance(error, cipher.Error):
         return _sqlite(error, path)
     if isinstance(error, OSError):
         if error.errno == errno.ENOSPC:

@@ -13,12 +13,12 @@ target_metadata = Base.metadata
 def run() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        from sqlalchemy import create_engine
+        from kac_desktop.db.engine import make_engine
 
         url = config.get_main_option("sqlalchemy.url")
         if url is None:
             raise RuntimeError("give Alembic a connection or a sqlalchemy.url")
-        connection = create_engine(url).connect()
+        connection = make_engine(url).connect()  # keyed, as the application's own
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

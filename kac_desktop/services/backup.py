@@ -20,8 +20,10 @@ from kac_desktop import keystore
 from kac_desktop.db import (
     DamagedDatabase,
     Database,
+    EncryptedElsewhere,
     FileDatabaseError,
     FileError,
+    FileOrOSError,
     classify,
     connect_read_only,
     copy_database,
@@ -108,15 +110,33 @@ def may_restore(actor: Actor) -> bool:
     return actor.is_admin
 
 
-def key_store_note() -> str:
-    """Where this PC keeps the key that seals the audit log (for the backup page)."""
+def key_store_note(path: Path | None = None) -> str:
+    """Whether the database at ``path`` and its backups are encrypted, and where this PC
+    keeps its keys (for the backup page)."""
+    from kac_desktop.db import cipher
+
     where = keystore.store()
     if where.kind == "file":
-        return _(
-            "This PC has no credential store: the key that seals the audit log is kept in "
-            "{folder}, readable by your Windows/Linux account alone."
+        keys_line = _(
+            "This PC has no credential store: the keys that encrypt the database and seal "
+            "the audit log are kept in {folder}, readable by your Windows/Linux account alone."
         ).format(folder=where.folder)
-    return _("The key that seals the audit log is kept in this PC's credential store.")
+    else:
+        keys_line = _(
+            "The keys that encrypt the database and seal the audit log are kept in this PC's "
+            "credential store."
+        )
+    if path is not None and (not cipher.available() or cipher.is_plain(path)):
+        state = _(
+            "This database and its backups are NOT encrypted: this installation has no "
+            "SQLCipher. Keep the PC locked, or install kac_desktop with its installer."
+        )
+    else:
+        state = _(
+            "The database, its journal and its backups are encrypted (SQLCipher, AES-256); "
+            "without this PC's key, or its recovery sheet, a copy of them cannot be read."
+        )
+    return state + "\n" + keys_line
 
 
 def whole_file_note(actor: Actor) -> str:
@@ -161,6 +181,9 @@ def check_file(path: Path, *, full: bool = True, progress: Progress | None = Non
         connection = connect_read_only(path)
     except FileError as exc:
         _raise_unless_damage(exc, path)
+        problem = classify(exc, path)
+        if isinstance(problem, EncryptedElsewhere):
+            return FileCheck(path, [problem.message])
         return FileCheck(path, [_("The file cannot be opened: {error}").format(error=exc)])
     _interrupt_on_cancel(connection, progress)
     try:
@@ -301,7 +324,7 @@ def make_backup(
     remove_stale_parts(folder)  # what a backup killed half-way left
     try:
         copy_database(db_path, target, _steps(progress, 0.0, 0.8))
-    except (FileError, OSError) as exc:
+    except FileOrOSError as exc:
         raise BackupError(
             _("The backup to {folder} failed: {error}").format(folder=folder, error=exc)
         ) from exc
@@ -516,7 +539,7 @@ def restore(
                     replaced = None
                 os.replace(staged, db_path)
                 keystore.restrict(db_path)
-        except (FileError, OSError) as exc:
+        except FileOrOSError as exc:
             raise BackupError(
                 _("The restore failed: {error}. The replaced file is kept as {file}.").format(
                     error=exc, file=replaced.name if replaced else "—"

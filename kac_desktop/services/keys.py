@@ -1,12 +1,13 @@
-"""The sealing key for an administrator: the recovery sheet, and taking a key over from
-another PC's sheet (keystore.py keeps it)."""
+"""This PC's keys for an administrator — the key that seals the audit trail and the key that
+encrypts the databases: the recovery sheet that carries both, and taking them over from
+another PC's sheet (keystore.py keeps them)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from kac_desktop import keystore
-from kac_desktop.db import Database
+from kac_desktop.db import Database, cipher
 from kac_desktop.i18n import _
 from kac_desktop.models import utcnow
 from kac_desktop.reports.key_sheet import KeySheet, write_key_sheet
@@ -53,8 +54,8 @@ def import_recovery_key(text: str, check_code: str | None = None) -> str:
     if key is None:
         raise ServiceError(
             _(
-                "This is not a recovery key: it has 52 letters and digits in groups of four, "
-                "as printed on the sheet."
+                "This is not a recovery key: it has 104 letters and digits in groups of four "
+                "(52 on a sheet of an earlier release), as printed on the sheet."
             )
         )
     code = keystore.fingerprint(key)
@@ -67,3 +68,54 @@ def import_recovery_key(text: str, check_code: str | None = None) -> str:
         )
     keystore.import_key(key)
     return code
+
+
+def encryption_state(db: Database) -> str:
+    """ "encrypted", "plain" (made before encryption, or SQLCipher missing) or "server"."""
+    path = db.path
+    if path is None:
+        return "server"
+    return "plain" if cipher.is_plain(path) or not cipher.available() else "encrypted"
+
+
+def rekey_database(db: Database, actor: Actor, backup_first: bool = True) -> str:
+    """Encrypt the database under a new key of this PC (administrators only, audited);
+    returns the new recovery sheet's check code.  The old key stays known, so the backups
+    made before still open here; print a new recovery sheet afterwards.  Refused while
+    another program or PC has the database open (SQLite cannot leave WAL mode then)."""
+    from . import backup
+
+    if not actor.is_admin:
+        raise PermissionDenied(_("Only a city-center administrator may change the database key."))
+    path = db.path
+    if path is None or encryption_state(db) != "encrypted":
+        raise ServiceError(
+            _(
+                "The database {path} is not encrypted by this PC, so it has no key to change."
+            ).format(path=db.path or db.url)
+        )
+    if backup_first:
+        backup.backup_now(db, actor)
+    db.dispose()
+    new = keystore.new_database_key()
+    try:
+        cipher.rekey(path, new)
+    except cipher.InUse as exc:
+        raise ServiceError(
+            _(
+                "The database {path} is open in another window or on another PC; close "
+                "kac_desktop there first. The key was not changed."
+            ).format(path=path)
+        ) from exc
+    keystore.add_database_key(new, current=True)
+    with db.session() as session, session.begin():
+        audit.record(
+            session,
+            actor,
+            "security.rekey",
+            "database",
+            None,
+            _("The database key was changed"),
+            {"check_code": keystore.fingerprint()},
+        )
+    return keystore.fingerprint()

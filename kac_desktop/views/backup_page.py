@@ -108,7 +108,7 @@ class BackupPage(QWidget):
         else:
             folder = backup_service.backups_dir(path)
             lines = [_("Backups are kept in {folder}").format(folder=folder)]
-            lines.append(backup_service.key_store_note())
+            lines.append(backup_service.key_store_note(path))
             note = backup_service.whole_file_note(self.actor)
             if note:
                 lines.append(note)

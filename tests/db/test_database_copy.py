@@ -9,6 +9,7 @@ import pytest
 
 from kac_desktop.db import (
     DatabaseProblem,
+    cipher,
     copy_database,
     open_database,
 )
@@ -17,7 +18,7 @@ from tests.helpers import database_at
 
 def _live_wal_database(path):
     """A database in WAL mode whose last commit is still in the WAL (the writer is open)."""
-    writer = sqlite3.connect(str(path))
+    writer = cipher.connect(str(path))
     writer.execute("PRAGMA journal_mode=WAL")
     writer.execute("PRAGMA wal_autocheckpoint=0")
     writer.execute("CREATE TABLE t (x INTEGER)")
@@ -32,7 +33,7 @@ def test_a_copy_of_a_live_database_holds_every_commit_and_is_one_file(tmp_path):
         target = copy_database(tmp_path / "live.db", tmp_path / "out" / "copy.db")
     finally:
         writer.close()
-    c = sqlite3.connect(str(target))
+    c = cipher.connect(str(target))
     try:
         assert c.execute("SELECT count(*) FROM t").fetchone()[0] == 500
         assert c.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
@@ -44,7 +45,8 @@ def test_a_copy_of_a_live_database_holds_every_commit_and_is_one_file(tmp_path):
 def test_a_failed_copy_leaves_no_file_behind(tmp_path):
     source = tmp_path / "not-a-database.db"
     source.write_bytes(b"this is not SQLite" * 1000)
-    with pytest.raises(sqlite3.DatabaseError):
+    # no key opens it (with SQLCipher: the message that says so), or plain sqlite3's error
+    with pytest.raises((sqlite3.DatabaseError, DatabaseProblem)):
         copy_database(source, tmp_path / "copy.db")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-database.db"]
 
@@ -56,7 +58,7 @@ def test_a_failed_copy_over_an_earlier_one_keeps_the_earlier_one(tmp_path):
     before = target.read_bytes()
     bad = tmp_path / "bad.db"
     bad.write_bytes(b"garbage" * 1000)
-    with pytest.raises(sqlite3.DatabaseError):
+    with pytest.raises((sqlite3.DatabaseError, DatabaseProblem)):
         copy_database(bad, target)
     assert target.read_bytes() == before
     assert not (tmp_path / "copy.db.part").exists()
@@ -69,7 +71,7 @@ def test_an_upgrade_whose_copy_fails_is_refused_with_a_message_and_changes_nothi
     with pytest.raises(DatabaseProblem) as refused:
         open_database(path)
     assert str(path) in refused.value.message
-    c = sqlite3.connect(str(path))
+    c = cipher.connect(str(path))
     try:
         assert c.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
     finally:

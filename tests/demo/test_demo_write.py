@@ -3,11 +3,10 @@ that the services read demo rows as they read their own."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
-from kac_desktop.db import open_database
+from kac_desktop.db import cipher, open_database
 from kac_desktop.demo.write import Writer, insert_dicts
 from kac_desktop.models import Customer, Revenue, Visit
 
@@ -91,7 +90,7 @@ REVENUE = {
 
 
 def _stored(path, table):
-    connection = sqlite3.connect(path)
+    connection = cipher.connect(path)
     try:
         return connection.execute(f"SELECT * FROM {table}").fetchall()
     finally:

@@ -71,7 +71,7 @@ def _sign_ins(db, org, count=12):
 def _sql(db, *statements):
     path = db.path
     db.dispose()
-    raw = __import__("sqlite3").connect(path)
+    raw = __import__("kac_desktop.db.cipher", fromlist=["connect"]).connect(path)
     with raw:
         for statement in statements:
             raw.execute(statement)
@@ -93,7 +93,7 @@ def _recompute_plain(db, fix_head=True):
     (SHA-256 as before, or anything else he likes) and the head row."""
     path = db.path
     db.dispose()
-    raw = __import__("sqlite3").connect(path)
+    raw = __import__("kac_desktop.db.cipher", fromlist=["connect"]).connect(path)
     prev = ""
     rows = raw.execute(
         "SELECT seq, id, at, user_login, action, entity, entity_id, summary, details "
@@ -137,7 +137,7 @@ def _edit_and_recompute(db):
 def _forge_append(db):
     path = db.path
     db.dispose()
-    raw = __import__("sqlite3").connect(path)
+    raw = __import__("kac_desktop.db.cipher", fromlist=["connect"]).connect(path)
     seq, last = raw.execute("SELECT seq, hash FROM audit_records ORDER BY seq DESC").fetchone()
     row = ("forged", "2026-12-01 00:00:00", "admin", "user.role", "user", None, "伪造", "{}")
     new = _old_hash(last, row)
@@ -320,7 +320,7 @@ def test_an_existing_chain_is_sealed_under_the_key_at_migration(tmp_path):
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), "0005")
     engine.dispose()
-    raw = __import__("sqlite3").connect(path)
+    raw = __import__("kac_desktop.db.cipher", fromlist=["connect"]).connect(path)
     prev = ""
     with raw:
         for i in range(6):

@@ -4,13 +4,11 @@ audit log was cut afterwards is refused."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 from sqlalchemy import select
 
 from kac_desktop import keystore
-from kac_desktop.db import open_database
+from kac_desktop.db import cipher, open_database
 from kac_desktop.models import AuditRecord
 from kac_desktop.services import audit, auth, backup
 from tests.conftest import TEST_PASSWORD
@@ -29,7 +27,7 @@ def test_the_restored_file_holds_its_own_restore_record(db, org, tmp_path):
     db.dispose()
     backup.restore(path, made.path, actor=org.admin)
     # the file as it is after the restore, without anything written by another step
-    raw = sqlite3.connect(path)
+    raw = cipher.connect(path)
     newest = raw.execute("SELECT seq, action FROM audit_records ORDER BY seq DESC").fetchone()
     raw.close()
     assert newest[1] == "backup.restore"
@@ -53,7 +51,7 @@ def test_a_backup_cut_short_afterwards_is_refused(db, org):
     for _i in range(4):
         auth.sign_in(db, "admin", TEST_PASSWORD)
     made = backup.backup_now(db, org.admin)
-    raw = sqlite3.connect(made.path)
+    raw = cipher.connect(made.path)
     with raw:
         raw.execute(
             "DELETE FROM audit_records WHERE seq IN "

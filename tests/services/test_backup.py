@@ -3,7 +3,6 @@ that still has its old -wal beside it corrupts the database, so a restore must n
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from kac_desktop.cli import main
-from kac_desktop.db import DamagedDatabase, NewerDatabase, open_database
+from kac_desktop.db import DamagedDatabase, NewerDatabase, cipher, open_database
 from kac_desktop.models import AuditRecord, Customer
 from kac_desktop.services import backup, customers
 from kac_desktop.services.errors import PermissionDenied
@@ -20,7 +19,7 @@ NOW = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
 
 
 def names(path: Path) -> set[str]:
-    connection = sqlite3.connect(str(path))
+    connection = cipher.connect(str(path))
     try:
         return {r[0] for r in connection.execute("SELECT name FROM customers")}
     finally:
@@ -29,9 +28,9 @@ def names(path: Path) -> set[str]:
 
 def damage(path: Path, *, header: bool = False) -> None:
     """Overwrite pages of the file the way a failing disk would."""
-    connection = sqlite3.connect(str(path))
+    connection = cipher.connect(str(path))
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    page = connection.execute("PRAGMA page_size").fetchone()[0]
+    page = int(connection.execute("PRAGMA page_size").fetchone()[0])
     connection.close()
     with open(path, "r+b") as fh:
         if header:
@@ -103,13 +102,13 @@ def test_check_tells_what_is_wrong_with_a_file(db, org, tmp_path, kind, make_cus
         expected = "损坏"
     elif kind == "foreign":
         target.unlink()
-        c = sqlite3.connect(str(target))
+        c = cipher.connect(str(target))
         c.execute("CREATE TABLE invoices (id INTEGER)")
         c.commit()
         c.close()
         expected = "不是 kac_desktop 数据库"
     elif kind == "newer":
-        c = sqlite3.connect(str(target))
+        c = cipher.connect(str(target))
         c.execute("UPDATE alembic_version SET version_num='9999_future'")
         c.commit()
         c.close()
@@ -127,7 +126,7 @@ def test_restore_keeps_the_replaced_file_and_ignores_a_live_wal(db, org, make_cu
     add_customers(db, org.mgr_a1, make_customer, "福州甲公司", "福州乙公司")
     info = backup.backup_now(db, org.admin, now=NOW)
     # later work, still in the WAL (a connection keeps it from being checkpointed)
-    reader = sqlite3.connect(str(db.path))
+    reader = cipher.connect(str(db.path))
     reader.execute("BEGIN")
     reader.execute("SELECT count(*) FROM customers").fetchone()
     add_customers(db, org.mgr_a1, make_customer, *[f"福州后来{i}号公司" for i in range(50)])
@@ -202,7 +201,7 @@ def test_a_damaged_page_is_found_by_the_start_up_check(db, org, make_customer):
 
 def test_newer_database_gets_a_clear_message(db):
     db.dispose()
-    c = sqlite3.connect(str(db.path))
+    c = cipher.connect(str(db.path))
     c.execute("UPDATE alembic_version SET version_num='9999_future'")
     c.commit()
     c.close()

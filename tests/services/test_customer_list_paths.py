@@ -8,7 +8,6 @@ query, for every sort, both directions and the two kinds of scope."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 from datetime import date
 from types import SimpleNamespace
@@ -17,7 +16,7 @@ import pytest
 from sqlalchemy import text
 from test_customer_service import SORT_KEYS as SORTS  # the list's columns' sort keys
 
-from kac_desktop.db import open_database
+from kac_desktop.db import cipher, open_database
 from kac_desktop.models import Branch, User
 from kac_desktop.rules.credit_code import make_credit_code
 from kac_desktop.rules.customer import ContactData, CustomerData
@@ -251,7 +250,7 @@ def test_the_cache_goes_stale_when_the_database_changes(lists, tmp_path):
     before = cache.all(q)
     assert before is not None
     first_key = before[0]
-    raw = sqlite3.connect(lists.db.path)
+    raw = cipher.connect(lists.db.path)
     try:
         with raw:
             raw.execute(

@@ -8,6 +8,7 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import func, select
 
+from kac_desktop.db import cipher
 from kac_desktop.io.workbook import write_table
 from kac_desktop.models import AuditRecord, Revenue, TierAssessment
 from kac_desktop.progress import Cancelled
@@ -291,15 +292,13 @@ def test_replacing_months_reads_the_stored_rows_either_way(db, org, two, tmp_pat
 
 
 def test_the_import_holds_the_write_lock_from_its_comparison_to_its_commit(db, tmp_path):
-    import sqlite3
-
     from kac_desktop.db import raw_sql
 
     with db.session() as s, s.begin():
         raw_sql.lock_for_writing(s.connection())
-        other = sqlite3.connect(tmp_path / "test.db", timeout=0)
+        other = cipher.connect(tmp_path / "test.db", timeout=0)
         try:
-            with pytest.raises(sqlite3.OperationalError, match="locked"):
+            with pytest.raises(cipher.Error, match="locked"):
                 other.execute("BEGIN IMMEDIATE")
         finally:
             other.close()

@@ -3,13 +3,13 @@ from the backup page, and the last-resort error message (never a traceback)."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import func, select
 
+from kac_desktop.db import cipher
 from kac_desktop.models import Customer
 from kac_desktop.services import backup, customers
 from kac_desktop.views import app as app_module
@@ -31,7 +31,7 @@ def fill(db, org, make_customer, n=200):
 
 
 def break_header(path):
-    c = sqlite3.connect(str(path))
+    c = cipher.connect(str(path))
     c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     c.close()
     with open(path, "r+b") as fh:
@@ -134,7 +134,7 @@ def test_backup_page_refuses_a_bad_file_and_restores_a_good_one(
     page.table.selectRow(0)
     page.restore_selected()
     assert window.restart_requested
-    c = sqlite3.connect(str(db.path))
+    c = cipher.connect(str(db.path))
     try:
         assert c.execute("SELECT count(*) FROM customers").fetchone()[0] == 3
     finally:
