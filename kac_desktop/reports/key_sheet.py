@@ -55,11 +55,11 @@ def write_key_sheet(sheet: KeySheet, path: str | os.PathLike[str]) -> None:
             draw_text(canvas, x, y, f"{label}：{value}", 11)
             y -= 7 * mm
         y -= 6 * mm
-        box_h = 34 * mm
+        rows = [sheet.key_groups[i : i + 7] for i in range(0, len(sheet.key_groups), 7)]
+        box_h = (len(rows) * 9 + 7) * mm  # every row inside the frame, however many
         canvas.setStrokeColor(HexColor("#0b6e4f"))
         canvas.setLineWidth(1.2)
         canvas.rect(x - 4 * mm, y - box_h + 8 * mm, width - 2 * x + 8 * mm, box_h)
-        rows = [sheet.key_groups[i : i + 7] for i in range(0, len(sheet.key_groups), 7)]
         for row in rows:
             canvas.setFont("Courier-Bold", 17)
             canvas.drawString(x, y, "  ".join(row))
@@ -69,6 +69,8 @@ def write_key_sheet(sheet: KeySheet, path: str | os.PathLike[str]) -> None:
         y -= 14 * mm
         for line in (
             _("What this key is for:"),
+            _("- It decrypts this PC's databases and their backups: without it a copy"),
+            _("  cannot be opened anywhere, not even by an administrator."),
             _("- It seals the audit log and the user and settings records of this PC's"),
             _("  databases; without it another PC cannot verify them."),
             _("To recover on another PC:"),
@@ -76,7 +78,7 @@ def write_key_sheet(sheet: KeySheet, path: str | os.PathLike[str]) -> None:
             _("2. Type the key above (spaces do not matter); the check code must match."),
             _("3. Restore the backup (备份与恢复, or kac-desktop restore)."),
             _("Keep this sheet locked away like a safe's key: whoever has it and the"),
-            _("database file can rewrite the audit log undetected."),
+            _("database file can read every customer and rewrite the audit log."),
         ):
             draw_text(canvas, x, y, line, 11)
             y -= 7 * mm
