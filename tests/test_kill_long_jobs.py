@@ -1,5 +1,6 @@
 """Proof (issue #22 §7): every long job — the customer import, the revenue import, a
-backup, a restore and the monthly report — is killed with SIGKILL at random moments, 50
+backup, a restore, the monthly report and the encryption of a plain database of an earlier
+release — is killed with SIGKILL at random moments, 50
 times each.  After every kill: no partial import (all of the workbook or none of it, with
 its audit record or without), the integrity check passes, the audit chain is unbroken,
 and after the next start no file is left behind (.part, .part-journal, temporary files).
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import time
 from collections import Counter
@@ -80,7 +82,20 @@ def world(db, org, make_customer, tmp_path):
     db.dispose()
     template = tmp_path / "template.db"
     copy_database(db.path, template)
-    return {"template": template, "backup": made.path, "org": org, "dir": tmp_path}
+    plain = tmp_path / "plain-template.db"
+    if cipher.available():  # the same data unencrypted, as an earlier release kept it
+        connection = cipher.connect(template)
+        connection.execute("ATTACH DATABASE ? AS plain KEY ''", (str(plain),))
+        connection.execute("SELECT sqlcipher_export('plain')")
+        connection.execute("DETACH DATABASE plain")
+        connection.close()
+    return {
+        "template": template,
+        "plain": plain,
+        "backup": made.path,
+        "org": org,
+        "dir": tmp_path,
+    }
 
 
 def _job(kind: str, path: Path, world) -> None:
@@ -100,6 +115,8 @@ def _job(kind: str, path: Path, world) -> None:
     elif kind == "restore":
         db.dispose()
         backup.restore(path, world["backup"])
+    elif kind == "encrypt":
+        pass  # opening the plain database was the job
     elif kind == "report":
         actor = users.actor_for(db, "admin")
         monthly_report.make_files(
@@ -154,8 +171,12 @@ def _state(path: Path) -> dict[str, int]:
         raw.close()
 
 
-@pytest.mark.parametrize("kind", ["customers", "revenue", "backup", "restore", "report"])
+@pytest.mark.parametrize(
+    "kind", ["customers", "revenue", "backup", "restore", "report", "encrypt"]
+)
 def test_kill_9_at_random_moments(kind, world, tmp_path):
+    if kind == "encrypt" and not cipher.available():
+        pytest.skip("SQLCipher is not installed")
     work = tmp_path / "work"
     work.mkdir()
     path = work / "kac.db"
@@ -168,7 +189,10 @@ def test_kill_9_at_random_moments(kind, world, tmp_path):
     for run in range(RUNS + 1):
         for stale in [*work.glob("kac*"), *backups.glob("*")]:
             stale.unlink()
-        copy_database(world["template"], path)
+        if kind == "encrypt":
+            shutil.copy(world["plain"], path)
+        else:
+            copy_database(world["template"], path)
         if before is None:
             before = _state(path)
             # one uninterrupted run: how long the job takes, and what it ends with
@@ -215,6 +239,11 @@ def test_kill_9_at_random_moments(kind, world, tmp_path):
             for kept in work.glob("kac-replaced-*.db"):
                 assert backup.check_file(kept).ok, f"run {run}: bad kept copy"
             outcomes["restored" if state == after else "as before"] += 1
+        elif kind == "encrypt":
+            # the next start finished (or redid) the encryption: all the data, encrypted
+            assert state == before, f"run {run}: {state}"
+            assert cipher.is_plain(path) is False, f"run {run}: still plain"
+            outcomes["encrypted"] += 1
         elif kind == "report":
             for name in ("report.xlsx", "report.pdf"):
                 made_file = work / name
