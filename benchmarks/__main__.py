@@ -18,12 +18,22 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke test)")
     run.add_argument("--db", help="use this database instead of the cached one")
     run.add_argument("--json", help="write the results here instead of results/latest.json")
+    run.add_argument(
+        "--plain",
+        action="store_true",
+        help="databases without encryption, as on a PC without SQLCipher (its cost)",
+    )
     sub.add_parser("list", help="the registered cases")
     args = parser.parse_args(argv)
 
     from pathlib import Path
 
     from benchmarks import generate, suite
+
+    if getattr(args, "plain", False):
+        from kac_desktop.db import cipher
+
+        cipher._plain_only = True
 
     if args.command == "list":
         for name, case in suite.load_cases().items():

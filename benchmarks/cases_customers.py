@@ -303,6 +303,11 @@ def _child_env() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = str(_PYCACHE)
+    # the children get a data folder of their own, but this PC's keys: the database is
+    # encrypted under them
+    from kac_desktop import keystore
+
+    env["KAC_KEY_DIR"] = str(keystore.key_folder())
     return env
 
 

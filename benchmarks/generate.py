@@ -6,7 +6,6 @@ opening a cached database applies any new one, as the application does."""
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -47,11 +46,12 @@ def volumes(scale: str):
 
 
 def generator_hash() -> str:
-    import kac_desktop.services as services
+    import kac_desktop.demo as demo
 
-    root = Path(services.__file__).resolve().parent
+    # the demo generator's own modules (kac_desktop/demo/) and this file
+    root = Path(demo.__file__).resolve().parent
     digest = hashlib.sha256()
-    for path in sorted([*root.glob("demo*.py"), Path(__file__).resolve()]):
+    for path in sorted([*root.glob("*.py"), Path(__file__).resolve()]):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
@@ -63,10 +63,16 @@ def database(scale: str, *, log=print) -> Path:
     from kac_desktop.demo.build import build_demo
 
     CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / f"{scale}-{generator_hash()}.db"
+    # encrypted as the application makes it, or plain (``--plain``: the cost of encryption)
+    kind = "encrypted" if cipher.available() else "plain"
+    path = CACHE / f"{scale}-{kind}-{generator_hash()}.db"
     if path.exists():
-        return path
-    for old in CACHE.glob(f"{scale}-*.db*"):
+        try:
+            cipher.connect(path).close()
+            return path
+        except cipher.Error:  # encrypted under a key this PC no longer has: build again
+            log(f"{path.name} does not open with this PC's key; building it again")
+    for old in CACHE.glob(f"{scale}-{kind}-*.db*"):
         old.unlink()
     building = path.with_suffix(".building")
     for leftover in CACHE.glob(building.name + "*"):
@@ -94,7 +100,7 @@ def counts(path: Path) -> dict[str, int]:
         for table in ("customers", "visits", "revenues", "service_requests"):
             try:
                 found[table] = connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            except sqlite3.Error:
+            except cipher.Error:
                 found[table] = 0
         return found
     finally:
