@@ -25,7 +25,8 @@ from pathlib import Path
 from kac_desktop.db import cipher
 
 PROBE = r"""
-import sqlite3, sys, time
+import sys, time
+from kac_desktop.db import cipher
 c = cipher.connect(sys.argv[1], timeout=0, isolation_level=None)
 c.execute("PRAGMA busy_timeout=0")
 print("ready", flush=True)
@@ -38,7 +39,7 @@ while True:
         c.execute("BEGIN IMMEDIATE")
         c.execute("ROLLBACK")
         last = time.perf_counter()
-    except sqlite3.OperationalError:
+    except cipher.Error:
         longest = max(longest, now - last)
     if select.select([sys.stdin], [], [], 0.002)[0]:
         break
