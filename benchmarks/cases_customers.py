@@ -431,6 +431,7 @@ def _memory(ctx: Context) -> float:
             capture_output=True,
             text=True,
             check=True,
+            env=_child_env(),
         )
     return float(out.stdout.strip().splitlines()[-1])
 

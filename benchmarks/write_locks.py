@@ -121,6 +121,7 @@ def measure(code: Path, template: Path, folder: Path, kind: str, month: str) -> 
     for old in folder.glob("kac.db*"):
         old.unlink()
     copy_database(template, path)
+    # the children open the encrypted copy with this PC's keys (KAC_KEY_DIR, inherited)
     env = dict(os.environ, PYTHONPATH=str(code), QT_QPA_PLATFORM="offscreen")
     job = subprocess.Popen(
         [sys.executable, "-c", JOB, str(code), kind, str(path), str(folder), month],

@@ -28,7 +28,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # In WAL mode, synchronous=NORMAL loses no committed transaction when the process is
     # killed (only a power cut can cost the last commits), and it avoids an fsync per commit.
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # SQLCipher decrypts and authenticates a page each time it is read into the page cache:
+    # a cache of up to 32 MB per connection (SQLite's default is 2 MB; it fills only with
+    # the pages read) keeps what a list, a customer file or the quota page reads again from
+    # being decrypted again (CPU time of three heavy reads at M: 1.6x the plain file's with
+    # it, 2.1x without; 64 MB gives 1.15x but would take the list at L past 300 MB)
+    cursor.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     cursor.close()
+
+
+CACHE_KIB = 32 * 1024
 
 
 def make_engine(url: str) -> Engine:
