@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from kac_desktop.models import Customer, Revenue, ServiceRequest, Visit
+from kac_desktop.rules.clock import LOCAL_TZ
 
 MONTH = "2026-03"
 # the report is made on 10 April: March is over
@@ -28,7 +29,7 @@ class Sample:
     c3: str  # A, mgr_a1, potential ordinary: a little revenue
     c4: str  # A, mgr_a2, key vip: revenue in December only (lost in March), quota met
     c5: str  # B, mgr_b1, key platinum: finance + express revenue, quota met, late request
-    c6: str  # A, mgr_a1, key ordinary: file made on 15 March (new)
+    c6: str  # A, mgr_a1, key ordinary: registered on 15 March (new)
 
 
 def _customer(session, name, manager, tier="ordinary", kind="key", created=LONG_AGO, comp=80):
@@ -43,6 +44,7 @@ def _customer(session, name, manager, tier="ordinary", kind="key", created=LONG_
         completeness=comp,
         created_at=created,
         updated_at=created,
+        registered_on=created.astimezone(LOCAL_TZ).date(),
     )
     session.add(customer)
     session.flush()

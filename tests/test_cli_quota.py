@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import update
@@ -35,7 +35,11 @@ def month_of_visits(db, org, make_customer):
         make_customer("厦门海天科技有限公司", manager=org.mgr_a2, nature="individual"),
     )
     with db.session() as session, session.begin():
-        session.execute(update(Customer).values(created_at=datetime(2020, 1, 1, tzinfo=UTC)))
+        session.execute(
+            update(Customer).values(
+                created_at=datetime(2020, 1, 1, tzinfo=UTC), registered_on=date(2020, 1, 1)
+            )
+        )
     for day in (3, 17):
         vs.log_visit(
             db,

@@ -81,3 +81,40 @@ def test_points_lists_points_level_and_suggestion(db, org, customer, tmp_path, c
     assert "黄金 90,000" in out
     assert main(["points", "--db", db_path, "--year", "2026", "--user", "sup_a", "--mismatch"]) == 0
     assert "共1户客户" in capsys.readouterr().out
+
+
+def test_a_column_named_on_the_command_line_holds_its_field(db, org, customer, tmp_path, capsys):
+    """Issue 20 item 10: a finance workbook whose product line is headed in a way no list
+    holds; --column names it, and without it the refusal says how."""
+    path = tmp_path / "财务导出.xlsx"
+    write_table(
+        path,
+        ["纳税人识别号", "所属月份", "产品大类", "收入金额（元）"],
+        [[CODE, 202601, "函件", 60000]],
+        title="收入",
+    )
+    assert run(tmp_path, str(path), "--user", "mgr_a1") != 0
+    captured = capsys.readouterr()
+    assert "业务种类" in captured.out + captured.err  # the header to write, and the columns
+    assert count(db) == 0
+    assert run(tmp_path, str(path), "--user", "mgr_a1", "--column", "product_line=产品大类") == 0
+    assert count(db) == 1
+
+
+def test_two_columns_claiming_the_amount_are_refused_until_one_is_named(
+    db, org, customer, tmp_path, capsys
+):
+    path = tmp_path / "两列金额.xlsx"
+    write_table(
+        path,
+        ["统一社会信用代码", "月份", "业务种类", "本月收入", "累计收入"],
+        [[CODE, 202601, "函件", 600, 6000]],
+        title="收入",
+    )
+    assert run(tmp_path, str(path), "--user", "mgr_a1") != 0
+    captured = capsys.readouterr()
+    assert "本月收入" in captured.out + captured.err and "--column" in captured.out + captured.err
+    assert count(db) == 0
+    assert run(tmp_path, str(path), "--user", "mgr_a1", "--column", "amount=本月收入") == 0
+    with db.session() as session:
+        assert session.scalar(select(func.sum(Revenue.amount))) == 600

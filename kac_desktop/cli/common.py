@@ -134,3 +134,46 @@ def keep_rejections(result, workbook: str) -> None:
         print(exc.message, file=sys.stderr)
         return
     result.rejections_file = str(target)
+
+
+def add_columns(parser: argparse.ArgumentParser) -> None:
+    """``--column FIELD=HEADER`` (repeatable): which column holds a field, when its header
+    is named in a way the import does not recognise or several columns claim it."""
+    parser.add_argument(
+        "--column",
+        action="append",
+        default=[],
+        metavar="FIELD=HEADER",
+        type=_column_pair,
+        help=_(
+            "the column that holds a field, e.g. --column product_line=产品大类 "
+            "(repeat for several fields)"
+        ),
+    )
+
+
+def _column_pair(text: str) -> tuple[str, str]:
+    field, sep, header = text.partition("=")
+    if not sep or not field.strip() or not header.strip():
+        raise argparse.ArgumentTypeError(
+            _("“{text}” is not FIELD=HEADER, e.g. product_line=产品大类.").format(text=text)
+        )
+    return field.strip(), header.strip()
+
+
+def columns_of(args: argparse.Namespace) -> dict[str, str]:
+    """The ``--column`` pairs as field → header (the last one given for a field wins)."""
+    return dict(getattr(args, "column", None) or [])
+
+
+def day_argument(text: str):
+    """A date option typed as users type dates (2024-03-15, 20240315, 2024年3月15日)."""
+    from kac_desktop.rules.date_input import DateInputError, parse_date
+
+    try:
+        day = parse_date(text)
+    except DateInputError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+    if day is None:
+        raise argparse.ArgumentTypeError(_("Give a date, e.g. 2024-03-15."))
+    return day

@@ -7,7 +7,17 @@ import argparse
 from kac_desktop.i18n import _
 
 from . import revenue
-from .common import ConsoleProgress, actor_from_args, add_db, add_user, keep_rejections, open_db
+from .common import (
+    ConsoleProgress,
+    actor_from_args,
+    add_columns,
+    add_db,
+    add_user,
+    columns_of,
+    day_argument,
+    keep_rejections,
+    open_db,
+)
 
 
 def register(sub) -> list[str]:
@@ -50,6 +60,14 @@ def register(sub) -> list[str]:
         default=None,
         help=_("column mapping saved from the import dialog"),
     )
+    cust.add_argument(
+        "--registered-on",
+        metavar="DATE",
+        default=None,
+        type=day_argument,
+        help=_("registration date (登记日期) of rows that give none (default: today)"),
+    )
+    add_columns(cust)
     cust.add_argument(
         "--skip-invalid",
         action="store_true",
@@ -101,7 +119,13 @@ def _import_customers(args: argparse.Namespace) -> int:
     db = open_db(args)
     actor = actor_from_args(db, args)
     preview = customer_import.preview_import(
-        db, actor, args.file, mapping_file=args.mapping, manager_login=args.manager
+        db,
+        actor,
+        args.file,
+        mapping_file=args.mapping,
+        columns=columns_of(args),
+        manager_login=args.manager,
+        registered_on=args.registered_on,
     )
     result = customer_import.run_import(
         db, actor, preview, skip_invalid=args.skip_invalid, progress=ConsoleProgress()

@@ -9,7 +9,16 @@ from datetime import date
 from kac_desktop.i18n import _
 from kac_desktop.rules import vocab
 
-from .common import ConsoleProgress, actor_from_args, add_db, add_user, keep_rejections, open_db
+from .common import (
+    ConsoleProgress,
+    actor_from_args,
+    add_columns,
+    add_db,
+    add_user,
+    columns_of,
+    keep_rejections,
+    open_db,
+)
 
 
 def register_import(imp_sub) -> None:
@@ -24,6 +33,7 @@ def register_import(imp_sub) -> None:
         default=None,
         help=_("column mapping saved from the import dialog"),
     )
+    add_columns(rev)
     rev.add_argument(
         "--skip-invalid",
         action="store_true",
@@ -54,7 +64,9 @@ def run_import(args: argparse.Namespace) -> int:
 
     db = open_db(args)
     actor = actor_from_args(db, args)
-    preview = revenue_import.preview_import(db, actor, args.file, mapping_file=args.mapping)
+    preview = revenue_import.preview_import(
+        db, actor, args.file, mapping_file=args.mapping, columns=columns_of(args)
+    )
     result = revenue_import.run_import(
         db, actor, preview, skip_invalid=args.skip_invalid, progress=ConsoleProgress()
     )

@@ -112,9 +112,10 @@ def _sign_in(state: _State) -> str:
 
 
 def _report(state: _State) -> str:
+    from kac_desktop.rules.clock import business_today
     from kac_desktop.services import monthly_report
 
-    today = date.today()
+    today = business_today()
     previous = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
     state.month = f"{previous.year}-{previous.month:02d}"
     state.files = {

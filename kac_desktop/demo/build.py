@@ -1012,6 +1012,7 @@ def _customer(
     row = {**_tracked(rng, created, manager.id), "updated_at": updated}
     row.update({name: getattr(data, name) for name in _CUSTOMER_COLUMNS})
     row["credit_code"] = data.credit_code or None
+    row["registered_on"] = created.astimezone(LOCAL).date()  # on file since it was made
     row["tier_confirmed_by"] = manager.branch.supervisor_id if tier != "ordinary" else None
     row["tier_confirmed_at"] = (
         _utc(date(today.year, 1, 1) + timedelta(days=rng.randint(5, 60)), rng)

@@ -114,8 +114,10 @@ _CENT = Decimal("0.01")
 AMOUNT_LIMIT = Decimal("1e12")  # yuan: no amount a branch office meets comes near
 
 
-def parse_amount(value: object) -> Decimal | None:
-    """An amount in yuan, exact to the fen; ``None`` for a blank cell.
+def parse_amount(value: object, scale: Decimal | int = 1) -> Decimal | None:
+    """An amount in yuan, exact to the fen; ``None`` for a blank cell.  ``scale``: the
+    yuan of one unit of the column (10,000 for a column headed 金额(万元), see
+    ``io.mapping.amount_scale``).
 
     Refused with a message (``CellProblem``): what is not a number, what is not finite
     (NaN, INF, 1E+309), what is beyond ``AMOUNT_LIMIT`` and what has more decimals than
@@ -149,6 +151,8 @@ def parse_amount(value: object) -> Decimal | None:
             ) from None
     if not amount.is_finite():
         raise _not_finite(value)
+    if scale != 1:
+        amount *= scale
     if abs(amount) >= AMOUNT_LIMIT:
         raise CellProblem(
             _("The amount {amount} is too large: at most {limit} yuan.").format(

@@ -119,6 +119,7 @@ FIELDS: tuple[ImportField, ...] = (
             "信用代码",
             "社会信用代码",
             "统一信用代码",
+            "纳税人识别号",
             "Credit code",
             "USCC",
             "Unified social credit code",
@@ -183,6 +184,20 @@ FIELDS: tuple[ImportField, ...] = (
             "Cooperation start",
             "Cooperation start date",
             "Customer since",
+        ),
+    ),
+    ImportField(
+        "registered_on",
+        N_("Registration date"),
+        "date",
+        (
+            "登记日期",
+            "建档日期",
+            "入档日期",
+            "登记时间",
+            "建档时间",
+            "Registration date",
+            "Registered on",
         ),
     ),
     ImportField(
@@ -457,6 +472,7 @@ class _Converter:
         self.resolve_manager = resolve_manager
         self.managers: dict[str, tuple[str, str | None] | _Problem] = {}
         self.choices = {f.key: _Choices(f.vocabulary) for f in FIELDS if f.vocabulary}
+        self.scales: dict[str, int] = {}
         self.limits = {f.key: _text_limit(f.key) for f in FIELDS if f.kind == "text"}
 
     def manager(self, text: str) -> tuple[str, str | None]:
@@ -522,7 +538,7 @@ class _Converter:
         if f.kind == "date":
             return parse_date(value)
         if f.kind == "amount":
-            return parse_amount(value)
+            return parse_amount(value, self.scales.get(f.key, 1))
         if f.kind == "manager":
             return self.manager(cell_text(value))
         raise AssertionError(f.kind)
@@ -604,6 +620,10 @@ def parse(
     columns = {f.key: column for f, column in mapped}
     has_manager_column = "manager" in columns
     converter = _Converter(resolve_manager)
+    # a money column headed 欠费(万元) holds ten-thousands of yuan
+    converter.scales = {
+        f.key: _mapping.amount_scale(headers[column]) for f, column in mapped if f.kind == "amount"
+    }
 
     def header_of(key: str) -> str:
         column = columns.get(key)
@@ -735,6 +755,7 @@ def _example_row() -> list[object]:
         "area": _zh(vocab.AREAS, "city"),
         "business_scope": "日用百货批发零售",
         "cooperation_start": date(2020, 1, 1),
+        "registered_on": date(2024, 1, 1),
         "product_lines": "、".join(_zh(vocab.PRODUCT_LINES, c) for c in ("letters", "express")),
         "express_kinds": _zh(vocab.EXPRESS_KINDS, "domestic"),
         "geo_scope": _zh(vocab.GEO_SCOPES, "regional"),
@@ -785,6 +806,10 @@ def _instructions(f: ImportField) -> tuple[str, str, str]:
         "contact_phone": _("Such as 0591-87654321; a mobile number is also accepted."),
         "contact_name": _("One contact per customer can be imported; add more in the file."),
         "express_kinds": _("Only with the product line “Express and logistics”."),
+        "registered_on": _(
+            "The day the customer came on the branch's files; reports count it from then. "
+            "Blank means the day of the import."
+        ),
     }
     note = hints.get(f.key) or hints.get(f.kind, "")
     if f.key == "express_kinds":

@@ -78,20 +78,213 @@ def _alias_index(fields: Sequence[ImportField]) -> dict[str, str]:
     for f in fields:
         names = (*f.aliases, f.label, gettext_in("zh_CN", f.label), _(f.label))
         for name in names:
-            index.setdefault(header_key(name), f.key)
+            key = header_key(name)
+            if key:
+                index.setdefault(key, f.key)
     return index
 
 
-def guess_mapping(headers: Sequence[str], fields: Sequence[ImportField]) -> dict[str, int]:
-    """Field key → column index for the headers that name a field (the first such column
-    wins; a column serves one field)."""
+# words that make a header mean something no import reads, though it contains a field's
+# word: 客户经理 is not the customer (客户), 联系电话 of a revenue sheet is no amount …
+_OTHER_MEANINGS = ("客户经理", "经理", "业务员", "序号", "编号", "电话", "地址", "联系人", "备注")
+_IGNORED = ""
+
+# inside a longer header a field's name counts when it says enough by itself: three
+# characters or more (产品线, 客户名称), or one of these two-character words; 名称, 客户,
+# 产品 or 业务 alone say too little (科目名称, 产品大类, 业务员 are no fields)
+_SHORTEST_WORD = 3
+_SHORT_WORDS = frozenset({"金额", "收入", "月份", "期间", "账期", "地址", "电话", "手机", "邮箱"})
+
+
+def _telling(word: str) -> bool:
+    return any(ord(c) > 0x2E7F for c in word) and (
+        len(word) >= _SHORTEST_WORD or word in _SHORT_WORDS
+    )
+
+
+@dataclass(frozen=True)
+class Recognised:
+    """What the headers say by themselves: field key → column, and the fields that several
+    columns claim equally (field key → their columns), which are left unmapped."""
+
+    mapping: dict[str, int]
+    ambiguous: dict[str, tuple[int, ...]]
+
+    def problem(self, headers: Sequence[str], fields: Sequence[ImportField]) -> str:
+        """The ambiguities in the user's words ("" when there is none)."""
+        labels = {f.key: _(f.label) for f in fields}
+        lines = [
+            _("Several columns could hold the {field}: {headers}.").format(
+                field=labels.get(key, key),
+                headers="、".join(f"“{headers[c]}”" for c in columns),
+            )
+            for key, columns in self.ambiguous.items()
+        ]
+        if not lines:
+            return ""
+        return " ".join(
+            [
+                *lines,
+                _(
+                    "Choose the column in the column mapping (on the command line: "
+                    "--column FIELD=HEADER, e.g. --column {key}=“{header}”)."
+                ).format(
+                    key=next(iter(self.ambiguous)),
+                    header=headers[next(iter(self.ambiguous.values()))[0]],
+                ),
+            ]
+        )
+
+
+def _claim(key: str, index: Mapping[str, str]) -> tuple[str, int] | None:
+    """The field a header (as ``header_key``) names and how strongly: an exact alias
+    (strength 10,000), else the longest alias or other meaning found inside it (strength its
+    length); None when it names nothing, or two different things equally."""
+    exact = index.get(key)
+    if exact is not None:
+        return exact, 10_000
+    best: dict[str, int] = {}
+    for word, field_key in index.items():
+        if word in key and _telling(word):
+            best[field_key] = max(best.get(field_key, 0), len(word))
+    for word in _OTHER_MEANINGS:
+        if word in key and word not in index:  # the customer import reads 客户经理, 电话 …
+            best[_IGNORED] = max(best.get(_IGNORED, 0), len(word))
+    if not best:
+        return None
+    strongest = max(best.values())
+    winners = [k for k, n in best.items() if n == strongest]
+    if len(winners) != 1:
+        return None  # 产品收入: as much a product as a revenue, so neither
+    return winners[0], strongest
+
+
+def recognise(headers: Sequence[str], fields: Sequence[ImportField]) -> Recognised:
+    """Which column holds which field, by what its header means: the header compared as
+    ``header_key`` does (full-width or half-width, without units in brackets such as
+    （元）), as one of the field's names, or else containing one (产品线名称 → product line,
+    the longest name found deciding; 客户经理 is no customer name).  A header that is a
+    field's name beats one that only contains a name; two columns claiming a field equally
+    are reported in ``ambiguous``, never guessed between."""
     index = _alias_index(fields)
-    mapping: dict[str, int] = {}
+    claims: dict[str, list[tuple[int, int]]] = {}
     for column, header in enumerate(headers):
-        key = index.get(header_key(header))
-        if key and key not in mapping:
-            mapping[key] = column
+        key = header_key(header)
+        if not key:
+            continue
+        found = _claim(key, index)
+        if found is None or found[0] == _IGNORED:
+            continue
+        claims.setdefault(found[0], []).append((found[1], column))
+    mapping: dict[str, int] = {}
+    ambiguous: dict[str, tuple[int, ...]] = {}
+    for field in fields:
+        candidates = claims.get(field.key)
+        if not candidates:
+            continue
+        strongest = max(strength for strength, _column in candidates)
+        columns = tuple(column for strength, column in candidates if strength == strongest)
+        if len(columns) == 1:
+            mapping[field.key] = columns[0]
+        else:
+            ambiguous[field.key] = columns
+    return Recognised(mapping, ambiguous)
+
+
+def guess_mapping(headers: Sequence[str], fields: Sequence[ImportField]) -> dict[str, int]:
+    """Field key → column index for the headers that name a field (``recognise``; a field
+    that several columns claim is left out)."""
+    return recognise(headers, fields).mapping
+
+
+def named_columns(
+    headers: Sequence[str], named: Mapping[str, str], fields: Sequence[ImportField]
+) -> dict[str, int]:
+    """Field key → column for the columns the user named (``--column FIELD=HEADER``): the
+    header compared as ``header_key`` does.  Raises ``WorkbookError`` for an unknown field
+    or a header the sheet does not have."""
+    keys = {f.key for f in fields}
+    by_key: dict[str, int] = {}
+    for column, header in enumerate(headers):
+        by_key.setdefault(header_key(header), column)
+    mapping: dict[str, int] = {}
+    for key, header in named.items():
+        if key not in keys:
+            raise WorkbookError(
+                _("There is no field “{field}”. The fields are: {fields}.").format(
+                    field=key, fields=", ".join(f.key for f in fields)
+                )
+            )
+        found = by_key.get(header_key(header))
+        if found is None:
+            raise WorkbookError(
+                _("The sheet has no column “{header}”. The columns found are: {headers}.").format(
+                    header=header, headers="、".join(h for h in headers if h) or "-"
+                )
+            )
+        mapping[key] = found
     return mapping
+
+
+def choose_columns(
+    headers: Sequence[str],
+    fields: Sequence[ImportField],
+    *,
+    named: Mapping[str, str] | None = None,
+    saved: Mapping[str, str] | None = None,
+) -> dict[str, int]:
+    """The mapping an import without a hand-made one uses: the columns the user named,
+    then a saved mapping (``mapping_from_headers``), then what the other headers mean.
+    Raises ``WorkbookError`` when several columns claim a field nobody named."""
+    chosen = named_columns(headers, named or {}, fields)
+    used = set(chosen.values())
+    if saved is not None:
+        for key, column in mapping_from_headers(headers, saved, fields).items():
+            if key not in chosen and column not in used:
+                chosen[key] = column
+                used.add(column)
+        return chosen
+    found = recognise(headers, fields)
+    for key, column in found.mapping.items():
+        if key not in chosen and column not in used:
+            chosen[key] = column
+            used.add(column)
+    left = Recognised(
+        {},
+        {
+            key: columns
+            for key, columns in found.ambiguous.items()
+            if key not in chosen and len([c for c in columns if c not in used]) > 1
+        },
+    )
+    problem = left.problem(headers, fields)
+    if problem:
+        raise WorkbookError(problem)
+    return chosen
+
+
+# units a money column's header may give, in yuan: 金额(万元) is not 元
+_UNITS = (("亿元", 100_000_000), ("万元", 10_000), ("千元", 1_000), ("元", 1))
+_FOREIGN = ("美元", "港元", "港币", "欧元", "日元", "usd", "hkd", "eur")
+
+
+def amount_scale(header: object) -> int:
+    """The yuan one unit of a money column stands for, by its header: 10,000 for
+    ``金额(万元)`` or ``收入（万元）``, 1 for ``收入金额（元）`` or no unit.  Raises
+    ``WorkbookError`` for a foreign currency (an amount is never taken as yuan silently)."""
+    text = unicodedata.normalize("NFKC", str(header or "")).lower()
+    for word in _FOREIGN:
+        if word in text:
+            raise WorkbookError(
+                _(
+                    "The column “{header}” holds amounts in a foreign currency; convert them "
+                    "to yuan (元) before importing."
+                ).format(header=header)
+            )
+    for word, scale in _UNITS:
+        if word in text:
+            return scale
+    return 1
 
 
 def mapping_by_header(headers: Sequence[str], mapping: Mapping[str, int]) -> dict[str, str]:

@@ -38,6 +38,7 @@ from .cells import CellProblem, cell_text, parse_amount, quoted
 from .mapping import (
     ImportField,
     Rejection,
+    amount_scale,
     guess_mapping,
     header_key,
     load_mapping,
@@ -71,7 +72,17 @@ FIELDS: tuple[ImportField, ...] = (
         "credit_code",
         N_("Unified social credit code"),
         "code",
-        ("统一社会信用代码", "信用代码", "社会信用代码", "客户编码", "Credit code", "USCC"),
+        (
+            "统一社会信用代码",
+            "信用代码",
+            "社会信用代码",
+            "纳税人识别号",
+            "税号",
+            "客户编码",
+            "Credit code",
+            "USCC",
+            "Taxpayer ID",
+        ),
     ),
     ImportField(
         "name",
@@ -83,14 +94,36 @@ FIELDS: tuple[ImportField, ...] = (
         "month",
         N_("Month"),
         "month",
-        ("月份", "收入月份", "账期", "结算月份", "期间", "年月", "Month", "Period"),
+        (
+            "月份",
+            "收入月份",
+            "所属月份",
+            "所属期",
+            "账期",
+            "结算月份",
+            "会计期间",
+            "期间",
+            "年月",
+            "Month",
+            "Period",
+        ),
         required=True,
     ),
     ImportField(
         "product_line",
         N_("Product line"),
         "line",
-        ("业务种类", "产品线", "业务", "产品", "收入项目", "专业", "Product line", "Product"),
+        (
+            "业务种类",
+            "产品线",
+            "业务类型",
+            "业务",
+            "产品",
+            "收入项目",
+            "专业",
+            "Product line",
+            "Product",
+        ),
         required=True,
     ),
     ImportField(
@@ -200,12 +233,13 @@ def parse_month(value: object, latest: int | None = None) -> int:
 _TOO_LARGE = 100_000_000_000_000  # fen: a thousand billion yuan
 
 
-def _fen(value: object) -> int:
-    """The amount of a cell in fen (see the module text), or ``CellProblem``."""
+def _fen(value: object, scale: int = 1) -> int:
+    """The amount of a cell in fen (see the module text), or ``CellProblem``.  ``scale``:
+    the yuan of one unit of the column (``amount_scale``)."""
     if _blank(value):
         raise CellProblem(_("The amount is missing; write 0 for a month without revenue."))
     try:
-        amount = parse_amount(value)
+        amount = parse_amount(value, scale)
     except CellProblem as exc:
         raise CellProblem(exc.message) from None
     if amount is None:
@@ -268,6 +302,9 @@ def parse(
     cells_of = itemgetter(c_month, c_line, c_amount, *ident)
     customer_header = headers[c_code] if c_code is not None else headers[c_name or 0]
     month_header, line_header, amount_header = headers[c_month], headers[c_line], headers[c_amount]
+    # 金额(万元) holds ten-thousands of yuan: never taken as yuan (a foreign currency is refused)
+    scale = amount_scale(amount_header)
+    whole_yuan = scale == 1
 
     def find_customer(raw: tuple) -> str | CellProblem:
         code_cell = raw[0] if c_code is not None else None
@@ -337,12 +374,13 @@ def parse(
             line = line_codes[raw_line] = find_line(raw_line)
         # a float of whole fen (what finance exports hold) needs no Decimal
         if not (
-            raw_amount.__class__ is float
+            whole_yuan
+            and raw_amount.__class__ is float
             and 0.0 <= raw_amount < 1e12
             and (fen := round(raw_amount * 100)) / 100 == raw_amount
         ):
             try:
-                fen = _fen(raw_amount)
+                fen = _fen(raw_amount, scale)
             except CellProblem as problem:
                 fen = problem  # type: ignore[assignment]
         if (

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import cast
 
 from kac_desktop.i18n import _
+from kac_desktop.rules.clock import LOCAL_TZ
 from kac_desktop.sheets import MAX_WIDTH, display_width, text_sheet, write_replacing
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -356,7 +357,7 @@ def _sheet_title(title: str, used: set[str]) -> str:
 def _local_naive(value: datetime) -> datetime:
     # Excel has no time zones: show the local time the user expects.
     if value.tzinfo is not None:
-        value = value.astimezone().replace(tzinfo=None)
+        value = value.astimezone(LOCAL_TZ).replace(tzinfo=None)
     return value
 
 

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from kac_desktop.rules.clock import business_today, local_date
+
 from .base import Base, Tracked, UTCDateTime
+
+
+def _registered_default(context) -> date:
+    """A row inserted without a registration date is on file from the Beijing date of its
+    ``created_at`` (what migration 0010 gave the existing rows)."""
+    made = context.get_current_parameters().get("created_at") if context is not None else None
+    if not isinstance(made, datetime):
+        return business_today()
+    return local_date(made if made.tzinfo else made.replace(tzinfo=UTC))
 
 
 class Customer(Tracked, Base):
@@ -30,6 +41,12 @@ class Customer(Tracked, Base):
     manager_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     business_scope: Mapped[str] = mapped_column(Text, default="")
     cooperation_start: Mapped[date | None] = mapped_column(Date)
+    # the day the customer came on the branch's files (登记日期, migration 0010): reports,
+    # quotas and alerts count the customer from it; set by the import or the day the file is
+    # made, changed by a supervisor
+    registered_on: Mapped[date] = mapped_column(
+        Date, default=_registered_default, server_default=text("'1970-01-01'")
+    )
     # business
     product_lines: Mapped[list] = mapped_column(JSON, default=list)
     express_kinds: Mapped[list] = mapped_column(JSON, default=list)
@@ -121,14 +138,14 @@ Index(
     Customer.name_sort,
     Customer.id,
 )
-# what the quota reads of a branch's customers, by name (migration 0004)
+# what the quota reads of a branch's customers, by name (migrations 0004, 0010)
 Index(
     "ix_customers_quota",
     Customer.branch_id,
     Customer.name_sort,
     Customer.id,
     Customer.archived,
-    Customer.created_at,
+    Customer.registered_on,  # created_at until migration 0010
     Customer.archived_at,
     Customer.manager_id,
     Customer.tier,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kac_desktop.i18n import _
+from kac_desktop.rules.clock import LOCAL_TZ
 
 from . import save_replacing, target_path
 
@@ -49,7 +50,7 @@ def write_key_sheet(sheet: KeySheet, path: str | os.PathLike[str]) -> None:
         for label, value in (
             (_("Unit"), sheet.unit),
             (_("Database"), sheet.database),
-            (_("Printed"), sheet.made_at.astimezone().strftime("%Y-%m-%d %H:%M")),
+            (_("Printed"), sheet.made_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")),
             (_("Printed by"), sheet.made_by),
         ):
             draw_text(canvas, x, y, f"{label}：{value}", 11)

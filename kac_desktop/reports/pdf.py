@@ -197,6 +197,66 @@ def _fit(text: str, width: float, size: float) -> str:
     return text + "…"
 
 
+# the words a column title ends with: a title that needs two lines breaks before one of
+# them (客户|类型, 同比|增长, 俱乐部|等级), never inside a word (客户类|型)
+_TITLE_WORDS = (
+    "等级",
+    "类型",
+    "类别",
+    "经理",
+    "增长",
+    "累计",
+    "收入",
+    "积分",
+    "名称",
+    "金额",
+    "日期",
+    "时间",
+    "天数",
+    "次数",
+    "户数",
+    "完成率",
+    "达标率",
+    "及时率",
+    "满意度",
+    "率",
+    "数",
+)
+_MIN_TITLE_SIZE = 5.5
+
+
+def title_lines(title: str, width: float, size: float) -> tuple[list[str], float]:
+    """A column title as the lines it is printed in and the font size: one line when it
+    fits; else two, broken at a space, before a bracket or before the word it ends with
+    (``_TITLE_WORDS``); the font made smaller (to ``_MIN_TITLE_SIZE``) before a word is
+    broken; the CJK wrap of ReportLab only when nothing else fits."""
+    if text_width(title, size) <= width:
+        return [title], size
+    breaks = {i for i, ch in enumerate(title) if ch in " （(/" and 0 < i < len(title)}
+    breaks |= {i + 1 for i, ch in enumerate(title) if ch in " /" and i + 1 < len(title)}
+    for word in _TITLE_WORDS:
+        start = title.find(word, 1)
+        while start > 0:
+            breaks.add(start)
+            start = title.find(word, start + 1)
+    candidates = sorted(
+        (max(text_width(title[:i].strip(), 1), text_width(title[i:].strip(), 1)), i) for i in breaks
+    )
+    if candidates:
+        widest, at = candidates[0]
+        fitting = min(size, width / widest) if widest else size
+        if fitting >= _MIN_TITLE_SIZE:
+            return [title[:at].strip(), title[at:].strip()], fitting
+    return [title], size
+
+
+def _title(title: str, width: float, style: ParagraphStyle) -> Paragraph:
+    lines, size = title_lines(title, width, style.fontSize)
+    if size != style.fontSize:
+        style = ParagraphStyle(f"head{size:.2f}", style, fontSize=size, leading=size * 1.2)
+    return Paragraph("<br/>".join(_esc(line) for line in lines), style)
+
+
 def _cell_text(value: object, kind: str, *, blank_zero: bool = False) -> str:
     if blank_zero and isinstance(value, Decimal) and value == 0:
         return ""
@@ -347,7 +407,10 @@ def _render_table(
     weights = [c.width for c in table.columns]
     scale = width / sum(weights)
     widths = [w * scale for w in weights]
-    header = [Paragraph(_esc(c.title), st["head"]) for c in table.columns]
+    header = [
+        _title(c.title, w - 2 * CELL_PAD, st["head"])
+        for c, w in zip(table.columns, widths, strict=True)
+    ]
     aligns = ["LEFT" if c.kind == TEXT else "RIGHT" for c in table.columns]
     blank_zero = table.blank_zero
     pad = 2 * CELL_PAD + 0.5

@@ -164,6 +164,8 @@ def write_xlsx(
         header_row = 3 + (1 if first.notice else 0)
         frozen_columns = 1 if first.per_row_kinds is None and len(first.columns) > 8 else 0
         sheet.freeze_panes = f"{get_column_letter(1 + frozen_columns)}{header_row + 1}"
+        # printed, every page repeats the title and the column headers (issue 20 item 11)
+        sheet.print_title_rows = f"1:{header_row}"
         sheet.append([cell(heading(report), font=title_font)])
         sheet.append([cell(subheading(report), font=grey)])
         row_no = 2

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from kac_desktop.i18n import N_, _
+from kac_desktop.rules.credit_code import credit_code_error
 from kac_desktop.rules.customer import ContactData, CustomerData
 
 REQUIRED_FIELDS: tuple[tuple[str, str], ...] = (
@@ -78,7 +79,8 @@ def _reachable(contact: ContactData) -> bool:
 
 _CHECKS: dict[str, Callable[[CustomerData], bool]] = {
     "name": lambda d: _text(d.name),
-    "credit_code": lambda d: _text(d.credit_code),
+    # an invalid code is not filled in: the file still lacks the customer's code
+    "credit_code": lambda d: _text(d.credit_code) and credit_code_error(d.credit_code) is None,
     "nature": lambda d: _text(d.nature),
     "industry": lambda d: _text(d.industry),
     "address": lambda d: _text(d.address),

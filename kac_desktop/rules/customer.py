@@ -33,6 +33,8 @@ class CustomerData:
     manager_id: str | None = None
     business_scope: str = ""
     cooperation_start: date | None = None
+    # 登记日期: the day the customer came on file; None for a new file means "today"
+    registered_on: date | None = None
     # business
     product_lines: list[str] = field(default_factory=list)  # vocab.PRODUCT_LINES
     express_kinds: list[str] = field(default_factory=list)  # vocab.EXPRESS_KINDS

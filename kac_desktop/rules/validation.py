@@ -266,6 +266,13 @@ def validate_customer(data: CustomerData, today: date) -> list[FieldError]:
                 date=data.cooperation_start.isoformat()
             ),
         )
+    if data.registered_on is not None and data.registered_on > today:
+        add(
+            "registered_on",
+            _("The registration date {date} is in the future.").format(
+                date=data.registered_on.isoformat()
+            ),
+        )
 
     _list_errors(
         errors, "product_lines", _("Product lines"), vocab.PRODUCT_LINES, data.product_lines

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from kac_desktop.db import raw_sql
 from kac_desktop.models import ProductLine, Revenue, TierAssessment, new_id, utcnow
 from kac_desktop.rules import points as rules
+from kac_desktop.rules.clock import business_today
 from kac_desktop.rules.tiers import CLUB_THRESHOLDS, suggested_tier
 
 FACTOR = rules.FACTOR_SCALE  # factors and growth rates in ten-thousandths
@@ -127,7 +128,7 @@ def recompute(
     inside the caller's transaction.  Rows are made for customers with revenue in the year
     or the year before (a target); a year after ``today``'s is not made.  A row is written
     only when a figure changed.  Returns the number of rows written."""
-    today = today or date.today()
+    today = today or business_today()
     ids = set(customer_ids) if customer_ids is not None else None
     factors, growth = _line_units(session)
     points_units = _by_line(factors, 0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import CursorResult, Select, String, and_, cast, event, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from kac_desktop.keystore import Head
 from kac_desktop.models import AuditHead, AuditRecord, User, new_id, utcnow
 from kac_desktop.models.sealing import record_digest
 from kac_desktop.progress import Progress, check
+from kac_desktop.rules.clock import local_midnight
 
 from .context import Actor
 from .errors import PermissionDenied
@@ -274,7 +275,7 @@ class AuditRow:
 
 
 def _local_midnight_utc(day: date) -> datetime:
-    return datetime.combine(day, time()).astimezone().astimezone(UTC)
+    return local_midnight(day)  # the business day, not the computer's
 
 
 def _scoped(stmt: Select, actor: Actor) -> Select:

@@ -19,6 +19,7 @@ from kac_desktop.db import Database
 from kac_desktop.i18n import _
 from kac_desktop.models import Branch, User, utcnow
 from kac_desktop.models.sealing import USER_FIELDS, row_mac_of, user_mac
+from kac_desktop.rules.clock import LOCAL_TZ
 from kac_desktop.rules.passwords import password_problems
 
 from . import audit, bookkeeping, integrity
@@ -97,7 +98,7 @@ def actor_of(session: Session, user: User) -> Actor:
 
 
 def local_time(at: datetime) -> str:
-    return at.astimezone().strftime("%Y-%m-%d %H:%M")
+    return at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def _record_failure(

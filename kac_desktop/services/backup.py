@@ -35,6 +35,7 @@ from kac_desktop.db import (
 from kac_desktop.i18n import _
 from kac_desktop.models import utcnow
 from kac_desktop.progress import Cancelled, NullProgress, Progress
+from kac_desktop.rules.clock import LOCAL_TZ
 
 from . import audit
 from . import settings as settings_service
@@ -265,7 +266,7 @@ def _info(path: Path) -> BackupInfo | None:
     if not match:
         return None
     try:
-        at = datetime.strptime(match["stamp"], _STAMP).astimezone()
+        at = datetime.strptime(match["stamp"], _STAMP).replace(tzinfo=LOCAL_TZ)
         size = path.stat().st_size
     except (ValueError, OSError):
         return None
@@ -314,13 +315,13 @@ def make_backup(
     db_path = Path(db_path)
     folder = Path(folder) if folder is not None else backups_dir(db_path)
     keystore.private_folder(folder, ours=folder == backups_dir(db_path))
-    stamp = now.astimezone().strftime(_STAMP)
+    stamp = now.astimezone(LOCAL_TZ).strftime(_STAMP)
     target = folder / f"{db_path.stem}-backup-{stamp}.db"
     n = 1
     while target.exists():
         n += 1
         later = now + timedelta(seconds=n - 1)
-        target = folder / f"{db_path.stem}-backup-{later.astimezone().strftime(_STAMP)}.db"
+        target = folder / f"{db_path.stem}-backup-{later.astimezone(LOCAL_TZ).strftime(_STAMP)}.db"
     remove_stale_parts(folder)  # what a backup killed half-way left
     try:
         copy_database(db_path, target, _steps(progress, 0.0, 0.8))
@@ -442,9 +443,9 @@ def daily_backup(db: Database, *, now: datetime | None = None) -> BackupInfo | N
     if path is None or not path.exists():
         return None
     now = now or utcnow()
-    today = now.astimezone().date()
+    today = now.astimezone(LOCAL_TZ).date()
     existing = list_backups(backups_dir(path), path.stem)
-    if any(b.at.astimezone().date() == today for b in existing):
+    if any(b.at.astimezone(LOCAL_TZ).date() == today for b in existing):
         return None
     return backup_now(db, None, now=now)
 
@@ -499,7 +500,7 @@ def restore(
             + "\n".join(checked.problems)
         )
     remove_stale_parts(db_path.parent)  # what a restore killed half-way left
-    stamp = now.astimezone().strftime(_STAMP)
+    stamp = now.astimezone(LOCAL_TZ).strftime(_STAMP)
     replaced: Path | None = db_path.with_name(f"{db_path.stem}-replaced-{stamp}.db")
     live = _read_head(db_path) if db_path.exists() else None
     staged = db_path.with_name(f".{db_path.name}.restoring-{os.getpid()}.db")

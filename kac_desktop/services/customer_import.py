@@ -18,6 +18,7 @@ Against the database (docs/DOMAIN.md §2, no double development):
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -31,12 +32,14 @@ from kac_desktop.db import Database
 from kac_desktop.i18n import _
 from kac_desktop.io import customer_import as parsing
 from kac_desktop.io.customer_import import FIELDS_BY_KEY, ImportRow, Rejection
+from kac_desktop.io.mapping import choose_columns
 from kac_desktop.io.rejections import SHOWN
 from kac_desktop.io.rejections import summary as rejection_summary
 from kac_desktop.io.workbook import Table, WorkbookError, read_table, require_rows
 from kac_desktop.models import Branch, Customer, User, utcnow
 from kac_desktop.progress import NullProgress, Progress, check
 from kac_desktop.rules import vocab
+from kac_desktop.rules.clock import business_today
 from kac_desktop.rules.names import normalise_name
 
 from . import audit
@@ -188,7 +191,12 @@ class _Managers:
             )
         ]
         self.names = {user.id: user.display_name for user, _b in self.users}
-        self.default: tuple[str, str | None] = (actor.user_id, actor.branch_id)
+        # rows without a manager are the importer's own when his role keeps customers (a
+        # manager, a supervisor); the city center's are nobody's until it says whose —
+        # never the administrator's silently
+        self.default: tuple[str, str | None] | None = (
+            None if actor.is_admin else (actor.user_id, actor.branch_id)
+        )
 
     def may_assign(self, user: User) -> bool:
         if self.actor.is_admin:
@@ -217,6 +225,14 @@ class _Managers:
 
     def resolve(self, text: str) -> tuple[str, str | None] | None:
         if not text.strip():
+            if self.default is None:
+                raise ValueError(
+                    _(
+                        "This row names no account manager. Fill in the column 客户经理, or "
+                        "choose who keeps the rows without one (on the command line: "
+                        "--manager LOGIN)."
+                    )
+                )
             return self.default
         wanted = _fold(text)
         found = [(u, b) for u, b in self.users if _fold(u.login) == wanted]
@@ -249,9 +265,7 @@ class _Kept:
     branch_name: str
 
 
-def _known_customers(
-    session: Session, since=None
-) -> tuple[dict[str, _Kept], dict[str, _Kept]]:
+def _known_customers(session: Session, since=None) -> tuple[dict[str, _Kept], dict[str, _Kept]]:
     """Every stored file (archived too: it still keeps its customer) by credit code and by
     normalised name, in one query; with ``since``, only the files saved (created or
     changed) from that moment on."""
@@ -334,35 +348,43 @@ def preview_import(
     *,
     mapping: dict[str, int] | None = None,
     mapping_file: str | None = None,
+    columns: Mapping[str, str] | None = None,
     manager_login: str | None = None,
+    registered_on: date | None = None,
     today: date | None = None,
     progress: Progress | None = None,
     table: Table | None = None,
 ) -> ImportPreview:
     """Read and check the workbook at ``path``; nothing is written.
 
-    ``mapping`` (field key → column index) wins over ``mapping_file`` (saved by
-    ``io.customer_import.save_mapping``), which wins over guessing from the headers.  Rows
-    without an account manager go to ``manager_login``'s user, or else to the actor.
+    ``mapping`` (field key → column index) wins over ``columns`` (field key → header, as
+    ``--column`` names them), then ``mapping_file`` (saved by
+    ``io.customer_import.save_mapping``), then what the headers mean (``io.mapping.recognise``;
+    several columns claiming one field are refused, never guessed between).  Rows
+    without an account manager go to ``manager_login``'s user, or else to the actor (a manager
+    or supervisor); the city center's rows without one are rejected, asking whose.  Rows
+    without a registration date (登记日期) get ``registered_on``, or else the day of the import.
 
     Raises ServiceError (the file cannot be read, no column holds the customer name),
     NotFound or PermissionDenied (``manager_login``), or ``Cancelled`` through ``progress``.
     ``table``: the workbook as ``read_table(path, tidy=READ_TIDY)`` read it already (the
     import window reads it once for its columns and its preview).
     """
-    today = today or date.today()
+    today = today or business_today()
     path = Path(path)
+    if registered_on is not None and registered_on > today:
+        raise ServiceError(
+            _("The registration date {date} is in the future.").format(
+                date=registered_on.isoformat()
+            )
+        )
     try:
         if table is None:
             table = read_table(path, tidy=READ_TIDY)
         require_rows(table, path.name)  # a header alone: refused, nothing recorded
         if mapping is None:
-            if mapping_file:
-                mapping = parsing.mapping_from_headers(
-                    table.headers, parsing.load_mapping(mapping_file)
-                )
-            else:
-                mapping = parsing.guess_mapping(table.headers)
+            saved = parsing.load_mapping(mapping_file) if mapping_file else None
+            mapping = choose_columns(table.headers, parsing.FIELDS, named=columns, saved=saved)
         with db.session() as session:
             managers = _Managers(session, actor)
             if manager_login:
@@ -380,6 +402,8 @@ def preview_import(
     rejections = list(parsed.rejections)
     existing: list[ExistingRow] = []
     for row in parsed.rows:
+        if row.data.registered_on is None:
+            row.data.registered_on = registered_on or today
         if not actor.is_supervisor and row.data.tier != "ordinary":
             # as in the editor: a manager's new file starts as ordinary (save_in_session
             # refuses it too; here the user learns it at the preview, with the column)

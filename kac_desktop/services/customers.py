@@ -26,6 +26,7 @@ from kac_desktop.models import (
     new_id,
     utcnow,
 )
+from kac_desktop.rules.clock import LOCAL_TZ, business_today
 from kac_desktop.rules.completeness import Completeness, completeness
 from kac_desktop.rules.credit_code import normalise_credit_code
 from kac_desktop.rules.customer import ContactData, CustomerData, FieldError
@@ -356,7 +357,7 @@ def stale_record(db: Database, customer_id: str) -> StaleRecord | NotFound:
             return NotFound(_("This customer file no longer exists."))
         return StaleRecord(
             _user_name(session, customer.updated_by),
-            customer.updated_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+            customer.updated_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
         )
 
 
@@ -381,17 +382,22 @@ def save_in_session(
     this transaction already.  A new file gets its id here and is not flushed, so the
     session can insert many files in batches.
     """
-    today = today or date.today()
+    today = today or business_today()
     data = clean(data)
-    if not data.manager_id:
-        data.manager_id = actor.user_id
-    manager = session.get(User, data.manager_id)
+    current = None if customer_id is None else session.get(Customer, customer_id)
+    if data.registered_on is None:
+        # a new file is on record from today; a caller that did not read the date keeps it
+        data.registered_on = current.registered_on if current is not None else today
+    if not data.manager_id and not actor.is_admin:
+        data.manager_id = actor.user_id  # a manager's or supervisor's new file is his own
+    # the city center names the manager (a file is never the administrator's silently)
+    manager = session.get(User, data.manager_id) if data.manager_id else None
     if not data.branch_id and manager is not None:
         data.branch_id = manager.branch_id
     errors = validate_customer(data, today)
-    if manager is None:
+    if manager is None and data.manager_id:  # a blank one is reported by validate_customer
         errors.append(FieldError("manager_id", _("Choose the account manager.")))
-    elif manager.branch_id != data.branch_id:
+    elif manager is not None and manager.branch_id != data.branch_id:
         errors.append(FieldError("manager_id", _("The account manager belongs to another branch.")))
     if errors:
         raise ValidationFailed(errors)
@@ -406,7 +412,6 @@ def save_in_session(
         raise PermissionDenied(_("A supervisor keeps the customers of his own branch only."))
 
     if not actor.is_supervisor:
-        current = None if customer_id is None else session.get(Customer, customer_id)
         tier_before = current.tier if current else "ordinary"
         override_before = current.visit_class_override if current else None
         if data.tier != tier_before or data.visit_class_override != override_before:
@@ -414,6 +419,13 @@ def save_in_session(
                 _(
                     "Only a supervisor confirms a customer's tier or sets its visit class; "
                     "leave them as they are and ask your supervisor."
+                )
+            )
+        if current is not None and data.registered_on != current.registered_on:
+            raise PermissionDenied(
+                _(
+                    "Only a supervisor changes the date a customer was registered; leave it "
+                    "as it is and ask your supervisor."
                 )
             )
 
@@ -433,7 +445,7 @@ def save_in_session(
         if expected_version is not None and customer.version != expected_version:
             raise StaleRecord(
                 _user_name(session, customer.updated_by),
-                customer.updated_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                customer.updated_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
             )
         if customer.manager_id != data.manager_id and not actor.is_supervisor:
             raise PermissionDenied(_("Only a supervisor may transfer a customer."))

@@ -12,13 +12,13 @@ city center's every branch (with a per-branch summary) or one branch it names.
 Definitions (the business names these figures but does not define them all; shown as a note
 in both files):
 
-* **Customers in the report**: every file that existed before the month ended and was not
+* **Customers in the report**: every customer registered (登记日期) by the month's end and not
   archived before it ended (as the visit quota counts them).  *Key customers* are those of
   kind 大客户.
 * **Cut-off**: the figures are as at the end of the month, or as at the moment the report
   is made while the month is still running.  A request resolved after the cut-off counts as
   unresolved; a closed month's report does not change afterwards.
-* **New key customers** (新增): key-customer files created in the month.
+* **New key customers** (新增): key customers registered (登记日期) in the month.
 * **Lost key customers** (流失): key customers with revenue in the fourth month back and
   none in the three months up to and including this one (no revenue for 3 months, counted
   in the month it becomes true, so a customer is counted lost once).
@@ -49,7 +49,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, overload
 
-from sqlalchemy import BigInteger, String, case, cast, func, or_, select, type_coerce
+from sqlalchemy import BigInteger, case, cast, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from kac_desktop.db import Database
@@ -202,9 +202,11 @@ def _scope(session: Session, actor: Actor, branch_id: str | None) -> _Scope:
     return _Scope("city", None, None, title or _("City center"), "")
 
 
-def _customer_filter(scope: _Scope, end: datetime) -> list:
+def _customer_filter(scope: _Scope, month: Month, end: datetime) -> list:
+    # a customer counts from the day it came on file (登记日期), not from when its row was
+    # made: a branch that imports its files today still reports the months before
     conditions = [
-        Customer.created_at < end,
+        Customer.registered_on <= month.last_day,
         or_(Customer.archived.is_(False), Customer.archived_at >= end),
     ]
     if scope.manager_id:
@@ -227,12 +229,8 @@ class _Cust:
     branch_id: str
     branch: str
     completeness: int
-    new: bool  # the file was made in the month
-    created: str  # created_at as the database gives it back (UTC)
-
-    def created_day(self) -> date:
-        moment = datetime.fromisoformat(str(self.created))
-        return quota_rules.local_date(_aware(moment))
+    new: bool  # the customer was registered in the month
+    registered: date  # 登记日期: on file since this day
 
 
 # ------------------------------------------------------------------ the report
@@ -270,7 +268,7 @@ def build_report(
         thresholds = states.Thresholds.from_settings(values)
         inactivity_days = int(values.get("inactivity.days", 30) or 30)
         drop_threshold = float(values.get("revenue.drop_threshold", -0.30))
-        conditions = _customer_filter(scope, end)
+        conditions = _customer_filter(scope, month, end)
         scoped_ids = select(Customer.id).where(*conditions)
         manager = aliased(User)
         customers: dict[str, _Cust] = {}
@@ -287,9 +285,8 @@ def build_report(
                 Customer.branch_id,
                 Branch.name,
                 Customer.completeness,
-                Customer.created_at >= start,
-                # read as text and parsed only where needed (10,000 datetimes cost 0.2 s)
-                type_coerce(Customer.created_at, String),
+                Customer.registered_on >= month.first_day,
+                Customer.registered_on,
             )
             .join(manager, manager.id == Customer.manager_id)
             .join(Branch, Branch.id == Customer.branch_id)
@@ -608,7 +605,7 @@ def _assemble(**k) -> MonthlyReport:  # noqa: C901 - one pass over the gathered 
         last = quota_rules.last_contact_day(
             quota_rules.local_date(seen) if seen else None,
             last_month,
-            c.created_day() if seen is None and not last_month else None,
+            c.registered if seen is None and not last_month else None,
         )
         if quota_rules.is_inactive(last, today, k["inactivity_days"]):
             inactive.append(

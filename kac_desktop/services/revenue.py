@@ -46,6 +46,7 @@ from kac_desktop.models import (
 )
 from kac_desktop.rules import points as rules
 from kac_desktop.rules import vocab
+from kac_desktop.rules.clock import business_today
 from kac_desktop.rules.search_keys import normalise_query
 from kac_desktop.rules.tiers import CLUB_THRESHOLDS, suggested_tier
 
@@ -138,7 +139,7 @@ def customer_revenue(
     """A customer's revenue by month and line for ``months`` months up to the last month
     with revenue or the month before ``today`` (whichever is later), with this year's
     points, level, gap, target and completion."""
-    today = today or date.today()
+    today = today or business_today()
     with db.session() as session:
         customer = _customer_checked(session, actor, customer_id)
         lines = _line_rows(session)
@@ -225,7 +226,7 @@ def set_month(
     """Manual entry or correction of one customer's month: ``amounts`` (line → amount)
     replace that month's figures (a line left out or 0 is removed).  The customer's manager,
     a supervisor of the branch or an administrator; audited."""
-    today = today or date.today()
+    today = today or business_today()
     if not rules.is_month(month) or month > rules.month_of(today):
         raise ServiceError(
             _("The month {month} is not a past or current month.").format(month=month)
@@ -503,7 +504,7 @@ def confirm_tiers(
     for _cid, tier in items:
         if tier is not None and tier not in vocab.TIERS:
             raise ServiceError(_("“{value}” is not a tier.").format(value=tier))
-    today = today or date.today()
+    today = today or business_today()
     now = utcnow()
     changed: list[str] = []
     with db.session() as session, session.begin():

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -22,6 +22,7 @@ from kac_desktop.models import (
     User,
 )
 from kac_desktop.rules import points as rules
+from kac_desktop.rules.clock import business_today, local_midnight
 
 from . import settings as settings_service
 from .context import Actor
@@ -47,7 +48,7 @@ class AlertRow:
 
 def latest_month(db: Database, actor: Actor, today: date | None = None) -> int | None:
     """The latest month with revenue up to ``today``'s."""
-    today = today or date.today()
+    today = today or business_today()
     with db.session() as session:
         return session.scalar(
             select(func.max(Revenue.month)).where(Revenue.month <= rules.month_of(today))
@@ -66,7 +67,7 @@ def alerts(
     with revenue) dropped past the threshold against the three months before, and customers
     without business for the set days — merged with the visits' inactivity list (no business
     and no contact) where that exists.  Drops first, largest first."""
-    today = today or date.today()
+    today = today or business_today()
     if month is None:
         month = latest_month(db, actor, today)
     with db.session() as session:
@@ -155,7 +156,7 @@ def _merge_inactivity(
             actor,
             days=days,
             manager_id=manager_id,
-            now=datetime.combine(today, datetime.min.time()).astimezone(),
+            now=local_midnight(today),
         )
     except (ImportError, AttributeError, TypeError):
         return quiet

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import unicodedata
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,13 +39,14 @@ from sqlalchemy.orm import Session
 from kac_desktop.db import Database, raw_sql
 from kac_desktop.i18n import _, gettext_in
 from kac_desktop.io import revenue_import as parsing
-from kac_desktop.io.mapping import Rejection
+from kac_desktop.io.mapping import Rejection, choose_columns
 from kac_desktop.io.rejections import summary as rejection_summary
 from kac_desktop.io.workbook import Table, WorkbookError, read_table, require_rows
 from kac_desktop.models import AuditRecord, Customer, ProductLine, new_id, utcnow
 from kac_desktop.progress import NullProgress, Progress, check
 from kac_desktop.rules import points as rules
 from kac_desktop.rules import vocab
+from kac_desktop.rules.clock import business_today
 from kac_desktop.rules.names import normalise_name
 
 from . import assessments, audit
@@ -419,6 +421,7 @@ def preview_import(
     *,
     mapping: dict[str, int] | None = None,
     mapping_file: str | None = None,
+    columns: Mapping[str, str] | None = None,
     today: date | None = None,
     progress: Progress | None = None,
     table: Table | None = None,
@@ -427,7 +430,7 @@ def preview_import(
     (unreadable file, a required column missing) or ``Cancelled`` through ``progress``.
     ``table``: the workbook as ``read_table(path, tidy=READ_TIDY)`` read it already (the
     import window reads it once for its columns and its preview)."""
-    today = today or date.today()
+    today = today or business_today()
     progress = progress or NullProgress()
     path = Path(path)
     check(progress, 0.0, _("Reading the workbook…"))
@@ -436,10 +439,9 @@ def preview_import(
             table = read_table(path, tidy=READ_TIDY)
         require_rows(table, path.name)  # a header alone: refused, nothing recorded
         if mapping is None:
-            if mapping_file:
-                mapping = parsing.remembered(table.headers, parsing.load_mapping(mapping_file))
-            else:
-                mapping = parsing.guess(table.headers)
+            # the columns named (--column), a saved mapping, then what the headers mean
+            saved = parsing.load_mapping(mapping_file) if mapping_file else None
+            mapping = choose_columns(table.headers, parsing.FIELDS, named=columns, saved=saved)
         check(progress, 0.3, _("Checking the rows…"))
         with cyclic_gc_paused(), db.session() as session:
             customers = _Customers(session, actor)
@@ -664,7 +666,7 @@ def run_import(
 
 def write_template(path: str | os.PathLike[str], db: Database, today: date | None = None) -> None:
     """A blank revenue workbook with the recognised headers and two example rows."""
-    today = today or date.today()
+    today = today or business_today()
     with db.session() as session:
         _spellings, names = line_spellings(session)
     try:

@@ -91,7 +91,9 @@ def follow_ups(db: Database, actor: Actor, now: datetime | None = None) -> list[
         for vid, cid, cname, step, due, mname in session.execute(stmt):
             if due is not None:  # the statement asks for a date; the column may be empty
                 days = (today - due).days
-                found.append(FollowUp(vid, cid, cname or _("Branch meeting"), step, due, days, mname))
+                found.append(
+                    FollowUp(vid, cid, cname or _("Branch meeting"), step, due, days, mname)
+                )
         return found
 
 
@@ -194,7 +196,7 @@ def inactive_customers(
                 manager.display_name,
                 last_visit.c.at,
                 last_revenue.c.month,
-                Customer.created_at,
+                Customer.registered_on,
             )
             .join(manager, manager.id == Customer.manager_id)
             .outerjoin(last_visit, last_visit.c.customer_id == Customer.id)
@@ -205,9 +207,9 @@ def inactive_customers(
         if manager_id:
             stmt = stmt.where(Customer.manager_id == manager_id)
         rows = []
-        for cid, name, tier, mname, at, month, created in session.execute(stmt):
+        for cid, name, tier, mname, at, month, registered in session.execute(stmt):
             visit_day = rules.local_date(at.replace(tzinfo=UTC)) if at else None
-            last = rules.last_contact_day(visit_day, month, rules.local_date(created))
+            last = rules.last_contact_day(visit_day, month, registered)
             if rules.is_inactive(last, today, days):
                 rows.append(
                     InactiveRow(

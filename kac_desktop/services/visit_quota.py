@@ -240,7 +240,7 @@ def quota_report(
     with cyclic_gc_paused(), db.session() as session:
         settings = quota_settings(session)
         due = and_(
-            Customer.created_at < end,
+            Customer.registered_on <= month.last_day,  # on file (登记日期) by the month's end
             or_(Customer.archived.is_(False), Customer.archived_at >= end),
         )
         scoped_ids = scope_customers(select(Customer.id).where(due), actor)

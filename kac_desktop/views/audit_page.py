@@ -3,7 +3,6 @@ over the service's query, and whether the hash chain is intact (docs/DOMAIN.md �
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from kac_desktop.i18n import N_, _
+from kac_desktop.rules.clock import LOCAL_TZ
 from kac_desktop.services import audit
 from kac_desktop.services.audit import AuditQuery, AuditRow
 from kac_desktop.services.changes import ChangeSet
@@ -26,27 +26,13 @@ from kac_desktop.services.context import Actor
 from kac_desktop.services.database import Database
 
 from . import operations
+from .audit_words import describe_details
 from .colours import current_colours
 from .paged_model import PagedTableModel
-from .table_models import Column, house_table
+from .table_models import Column, EmptyHint, house_table
 from .widgets import DateField
 
 COLUMNS = (N_("No."), N_("Time"), N_("User"), N_("Action"), N_("What"), N_("Details"))
-
-
-def describe_details(details: object) -> str:
-    """Field-by-field changes as 'field: before → after'; anything else as compact JSON."""
-    if not details:
-        return ""
-    if isinstance(details, dict):
-        parts = []
-        for key, value in details.items():
-            if isinstance(value, list) and len(value) == 2 and not isinstance(value[0], dict):
-                parts.append(f"{key}: {value[0]} → {value[1]}")
-            else:
-                parts.append(f"{key}: {json.dumps(value, ensure_ascii=False, default=str)}")
-        return "; ".join(parts)
-    return json.dumps(details, ensure_ascii=False, default=str)
 
 
 class AuditTableModel(PagedTableModel):
@@ -93,7 +79,7 @@ class AuditTableModel(PagedTableModel):
         if column == 0:
             return f"{row.seq} ⚠" if row.seq in self.broken else str(row.seq)
         if column == 1:
-            return row.at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+            return row.at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S")
         if column == 2:
             return row.login or "—"
         if column == 3:
@@ -167,6 +153,13 @@ class AuditPage(QWidget):
             widths=(70, 150, 90, 110, 260),
         )
         self.table.setWordWrap(False)
+        self.empty_hint = EmptyHint(
+            self.table,
+            lambda: _(
+                "No audit record matches these filters. Choose all users and all actions, "
+                "or widen the dates."
+            ),
+        )
         note = QLabel(
             _(
                 "Audit records cannot be changed in the application; each carries a hash of the "

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from kac_desktop.i18n import _
+from kac_desktop.rules.clock import LOCAL_TZ
 from kac_desktop.services import backup as backup_service
 from kac_desktop.services import settings as settings_service
 from kac_desktop.services.backup import BackupInfo
@@ -127,7 +128,7 @@ class BackupPage(QWidget):
             [_("Time"), _("Backup kind"), _("Size"), _("File")],
             [
                 [
-                    b.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+                    b.at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S"),
                     kind_text(b),
                     size_text(b.size),
                     b.name,

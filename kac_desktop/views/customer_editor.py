@@ -27,7 +27,10 @@ from PySide6.QtWidgets import (
 
 from kac_desktop.i18n import _
 from kac_desktop.rules import vocab
+from kac_desktop.rules.clock import LOCAL_TZ, business_today
 from kac_desktop.rules.completeness import completeness
+from kac_desktop.rules.credit_code import LENGTH as CODE_LENGTH
+from kac_desktop.rules.credit_code import credit_code_error, normalise_credit_code
 from kac_desktop.rules.customer import CustomerData
 from kac_desktop.rules.tiers import visit_class
 from kac_desktop.services import customers as customer_service
@@ -44,7 +47,7 @@ from kac_desktop.services.errors import (
 )
 
 from . import operations
-from .colours import error_style
+from .colours import current_colours, error_style, text_style
 from .contacts import ContactDialog, ContactsModel
 from .screen_fit import FittedDialog
 from .widgets import CodeCombo, DateField, MoneyEdit, refuse_invalid_dates
@@ -85,7 +88,12 @@ class CustomerEditor(FittedDialog):
             self.record = customer_service.get_customer(db, actor, customer_id)
             self._load(self.record.data)
         else:
-            data = CustomerData(manager_id=actor.user_id, branch_id=actor.branch_id)
+            # a manager's or supervisor's new file is his own; the city center chooses
+            own = not actor.is_admin
+            data = CustomerData(
+                manager_id=actor.user_id if own else None,
+                branch_id=actor.branch_id if own else None,
+            )
             self._load(data)
         self._loading = False
         self._dirty = False
@@ -202,6 +210,9 @@ class CustomerEditor(FittedDialog):
         self.address = QLineEdit()
         self.manager = CodeCombo({})
         self._managers = user_service.list_managers(self.db, self.actor)
+        if self.actor.is_admin and self.customer_id is None:
+            # a new file's manager is chosen, never the administrator by default
+            self.manager.addItem(_("(choose the account manager)"), None)
         for m in self._managers:
             self.manager.addItem(f"{m.display_name}（{m.branch_name}）", m.id)
         if not self.actor.is_supervisor:
@@ -209,10 +220,36 @@ class CustomerEditor(FittedDialog):
         self.business_scope = QPlainTextEdit()
         self.business_scope.setMaximumHeight(80)
         self.cooperation_start = DateField()
+        # 登记日期: the reports count the customer from this day; a supervisor sets it
+        self.registered_on = DateField()
+        self.registered_on.setObjectName("registered_on")
+        if not self.actor.is_supervisor:
+            self.registered_on.setEnabled(False)
+            self.registered_on.setToolTip(
+                _("Only a supervisor changes the date a customer was registered.")
+            )
+        else:
+            self.registered_on.setToolTip(
+                _(
+                    "The day the customer came on the branch's files: the monthly report, "
+                    "the visit quota and the alerts count it from this day."
+                )
+            )
         self.notes = QPlainTextEdit()
         self.notes.setMaximumHeight(80)
         form.addRow(_("Customer name") + " *", self.name)
-        form.addRow(_("Unified social credit code"), self.credit_code)
+        # checked as it is typed (issue 20 item 11): the reason beside the field, not only
+        # on save, and the red mark gone as soon as the code is right
+        self.credit_code_check = QLabel()
+        self.credit_code_check.setObjectName("creditCodeCheck")
+        self.credit_code_check.setWordWrap(True)
+        self.credit_code.textChanged.connect(self._check_credit_code)
+        code_box = QVBoxLayout()
+        code_box.setContentsMargins(0, 0, 0, 0)
+        code_box.setSpacing(2)
+        code_box.addWidget(self.credit_code)
+        code_box.addWidget(self.credit_code_check)
+        form.addRow(_("Unified social credit code"), code_box)
         form.addRow(_("Kind") + " *", self.kind)
         form.addRow(_("Nature") + " *", self.nature)
         form.addRow(_("Industry"), self.industry)
@@ -221,6 +258,7 @@ class CustomerEditor(FittedDialog):
         form.addRow(_("Account manager") + " *", self.manager)
         form.addRow(_("Business scope"), self.business_scope)
         form.addRow(_("Cooperation since"), self.cooperation_start)
+        form.addRow(_("Registration date"), self.registered_on)
         form.addRow(_("Notes"), self.notes)
         return page
 
@@ -340,6 +378,7 @@ class CustomerEditor(FittedDialog):
         self._branch_id = data.branch_id
         self.business_scope.setPlainText(data.business_scope)
         self.cooperation_start.set_value(data.cooperation_start)
+        self.registered_on.set_value(data.registered_on or business_today())
         for code, box in self.product_lines.items():
             box.setChecked(code in data.product_lines)
         for code, box in self.express_kinds.items():
@@ -387,6 +426,7 @@ class CustomerEditor(FittedDialog):
             manager_id=manager_id,
             business_scope=self.business_scope.toPlainText(),
             cooperation_start=self.cooperation_start.value(),
+            registered_on=self.registered_on.value(),
             product_lines=lines,
             express_kinds=[code for code, box in self.express_kinds.items() if box.isChecked()]
             if "express" in lines
@@ -414,8 +454,38 @@ class CustomerEditor(FittedDialog):
     def _changed(self, *_args) -> None:
         if self._loading:
             return
+        # the field the user is correcting loses its red mark (the credit code keeps its
+        # own, live check)
+        edited = self.sender()
+        if (
+            isinstance(edited, QWidget)
+            and edited is not self.credit_code
+            and edited.property("invalid")
+        ):
+            edited.setStyleSheet("")
+            edited.setProperty("invalid", False)
         self._dirty = True
         self._refresh_header()
+
+    def _check_credit_code(self, text: str) -> None:
+        """The code's problem as it is typed: where it is wrong, or that it is valid."""
+        code = normalise_credit_code(text)
+        problem = credit_code_error(code) if code else None
+        scheme = current_colours()
+        if not code:
+            self.credit_code_check.setText("")
+            self.credit_code_check.setVisible(False)
+        elif problem:
+            self.credit_code_check.setText("✗ " + problem)
+            self.credit_code_check.setStyleSheet(text_style(scheme.danger))
+            self.credit_code_check.setVisible(True)
+        else:
+            self.credit_code_check.setText("✓ " + _("The credit code is valid."))
+            self.credit_code_check.setStyleSheet(text_style(scheme.accent))
+            self.credit_code_check.setVisible(True)
+        wrong = bool(problem) and len(code) >= CODE_LENGTH
+        self.credit_code.setStyleSheet(error_style() if wrong else "")
+        self.credit_code.setProperty("invalid", wrong)
 
     def is_dirty(self) -> bool:
         return self._dirty
@@ -434,7 +504,7 @@ class CustomerEditor(FittedDialog):
                     manager=record.manager_name, branch=record.branch_name
                 ),
                 _("last changed {when} by {who}").format(
-                    when=record.updated_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                    when=record.updated_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
                     who=record.updated_by or "—",
                 ),
             ]
@@ -459,7 +529,7 @@ class CustomerEditor(FittedDialog):
                 self.tier.setToolTip(
                     _("Confirmed by {who} on {when}").format(
                         who=record.tier_confirmed_by,
-                        when=record.tier_confirmed_at.astimezone().strftime("%Y-%m-%d"),
+                        when=record.tier_confirmed_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d"),
                     )
                 )
         else:
@@ -470,6 +540,11 @@ class CustomerEditor(FittedDialog):
                 vocab.VISIT_CLASSES,
                 visit_class(data.tier, data.visit_class_override, self._class_mapping),
             )
+        )
+        saved = self.customer_id is not None
+        self.visit_button.setEnabled(saved)
+        self.visit_button.setToolTip(
+            "" if saved else _("Save the new file first, then log visits to it.")
         )
         result = completeness(data)
         self.completeness_bar.setValue(result.percent)

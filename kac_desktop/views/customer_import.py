@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -28,7 +29,6 @@ from .table_models import TextTableModel
 
 class CustomerImportDialog(ImportDialog):
     FIELDS = parsing.FIELDS
-    preview_import = staticmethod(import_service.preview_import)
     read_tidy = import_service.READ_TIDY
     run_service_import = staticmethod(import_service.run_import)
     MAPPING_KEY = "import/customers/mapping"
@@ -36,6 +36,43 @@ class CustomerImportDialog(ImportDialog):
     TITLE = N_("Import customer files from Excel")
     TEMPLATE_NAME = N_("customer import template")
     IMPORTING = N_("Importing customers…")
+
+    def preview_import(self, db, actor, path, **options) -> ImportPreview:
+        """The service's preview, with the user who keeps the rows that name no manager."""
+        # runs on the worker thread: the choice was read on the window's (``_manager_chosen``)
+        login = getattr(self, "_default_login", None)
+        return import_service.preview_import(db, actor, path, manager_login=login, **options)
+
+    def _manager_choice(self) -> QWidget:
+        """Who keeps the rows without an account manager: the importer himself (a manager,
+        a supervisor) or the manager chosen here; the city center must choose (never the
+        administrator silently)."""
+        from kac_desktop.services import users as user_service
+
+        self.default_manager = QComboBox()
+        self.default_manager.setObjectName("defaultManager")
+        if not self.actor.is_admin:
+            # his own by default; a supervisor may name one of his managers
+            self.default_manager.addItem(self.actor.display_name, None)
+            self.default_manager.setEnabled(self.actor.role == "supervisor")
+        if self.actor.is_admin:
+            self.default_manager.addItem(_("(rows without one are rejected)"), None)
+        if self.actor.role != "manager":
+            for m in user_service.list_managers(self.db, self.actor):
+                if m.role == "manager":
+                    self.default_manager.addItem(f"{m.display_name}（{m.branch_name}）", m.login)
+        self._default_login = None
+        self.default_manager.currentIndexChanged.connect(self._manager_chosen)
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel(_("Rows without an account manager are kept by")))
+        row.addWidget(self.default_manager, 1)
+        return box
+
+    def _manager_chosen(self, *_args) -> None:
+        self._default_login = self.default_manager.currentData()
+        self._mapping_edited()
 
     def write_template(self, path: str) -> None:
         parsing.write_template(path)
@@ -69,6 +106,7 @@ class CustomerImportDialog(ImportDialog):
         mapping_box = QWidget()
         mapping_layout = QVBoxLayout(mapping_box)
         mapping_layout.setContentsMargins(0, 0, 0, 0)
+        mapping_layout.addWidget(self._manager_choice())
         mapping_layout.addWidget(QLabel(_("Column mapping (recognised headers are filled in)")))
         mapping_layout.addWidget(self.mapping_table)
         mapping_layout.addLayout(mapping_buttons)

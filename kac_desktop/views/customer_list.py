@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -15,6 +16,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QRectF,
     Qt,
     QTimer,
     Signal,
@@ -33,6 +35,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -53,7 +56,7 @@ from kac_desktop.services.list_types import CustomerQuery, CustomerRow, export_v
 from . import jobs
 from .colours import current_colours
 from .paged_model import PAGE_SIZE, IdRole, PagedTableModel, SortKeyRole  # noqa: F401 - re-exported
-from .table_models import Column, house_table
+from .table_models import Column, EmptyHint, house_table
 
 FIRST_PAGE = 48  # rows of a new query fetched at once: more than a screen shows
 WHOLE_LIST_DELAY_MS = 120  # the whole list and its count: after a pause in the typing
@@ -138,6 +141,7 @@ class CustomerCellDelegate(QStyledItemDelegate):
         self._view = view
         self._statics: dict[tuple[str, int], tuple[QStaticText, float, int]] = {}
         self._selected: set[int] = set()
+        self._needle = ""  # the search text, folded: its match is marked in the cells
         self._colours()
         view.selectionModel().selectionChanged.connect(self._selection_changed)
         model.modelReset.connect(self._selection_changed)
@@ -149,6 +153,26 @@ class CustomerCellDelegate(QStyledItemDelegate):
         self._text = palette.text().color()
         self._highlight = palette.highlight()
         self._highlighted_text = palette.highlightedText().color()
+        # what the search matched: a marker's yellow behind the letters, light or dark
+        dark = palette.base().color().lightness() < 128
+        self._match = QColor(120, 96, 0) if dark else QColor(255, 226, 102)
+
+    def set_search(self, text: str) -> None:
+        """Mark where each cell holds ``text`` (what the search matched, when it matched
+        the letters themselves; a pinyin match has nothing to mark)."""
+        needle = unicodedata.normalize("NFKC", text).strip().lower()
+        if needle != self._needle:
+            self._needle = needle
+            self._view.viewport().update()
+
+    def highlight_span(self, text: str) -> tuple[int, int] | None:
+        """The characters of ``text`` the search matched, as [start, end)."""
+        if not self._needle or not text:
+            return None
+        start = unicodedata.normalize("NFKC", text).lower().find(self._needle)
+        if start < 0 or len(unicodedata.normalize("NFKC", text)) != len(text):
+            return None
+        return start, start + len(self._needle)
 
     def restyle(self) -> None:
         """The view's font or palette changed: lay the texts out again."""
@@ -183,6 +207,16 @@ class CustomerCellDelegate(QStyledItemDelegate):
         x += self._MARGIN
         if column == _COMPLETENESS and text_width < width:
             x += int(width - text_width)
+        if self._needle:
+            span = self.highlight_span(text)
+            if span is not None:
+                metrics = QFontMetricsF(painter.font())
+                left = metrics.horizontalAdvance(text[: span[0]])
+                right = metrics.horizontalAdvance(text[: span[1]])
+                if right <= width:  # not in the elided part
+                    pen = painter.pen()
+                    painter.fillRect(QRectF(x + left, y + 3, right - left, height - 6), self._match)
+                    painter.setPen(pen)
         painter.drawStaticText(x, y + (height - top) // 2, static)
 
     def _static(self, text: str, width: int, painter: QPainter):
@@ -666,6 +700,8 @@ class CustomerListPage(QWidget):
     newCustomer = Signal()
     importRequested = Signal()
     countChanged = Signal(int)
+    logVisit = Signal(str)  # the row's context menu: 记录走访… for this customer
+    registerRequest = Signal(str)  # … and 登记工单…
 
     def __init__(self, db: Database, actor: Actor, parent=None) -> None:
         super().__init__(parent)
@@ -722,6 +758,9 @@ class CustomerListPage(QWidget):
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
             shortcut.activated.connect(self._open_current)
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.search.setFocus)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self.context_menu)
+        self.menu: QMenu | None = None
 
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
@@ -752,6 +791,27 @@ class CustomerListPage(QWidget):
         self.search.textChanged.connect(self._query_changed)
         self.model.countChanged.connect(self._show_count)
         self._query_changed()
+        self.empty_hint = EmptyHint(self.table, self._empty_text)
+
+    def _empty_text(self) -> str:
+        """Why the list is empty and what to do about it."""
+        query = self.current_query()
+        if query.search.strip():
+            return _(
+                "No customer matches “{text}”. Check the spelling, try the pinyin initials "
+                "or part of the credit code, or clear the search."
+            ).format(text=query.search.strip())
+        if not query.is_default:
+            return _("No customer matches these filters. Set the filters back to “All”.")
+        if self.actor.role == "manager":
+            return _(
+                "You keep no customer files yet. Press “New customer” to register one, or "
+                "“Import from Excel…” to bring in your existing files."
+            )
+        return _(
+            "There are no customer files yet. Press “New customer” to register one, or "
+            "“Import from Excel…” to bring in the branch's existing files."
+        )
 
     def load_services(self) -> None:
         """What the list needs beyond its first page: the branch and manager filters (the
@@ -804,11 +864,36 @@ class CustomerListPage(QWidget):
         self.model.set_query(query)
         # the count of a long list comes from a worker a moment later: the old one greys
         self.count.setEnabled(self.model.complete)
+        self.delegate.set_search(query.search)
+        if hasattr(self, "empty_hint"):  # an empty list says why: the search may have changed
+            self.empty_hint.update()
 
     def _show_count(self, n: int) -> None:
         self.count.setEnabled(True)
         self.count.setText(_("{count} customers").format(count=f"{n:,}"))
         self.countChanged.emit(n)
+
+    def context_menu(self, position, *, show: bool = True) -> QMenu:
+        """The row's menu (right click): open the file, log a visit, register a request;
+        and, anywhere in the list, a new file or the export."""
+        menu = QMenu(self)
+        index = self.table.indexAt(position)
+        customer_id = self.model.id_at(index.row()) if index.isValid() else None
+        if customer_id:
+            self.table.selectRow(index.row())
+            opened = menu.addAction(_("Open…"))
+            opened.triggered.connect(lambda: self.openCustomer.emit(customer_id))
+            visit = menu.addAction(_("Log a visit…"))
+            visit.triggered.connect(lambda: self.logVisit.emit(customer_id))
+            request = menu.addAction(_("Register a request…"))
+            request.triggered.connect(lambda: self.registerRequest.emit(customer_id))
+            menu.addSeparator()
+        menu.addAction(_("New customer")).triggered.connect(self.newCustomer)
+        menu.addAction(_("Export list to Excel…")).triggered.connect(self.export)
+        self.menu = menu
+        if show:
+            menu.popup(self.table.viewport().mapToGlobal(position))
+        return menu
 
     def _open_index(self, index: QModelIndex) -> None:
         customer_id = self.model.id_at(index.row())

@@ -291,19 +291,25 @@ class ImportDialog(FittedDialog):
         except WorkbookError as exc:
             return [], {}, None, exc.message
         headers = table.headers
+        ambiguity = ""
         if mapping is None:
-            # the user's remembered mapping first, then what the headers say by themselves
+            # the user's remembered mapping first, then what the headers say by themselves;
+            # a field several columns claim is left for the user to choose, and said so
+            found = parsing.recognise(headers, self.FIELDS)
             mapping = {
-                **parsing.guess_mapping(headers, self.FIELDS),
+                **found.mapping,
                 **parsing.mapping_from_headers(headers, remembered, self.FIELDS),
             }
+            ambiguity = parsing.Recognised(
+                {}, {k: v for k, v in found.ambiguous.items() if k not in mapping}
+            ).problem(headers, self.FIELDS)
         try:
             preview = self.preview_import(
                 self.db, self.actor, path, mapping=mapping, progress=progress, table=table
             )
         except ServiceError as exc:
-            return headers, mapping, None, exc.message
-        return headers, preview.mapping, preview, ""
+            return headers, mapping, None, " ".join(t for t in (ambiguity, exc.message) if t)
+        return headers, preview.mapping, preview, ambiguity
 
     def _show_rows(self, preview) -> str:
         """Fill the "to import" tab (and any extra tab) from ``preview``; return the

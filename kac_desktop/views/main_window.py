@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QPushButton,
     QScrollArea,
     QStackedWidget,
     QWidget,
@@ -75,6 +77,8 @@ class MainWindow(QMainWindow):
         self.customers.openCustomer.connect(self.open_customer)
         self.customers.newCustomer.connect(self.new_customer)
         self.customers.importRequested.connect(self.import_customers)
+        self.customers.logVisit.connect(self.log_visit_for)
+        self.customers.registerRequest.connect(self.register_request_for)
         # Every other page is built when first shown (the service board right after the
         # first paint), so the window opens on the customer list without waiting for them.
         self._lazy: dict[str, tuple[int, Callable[[], QWidget]]] = {}
@@ -131,6 +135,14 @@ class MainWindow(QMainWindow):
         self.calendar_label.setVisible(False)
         bar.addPermanentWidget(self.calendar_label)
         bar.addPermanentWidget(self.db_label)
+        # 退出登录: back to the sign-in dialog (another user at the same PC); Ctrl+Q quits
+        self.sign_out_button = QPushButton(_("Sign out"))
+        self.sign_out_button.setObjectName("signOut")
+        self.sign_out_button.setFlat(True)
+        self.sign_out_button.setToolTip(_("Sign out and show the sign-in window"))
+        self.sign_out_button.clicked.connect(self.sign_out)
+        bar.addPermanentWidget(self.sign_out_button)
+        QShortcut(QKeySequence("Ctrl+Q"), self, activated=self.close)
         self.customers.countChanged.connect(self._show_count)
         self._show_count(self.customers.model.rowCount())
         self._restore_state()
@@ -272,6 +284,15 @@ class MainWindow(QMainWindow):
             if position == index:
                 self._page(name)
         self.pages.setCurrentIndex(index)
+        # "customers shown" is the customer list's count: not a figure of the other pages
+        if hasattr(self, "count_label"):  # the first page is shown before the status bar exists
+            self.count_label.setVisible(self.pages.widget(index) is self.customers)
+
+    def sign_out(self) -> None:
+        """Close the window and ask for a sign-in again (app.run opens the same database)."""
+        self.restart_requested = True
+        self.restart_target = None
+        self.close()
 
     def _add_page(self, title: str, widget) -> None:
         self.pages.addWidget(widget)
@@ -328,6 +349,19 @@ class MainWindow(QMainWindow):
 
     def new_customer(self) -> CustomerEditor:
         return self.open_customer(None)
+
+    def log_visit_for(self, customer_id: str):
+        """记录走访… from the customer list's row menu (the change reaches every page
+        through the operation runner)."""
+        from .visit_dialog import open_visit_dialog
+
+        return open_visit_dialog(
+            self, self.db, self.actor, lambda _change: None, customer_id=customer_id
+        )
+
+    def register_request_for(self, customer_id: str):
+        """登记工单… from the customer list's row menu."""
+        return self.requests.register_request(customer_id)
 
     def import_customers(self) -> None:
         from .customer_import import CustomerImportDialog

@@ -349,7 +349,7 @@ class QuotaPage(QWidget):
         self.month = QComboBox()
         self.month.setObjectName("quotaMonth")
         for m in recent_months(today):
-            self.month.addItem(_("{year}-{month:02d}").format(year=m.year, month=m.month), m)
+            self.month.addItem(_("{year}-{month}").format(year=m.year, month=m.month), m)
         if month is not None and self.month_index(month) >= 0:
             self.month.setCurrentIndex(self.month_index(month))
         self.manager = QComboBox()
@@ -504,7 +504,7 @@ class QuotaPage(QWidget):
                 "{month}: {due} customers due, {met} met, {behind} behind; "
                 "compliance rate {rate} ({left})."
             ).format(
-                month=_("{year}-{month:02d}").format(year=r.month.year, month=r.month.month),
+                month=_("{year}-{month}").format(year=r.month.year, month=r.month.month),
                 due=f"{t.due:,}",
                 met=f"{t.met:,}",
                 behind=f"{t.behind:,}",

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from kac_desktop.i18n import _
+from kac_desktop.rules.clock import LOCAL_TZ
 from kac_desktop.services import backup as backup_service
 from kac_desktop.services.backup import BackupInfo, RestoreResult
 
@@ -43,7 +44,7 @@ class RecoveryDialog(QDialog):
             self.latest = backup_service.latest_good_backup(db_path)
         if self.latest is not None:
             info_text = _("The latest good backup is from {time} ({file}).").format(
-                time=self.latest.at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                time=self.latest.at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
                 file=self.latest.name,
             )
         elif locked:

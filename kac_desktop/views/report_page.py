@@ -3,17 +3,19 @@ center, a branch or all of them), see the summary, make the workbook and the PDF
 cancellable progress dialog, open them, preview and print.
 
 The figures come from ``services.monthly_report`` — the same object the two files are
-written from, so the screen shows what the files say.  Printing: PySide6-Essentials has
-QtPrintSupport but no QtPdf, so the window cannot draw the PDF's pages itself; it prints the
-summary shown here (a QTextDocument of the same tables) and leaves the full PDF to the
-reader the user opens it in.
+written from, so the screen shows what the files say.  Printing: the preview and the print
+draw the pages of the PDF that was made (``views.pdf_print``), every page with its charts and
+"第 x 页 共 y 页", so what is printed and signed is what is filed; the files are made first
+when they have not been.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QTextDocument
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTextBrowser,
     QVBoxLayout,
@@ -244,20 +247,56 @@ class ReportPage(QWidget):
         doc.setHtml(summary_html(self.report) if self.report else "")
         return doc
 
-    def print_preview(self) -> None:
+    def _pdf_to_print(self) -> str | None:
+        """The PDF of the month and branch chosen, made first when it has not been."""
+        # choosing another month or branch forgets the files (``_forget``)
+        if self.pdf_path is None or self.report is None:
+            self.status.setText(_("The PDF is made first: what is printed is what is filed."))
+            if not self.make_files():
+                return None
+        return self.pdf_path
+
+    def _paint(self, printer, path: str) -> None:
+        from .pdf_print import PdfPrintError, print_pdf
+
+        try:
+            print_pdf(path, printer)
+        except PdfPrintError as exc:
+            QMessageBox.warning(self, _("Print"), exc.message)
+
+    def print_preview(self, dialog_shown: Callable[[Any], None] | None = None) -> None:
+        """The pages of the PDF as they will print; ``dialog_shown`` (tests, screenshots)
+        receives the dialog instead of it being run."""
         from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 
+        from .pdf_print import prepare_printer
+
+        path = self._pdf_to_print()
+        if path is None:
+            return
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        prepare_printer(printer, Path(path).stem)
         dialog = QPrintPreviewDialog(printer, self)
-        dialog.setWindowTitle(_("Print preview"))
-        dialog.paintRequested.connect(lambda p: self.document().print_(p))
+        dialog.setWindowTitle(_("Print preview: {name}").format(name=Path(path).name))
+        dialog.paintRequested.connect(lambda p: self._paint(p, path))
+        if dialog_shown is not None:
+            self._preview_printer = printer  # the dialog paints on it after this returns
+            dialog_shown(dialog)
+            return
         dialog.exec()
 
     def print_summary(self) -> None:
+        """Print the PDF that is filed (every page), after the system's print dialog."""
         from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
+        from .pdf_print import prepare_printer
+
+        path = self._pdf_to_print()
+        if path is None or self.report is None:
+            return
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        prepare_printer(printer, Path(path).stem)
         dialog = QPrintDialog(printer, self)
-        if dialog.exec() == QPrintDialog.DialogCode.Accepted and self.report is not None:
-            self.document().print_(printer)
+        if dialog.exec() == QPrintDialog.DialogCode.Accepted:
+            self._paint(printer, path)
             report_service.record_print(self.db, self.actor, self.report)

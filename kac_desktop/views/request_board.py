@@ -65,7 +65,7 @@ from kac_desktop.services.requests import (
 
 from .colours import current_colours, text_style
 from .paged_model import IdRole, StateRole
-from .table_models import Column, ColumnTableModel, house_table
+from .table_models import Column, ColumnTableModel, EmptyHint, house_table
 
 PAGE_SIZE = 64  # rows fetched at once: two screens (256 cost 10 ms before the first paint)
 TICK_MS = 30_000
@@ -558,6 +558,13 @@ class RequestBoardPage(QWidget):
         )
         self.table.doubleClicked.connect(
             lambda index: self.open_request(self.model.id_at(index.row()))
+        )
+        self.empty_hint = EmptyHint(
+            self.table,
+            lambda: _(
+                "No service request to show. Press “Register a request…” when a customer "
+                "calls, or change the filters above."
+            ),
         )
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             shortcut = QShortcut(QKeySequence(key), self.table)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer, Signal
+from PySide6.QtCore import QDate, QDateTime, QEvent, Qt, QTime, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -227,6 +228,12 @@ class RegisterRequestDialog(FittedDialog):
         buttons.addButton(_("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
         buttons.accepted.connect(self.register)
         buttons.rejected.connect(self.reject)
+        # Ctrl+Enter registers, as in the visit dialog; the description box would take it
+        # as a new line, so it is watched too
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, activated=self.register)
+        self.description.installEventFilter(self)
+        self.ok.setToolTip(_("Register (Ctrl+Enter)"))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.errors)
@@ -244,6 +251,17 @@ class RegisterRequestDialog(FittedDialog):
         if customer_id:
             self.picker.set_customer(customer_id)
         self.update_deadline()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802
+        if (
+            watched is self.description
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
+            self.register()
+            return True
+        return super().eventFilter(watched, event)
 
     def input(self) -> RequestInput:
         return RequestInput(

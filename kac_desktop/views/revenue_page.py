@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from kac_desktop.i18n import N_, _
 from kac_desktop.rules import vocab
-from kac_desktop.rules.clock import business_today
+from kac_desktop.rules.clock import LOCAL_TZ, business_today
 from kac_desktop.services import revenue as revenue_service
 from kac_desktop.services import revenue_alerts
 from kac_desktop.services.changes import ChangeSet, Kind
@@ -78,7 +78,9 @@ def cell(row: PointsRow, key: str) -> str:
     if key == "confirmed_by":
         if not row.confirmed_by:
             return ""
-        when = row.confirmed_at.astimezone().strftime("%Y-%m-%d") if row.confirmed_at else ""
+        when = (
+            row.confirmed_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d") if row.confirmed_at else ""
+        )
         return f"{row.confirmed_by} {when}".strip()
     if key == "revenue":
         return money(row.revenue)

@@ -4,17 +4,19 @@ named columns; and a table view set up the house way."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import (
     QAbstractItemModel,
     QAbstractTableModel,
+    QEvent,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QWidget
 
 from kac_desktop.i18n import _
 
@@ -141,3 +143,46 @@ def house_table(
     for column, width in pairs:
         table.setColumnWidth(column, width)
     return table
+
+
+class EmptyHint(QObject):
+    """The words an empty table shows instead of blank rows: why it is empty and what to do
+    (issue 20 item 11).  ``text()`` is asked each time the table becomes empty, so that it
+    can tell "nothing matches the search" from "nothing yet"."""
+
+    def __init__(self, table: QTableView, text: Callable[[], str]) -> None:
+        super().__init__(table)
+        self._table = table
+        self._text = text
+        self.label = QLabel(table.viewport())
+        self.label.setObjectName("emptyHint")
+        self.label.setWordWrap(True)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.label.setStyleSheet("color: palette(placeholder-text); font-size: 14px;")
+        self.label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        model = table.model()
+        for signal in (
+            model.modelReset,
+            model.rowsInserted,
+            model.rowsRemoved,
+            model.layoutChanged,
+        ):
+            signal.connect(self.update)
+        table.viewport().installEventFilter(self)
+        self.update()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self._place()
+        return False
+
+    def _place(self) -> None:
+        area = self._table.viewport().rect()
+        self.label.setGeometry(area.adjusted(24, 24, -24, -24))
+
+    def update(self, *_args) -> None:
+        empty = self._table.model().rowCount() == 0
+        if empty:
+            self.label.setText(self._text())
+            self._place()
+        self.label.setVisible(empty)

@@ -37,7 +37,7 @@ from kac_desktop.services.visits import VisitQuery, VisitRow
 from . import operations
 from .paged_model import IdRole, PagedTableModel  # noqa: F401 - IdRole re-exported
 from .quota_page import QuotaPage
-from .table_models import Column, ColumnTableModel, house_table
+from .table_models import Column, ColumnTableModel, EmptyHint, house_table
 from .visit_calendar import VisitCalendarPage
 from .visit_dialog import open_visit_dialog
 
@@ -310,6 +310,13 @@ class VisitsPage(QWidget):
         self.visit_table.setSortingEnabled(True)
         self.visit_table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
         self.visit_table.doubleClicked.connect(lambda _i: self._open_current())
+        self.empty_hint = EmptyHint(
+            self.visit_table,
+            lambda: _(
+                "No visit to show. Press “Log a visit…” after meeting or calling a customer, "
+                "or clear the search and the filters."
+            ),
+        )
         top = QHBoxLayout()
         for w in (self.search, self.manager, self.mode, self.count):
             top.addWidget(w)

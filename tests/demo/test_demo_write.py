@@ -32,6 +32,7 @@ CUSTOMER = {
     "manager_id": "u-1",
     "business_scope": "",
     "cooperation_start": date(2020, 3, 1),
+    "registered_on": date(2026, 11, 23),
     "product_lines": ["express", "letters"],
     "express_kinds": ["同城"],
     "geo_scope": "regional",

@@ -176,8 +176,10 @@ def test_fields_cover_the_customer_file():
         assert key in keys
 
 
-def test_first_matching_column_wins_and_unknown_headers_are_ignored():
-    assert ci.guess_mapping(["序号", "名称", "客户名称", "", "备注"]) == {"name": 1, "notes": 4}
+def test_two_columns_naming_one_field_are_left_to_the_user_and_unknown_headers_ignored():
+    # issue 20 item 10: ambiguity is reported (io.mapping.recognise), never guessed
+    assert ci.guess_mapping(["序号", "名称", "客户名称", "", "备注"]) == {"notes": 4}
+    assert ci.guess_mapping(["序号", "客户名称", "", "备注"]) == {"name": 1, "notes": 3}
 
 
 def test_saved_mapping_survives_reordering(tmp_path):

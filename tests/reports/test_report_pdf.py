@@ -73,3 +73,31 @@ def test_the_customer_table_repeats_its_header_on_every_page(db, org, tmp_path):
     assert all("本年积分" in t for t in with_rows)
     text = "\n".join(pages)
     assert all(f"客户{i:04d}" in text for i in (0, 150, 299))
+
+
+@pytest.mark.parametrize(
+    ("title", "lines"),
+    [
+        ("客户类型", ["客户", "类型"]),
+        ("同比增长", ["同比", "增长"]),
+        ("俱乐部等级", ["俱乐部", "等级"]),
+        ("客户经理", ["客户", "经理"]),
+        ("去年同期累计", ["去年同期", "累计"]),
+        ("本月收入（元）", ["本月收入", "（元）"]),
+    ],
+)
+def test_a_narrow_column_title_breaks_between_words(title, lines):
+    """Issue 20 item 11: 客户经/理 no more; a title breaks where a word ends."""
+    from kac_desktop.reports.pdf import text_width, title_lines
+
+    width = text_width(title, 7.5) * 0.6  # too narrow for one line
+    got, size = title_lines(title, width, 7.5)
+    assert got == lines
+    assert all(text_width(line, size) <= width for line in got)
+
+
+def test_the_titles_of_the_usage_table_are_not_broken_inside_a_word(pdf):
+    _report, reader = pdf
+    text = _text(reader)
+    for broken in ("客户类\n型", "客户经\n理", "同比增\n长", "俱乐\n部"):
+        assert broken not in text

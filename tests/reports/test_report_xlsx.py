@@ -41,6 +41,8 @@ def test_one_sheet_a_section_with_title_frozen_header_and_filter(city_report, tm
     assert customers.auto_filter.ref == f"A3:{last}9"  # header row 3 + 6 customers
     for sheet in wb.worksheets:
         assert sheet.freeze_panes is not None, sheet.title
+    # printed, each page repeats the title and the header row (issue 20 item 11)
+    assert customers.print_title_rows == "$1:$3"
 
 
 def test_totals_equal_the_model_and_money_is_formatted(city_report, tmp_path):

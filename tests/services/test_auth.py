@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from kac_desktop.models import AuditRecord, User
+from kac_desktop.rules.clock import LOCAL_TZ
 from kac_desktop.rules.passwords import password_problems
 from kac_desktop.services import audit, auth, users
 from kac_desktop.services.errors import PermissionDenied, ServiceError
@@ -130,9 +131,10 @@ def test_five_failures_lock_the_account_for_the_set_time(db, org):
     with pytest.raises(auth.AccountLocked) as err:
         auth.sign_in(db, "mgr_a1", "Wrong-pass1", now=NOW)
     assert err.value.until == NOW + timedelta(minutes=15)
-    assert "锁定" in err.value.message and err.value.until.astimezone().strftime("%H:%M") in (
-        err.value.message
-    )
+    # the time said in Beijing time, whatever the computer's zone (issue 20 item 11)
+    assert "锁定" in err.value.message and err.value.until.astimezone(LOCAL_TZ).strftime(
+        "%H:%M"
+    ) in (err.value.message)
     # even the right password is refused while locked
     with pytest.raises(auth.AccountLocked):
         auth.sign_in(db, "mgr_a1", PW, now=NOW + timedelta(minutes=14))

@@ -436,3 +436,21 @@ def test_the_preview_can_be_cancelled_too(db, org, tmp_path):
     path = book(tmp_path / "大.xlsx", rows)
     with pytest.raises(Cancelled):
         preview(db, org.mgr_a1, path, progress=Cancelling(after=1))
+
+
+def test_rows_without_a_manager_are_not_given_to_the_administrator_silently(
+    db, org, tmp_path
+):
+    """Issue 20 item 11: the city center's rows that name no account manager are rejected
+    with the question whose they are, until the importer names one; a manager's and a
+    supervisor's are their own."""
+    path = book(tmp_path / "c.xlsx", [row("福州无主客户有限公司", code(801))])
+    rejected = preview(db, org.admin, path)
+    assert not rejected.rows
+    assert any("客户经理" in r.reason and "--manager" in r.reason for r in rejected.rejections)
+    chosen = preview(db, org.admin, path, manager_login="mgr_a1")
+    assert [r.data.manager_id for r in chosen.rows] == [org.mgr_a1.user_id]
+    # a manager's or supervisor's own rows stay his
+    for actor in (org.mgr_a1, org.sup_a):
+        own = preview(db, actor, path)
+        assert [r.data.manager_id for r in own.rows] == [actor.user_id]

@@ -86,6 +86,7 @@ def full_file(manager) -> CustomerData:
         manager_id=manager.user_id,
         business_scope="批发零售",
         cooperation_start=date(2019, 3, 1),
+        registered_on=date(2025, 3, 1),
         product_lines=["letters", "express", "philately"],
         express_kinds=["domestic", "same_city"],
         geo_scope="province",

@@ -5,7 +5,7 @@ rules.quota computes them, whatever the mix of classes and visits."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import and_, func, select, update
@@ -39,7 +39,11 @@ def people(db, org, make_customer):
         data = make_customer(name, manager=org.mgr_a1, tier=tier, nature="individual")
         made[name[:2]] = cs.save_customer(db, org.sup_a, data).first(Kind.CUSTOMER)
     with db.session() as session, session.begin():
-        session.execute(update(Customer).values(created_at=datetime(2020, 1, 1, tzinfo=UTC)))
+        session.execute(
+            update(Customer).values(
+                created_at=datetime(2020, 1, 1, tzinfo=UTC), registered_on=date(2020, 1, 1)
+            )
+        )
     return made
 
 
@@ -184,7 +188,11 @@ def test_a_supervisor_picking_a_manager_and_the_city_center_see_the_same_rows(
         make_customer("仓山远航贸易有限公司", manager=org.mgr_b1, nature="individual"),
     ).first(Kind.CUSTOMER)
     with db.session() as session, session.begin():
-        session.execute(update(Customer).values(created_at=datetime(2020, 1, 1, tzinfo=UTC)))
+        session.execute(
+            update(Customer).values(
+                created_at=datetime(2020, 1, 1, tzinfo=UTC), registered_on=date(2020, 1, 1)
+            )
+        )
     add_visits(db, org, [(other, local(2026, 3, 9), "onsite")])
     month = Month(2026, 3)
     branch = visit_quota.quota_report(db, org.sup_a, month, now=NOW)

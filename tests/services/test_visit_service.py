@@ -72,7 +72,11 @@ def files(db, org, make_customer):
         ).first(Kind.CUSTOMER),
     }
     with db.session() as session, session.begin():
-        session.execute(update(Customer).values(created_at=datetime(2020, 1, 1, tzinfo=UTC)))
+        session.execute(
+            update(Customer).values(
+                created_at=datetime(2020, 1, 1, tzinfo=UTC), registered_on=date(2020, 1, 1)
+            )
+        )
     return ids
 
 
@@ -290,10 +294,13 @@ def test_customers_not_yet_on_file_or_archived_before_the_month_are_not_due(db, 
         session.execute(
             update(Customer)
             .where(Customer.id == files["gold"])
-            .values(created_at=local(2026, 4, 1, 0, 0).astimezone(UTC))
+            .values(registered_on=date(2026, 4, 1))
         )
     cs.set_archived(db, org.mgr_a1, files["diamond"])
-    ids = {r.customer_id for r in visit_quota.quota_report(db, org.mgr_a1, Month(2026, 3), now=NOW).rows}
+    ids = {
+        r.customer_id
+        for r in visit_quota.quota_report(db, org.mgr_a1, Month(2026, 3), now=NOW).rows
+    }
     assert files["gold"] not in ids  # filed on 1 April
     assert files["diamond"] in ids  # archived after March ended: March was due
     with db.session() as session, session.begin():
@@ -302,7 +309,10 @@ def test_customers_not_yet_on_file_or_archived_before_the_month_are_not_due(db, 
             .where(Customer.id == files["diamond"])
             .values(archived_at=local(2026, 2, 27).astimezone(UTC))
         )
-    ids = {r.customer_id for r in visit_quota.quota_report(db, org.mgr_a1, Month(2026, 3), now=NOW).rows}
+    ids = {
+        r.customer_id
+        for r in visit_quota.quota_report(db, org.mgr_a1, Month(2026, 3), now=NOW).rows
+    }
     assert files["diamond"] not in ids  # archived in February
 
 

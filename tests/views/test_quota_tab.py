@@ -33,7 +33,11 @@ def _customers(db, org, make_customer) -> list[str]:
         data = make_customer(name, manager=org.mgr_a1, tier=tier, nature="individual")
         ids.append(cs.save_customer(db, org.sup_a, data).first(Kind.CUSTOMER))
     with db.session() as session, session.begin():
-        session.execute(update(Customer).values(created_at=datetime(2020, 1, 1, tzinfo=UTC)))
+        session.execute(
+            update(Customer).values(
+                created_at=datetime(2020, 1, 1, tzinfo=UTC), registered_on=date(2020, 1, 1)
+            )
+        )
     return ids
 
 

@@ -79,3 +79,31 @@ def test_cancelling_makes_no_file(qtbot, db, org, tmp_path, direct):
     assert not [p for p in tmp_path.iterdir() if p.suffix in (".xlsx", ".pdf")]
     assert page.xlsx_path is None
     assert page.status.text() == "已取消，未生成文件。"
+
+
+def test_preview_and_print_draw_every_page_of_the_filed_pdf(qtbot, db, org, tmp_path, direct):
+    """Issue 20 item 6: what is previewed and printed is the PDF that is filed (all its
+    pages, charts and 第 x 页 共 y 页), not a summary of its own; the files are made first."""
+    from pypdf import PdfReader
+    from PySide6.QtPrintSupport import QPrinter
+
+    build_sample(db, org)
+    page = ReportPage(db, org.sup_a)
+    qtbot.addWidget(page)
+    _choose_march(page)
+    page.show_report()
+    # no file made yet: the preview makes them (here into tmp_path) before showing pages
+    page.make_files = lambda folder=None, _make=page.make_files: _make(str(tmp_path))
+    shown = []
+    page.print_preview(dialog_shown=shown.append)
+    assert page.pdf_path is not None and shown
+    filed = len(PdfReader(page.pdf_path).pages)
+    assert filed > 1
+
+    printed = tmp_path / "printed.pdf"
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(printed))
+    printer.setResolution(72)  # small images: the test looks at pages, not ink
+    shown[0].paintRequested.emit(printer)  # what the preview paints is what the print paints
+    assert len(PdfReader(printed).pages) == filed

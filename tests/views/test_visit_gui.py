@@ -50,7 +50,11 @@ def files(db, org, make_customer) -> dict[str, str]:
         data = make_customer(name, manager=org.mgr_a1, nature="individual", tier=tier)
         ids[key] = cs.save_customer(db, org.sup_a, data).first(Kind.CUSTOMER)
     with db.session() as session, session.begin():
-        session.execute(update(Customer).values(created_at=datetime(2020, 1, 1, tzinfo=UTC)))
+        session.execute(
+            update(Customer).values(
+                created_at=datetime(2020, 1, 1, tzinfo=UTC), registered_on=date(2020, 1, 1)
+            )
+        )
     return ids
 
 
