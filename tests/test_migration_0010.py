@@ -4,11 +4,9 @@ keeps the rows."""
 
 from __future__ import annotations
 
-import sqlite3
-
 from alembic import command
 
-from kac_desktop.db import alembic_config, make_engine
+from kac_desktop.db import alembic_config, cipher, make_engine
 
 
 def _columns(engine, table: str) -> set[str]:
@@ -21,7 +19,7 @@ def test_upgrade_dates_existing_files_in_beijing_time_and_downgrade_keeps_them(t
     engine = make_engine(f"sqlite:///{path}")
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), "0009")
-    raw = sqlite3.connect(path)  # rows without their branch and manager: keys unchecked here
+    raw = cipher.connect(path)  # rows without their branch and manager: keys unchecked here
     with raw:
         raw.executemany(
             "INSERT INTO customers (id, name, name_key, name_sort, kind, nature, industry, "
