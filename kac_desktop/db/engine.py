@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kac_desktop.config import sqlite_path
+from kac_desktop.config import is_server_url, sqlite_path
 
 from . import problems
 from .problems import BUSY_TIMEOUT_MS  # noqa: F401 - the engine's API
@@ -38,8 +38,20 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         problems.install(engine, sqlite_path(url))
         return engine
-    engine = create_engine(url, pool_pre_ping=True)
-    problems.install(engine, None, engine.url.host or "")
+    from .server import address_of, connect_args
+
+    # REPEATABLE READ: each transaction reads one snapshot and fails (SQLSTATE 40001, "a lost
+    # race") when it writes a row another committed since — SQLite's snapshot in WAL mode,
+    # where a write after another's commit fails with SQLITE_BUSY_SNAPSHOT.  Every mutation
+    # writes the audit head's one row, so two of them that overlap never both commit what
+    # they decided on what they read (two managers filing the same customer at once)
+    engine = create_engine(
+        url,
+        pool_pre_ping=True,
+        isolation_level="REPEATABLE READ",
+        connect_args=connect_args(url),
+    )
+    problems.install(engine, None, address_of(url))
     return engine
 
 
@@ -87,6 +99,17 @@ class Database:
     def path(self) -> Path | None:
         return sqlite_path(self.url)
 
+    @property
+    def where(self) -> str:
+        """The database as a person is shown it: the file's path, or the server and
+        database (host:port/name, never the password)."""
+        path = self.path
+        if path is not None:
+            return str(path)
+        from .server import address_of
+
+        return str(address_of(self.url)) if is_server_url(self.url) else self.url
+
     def session(self) -> Session:
         return self.sessions()
 
@@ -112,4 +135,4 @@ class Database:
             self._engine.dispose()
 
     def __repr__(self) -> str:
-        return f"Database({self.url!r})"
+        return f"Database({self.where!r})"
