@@ -85,7 +85,7 @@ def test_two_processes_saving_one_customer_at_once(db, org, make_customer):
     outcomes = {"saved": 0, "refused": 0}
     for _round in range(ROUNDS):
         processes = {
-            login: _start(SAVER, str(db.path), login, customer_id, str(_round)) for login in names
+            login: _start(SAVER, db.url, login, customer_id, str(_round)) for login in names
         }
         for process in processes.values():
             process.stdin.write("go\n")
@@ -110,7 +110,7 @@ def test_two_processes_saving_one_customer_at_once(db, org, make_customer):
 
 def test_concurrent_sign_ins_of_one_user_never_fail(db, org):
     processes = [
-        _start(SIGNER, str(db.path), "mgr_a1", str(SIGN_INS), TEST_PASSWORD) for _ in range(SIGNERS)
+        _start(SIGNER, db.url, "mgr_a1", str(SIGN_INS), TEST_PASSWORD) for _ in range(SIGNERS)
     ]
     for process in processes:
         process.stdin.write("go\n")

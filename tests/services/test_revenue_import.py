@@ -213,6 +213,7 @@ def test_other_changes_after_the_preview_do_not_stop_the_import(db, org, two, tm
     assert stored(db)[(two[0], 202609, "express")] == D("20000.50")
 
 
+@pytest.mark.sqlite_only("SQLite's rowid and its write lock")
 def test_rows_moved_without_a_trace_are_caught_before_anything_is_kept(db, org, two, tmp_path):
     run(db, org.mgr_a1, book(tmp_path, GOOD))
     fix = book(tmp_path, [[CODES[0], "", 202609, "函件", 1000]], "fix.xlsx")
@@ -290,6 +291,7 @@ def test_replacing_months_reads_the_stored_rows_either_way(db, org, two, tmp_pat
     assert points == 30000 + 12 + 8
 
 
+@pytest.mark.sqlite_only("SQLite's rowid and its write lock")
 def test_the_import_holds_the_write_lock_from_its_comparison_to_its_commit(db, tmp_path):
     import sqlite3
 

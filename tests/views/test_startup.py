@@ -98,6 +98,7 @@ def test_the_due_notice_follows_the_first_paint(qtbot, db, org, make_customer):
     assert window.due_label.text().startswith("超时 1 件")
 
 
+@pytest.mark.sqlite_only("damaged files and the recovery dialog are SQLite's")
 def test_damage_found_after_the_paint_brings_the_recovery_dialog_and_a_restart(
     qtbot, db, org, make_customer, monkeypatch
 ):
@@ -258,6 +259,7 @@ def test_the_first_page_paints_first_and_the_filters_follow(db, org, make_custom
             assert after["count"] == total  # sup_a's branch holds them all too
 
 
+@pytest.mark.sqlite_only("damaged files and the recovery dialog are SQLite's")
 def test_run_starts_again_on_the_database_chosen_in_the_recovery_dialog(
     qtbot, db, org, tmp_path, monkeypatch
 ):
