@@ -3,8 +3,8 @@ session, emptied before each test that uses it.
 
 ``KAC_TEST_PG_URL`` (or ``--pg-url``) names the database, e.g.
 ``postgresql://kac:kac@localhost/kac_test``; the role must own it and may create databases
-(the migration tests start from empty ones).  Without it the PostgreSQL variants are
-skipped and the summary says so; under ``CI=true`` a missing server fails the run.
+(the migration tests start from empty ones).  Without it the PostgreSQL variants are left
+out and the run's last line says so; under ``CI=true`` a missing server fails the run.
 
 Emptying the tables is measured faster than the alternatives (a database of 17 tables, on
 the 2-core CI machine): ``DELETE`` from every table ≈ 10 ms, ``TRUNCATE`` of all of them
@@ -71,7 +71,14 @@ class Server:
         return psycopg.connect(url, autocommit=True, connect_timeout=5)
 
     def prepare(self) -> None:
-        """An empty public schema, migrated to the head; what the migrations wrote kept."""
+        """An empty public schema, migrated to the head; what the migrations wrote kept.
+        Everything in the database is dropped first: a database whose name does not say
+        "test" is refused, so that a mistyped variable cannot empty a real one."""
+        if "test" not in database_name(self.url).lower():
+            raise RuntimeError(
+                f"{ENV} must name a test database (its name containing 'test'): the tests "
+                "drop everything in it"
+            )
         import psycopg
 
         from kac_desktop.db import open_database

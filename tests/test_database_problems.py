@@ -319,18 +319,19 @@ def test_window_lost_race_offers_reload_naming_who_saved_first(
     editor = CustomerEditor(db, org.mgr_a1, file_of)
     qtbot.addWidget(editor)
     editor.address.setText("福州市鼓楼区经理改的地址")
-    apply = customers._apply
+    lock = customers.raw_sql.lock_for_writing
 
-    def the_other_save_commits_first(session, customer, data):
-        # the editor's save has read the file and passed the version check; the other
-        # save, which read the same version, commits just before this one writes
-        monkeypatch.setattr(customers, "_apply", apply)
+    def the_other_save_commits_first(connection):
+        # the editor's save has read the file's version 1; the other save, which read the
+        # same version, commits just before this one takes the write lock (the writers
+        # take turns from there: customers.save_in_session)
+        monkeypatch.setattr(customers.raw_sql, "lock_for_writing", lock)
         other = customers.get_customer(db, org.sup_a, file_of)
         other.data.address = "福州市鼓楼区支局长改的地址"
         customers.save_customer(db, org.sup_a, other.data, file_of, other.version)
-        return apply(session, customer, data)
+        return lock(connection)
 
-    monkeypatch.setattr(customers, "_apply", the_other_save_commits_first)
+    monkeypatch.setattr(customers.raw_sql, "lock_for_writing", the_other_save_commits_first)
     seen = {}
 
     def exec_(box):

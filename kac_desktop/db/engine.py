@@ -40,17 +40,11 @@ def make_engine(url: str) -> Engine:
         return engine
     from .server import address_of, connect_args
 
-    # REPEATABLE READ: each transaction reads one snapshot and fails (SQLSTATE 40001, "a lost
-    # race") when it writes a row another committed since — SQLite's snapshot in WAL mode,
-    # where a write after another's commit fails with SQLITE_BUSY_SNAPSHOT.  Every mutation
-    # writes the audit head's one row, so two of them that overlap never both commit what
-    # they decided on what they read (two managers filing the same customer at once)
-    engine = create_engine(
-        url,
-        pool_pre_ping=True,
-        isolation_level="REPEATABLE READ",
-        connect_args=connect_args(url),
-    )
+    # READ COMMITTED (the server's default): a write waits for another's row lock and then
+    # works on what that one committed.  Where SQLite's snapshot made a check-then-write
+    # safe (the duplicate check of a new customer, the imports), the service takes the audit
+    # head's row lock before it reads (raw_sql.lock_for_writing), as BEGIN IMMEDIATE does
+    engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args(url))
     problems.install(engine, None, address_of(url))
     return engine
 

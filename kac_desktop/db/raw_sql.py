@@ -105,4 +105,5 @@ def lock_for_writing(connection: Connection) -> None:
         return
     raw = driver_connection(connection)
     if not raw.in_transaction:
-        raw.execute("BEGIN IMMEDIATE")
+        # through the engine, whose handle_error turns "database is locked" into words
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

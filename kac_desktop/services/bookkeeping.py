@@ -51,9 +51,8 @@ def _run(db: Database, work: Work, timeout_ms: int) -> None:
             work(session)
 
 
-# On a server, a write that waited for another's row lock fails when that one commits
-# (REPEATABLE READ: SQLSTATE 40001, a ConcurrentChange) where SQLite's write, whose lock is
-# taken before its snapshot, would simply have waited: the work reads again and is written.
+# A lost race (SQLite's BUSY_SNAPSHOT, a server's deadlock or serialization failure: a
+# ConcurrentChange) is no reason to lose a login time: the work reads again and is written.
 RETRIES = 5
 
 

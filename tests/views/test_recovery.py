@@ -46,6 +46,7 @@ def quiet(monkeypatch):
 
 
 @pytest.mark.slow
+@pytest.mark.sqlite_only("damaged files, backups and restores are SQLite's")
 def test_damaged_file_leads_to_the_restored_database(qtbot, db, org, make_customer, monkeypatch):
     """Issue §5: a damaged database gets a clear message and a way forward, never a
     traceback; the damaged file is kept."""
