@@ -21,6 +21,7 @@ from kac_desktop.rules.customer import ContactData, CustomerData  # noqa: E402
 from kac_desktop.services import auth  # noqa: E402
 from kac_desktop.services.context import Actor  # noqa: E402
 from kac_desktop.services.users import ensure_reference_data  # noqa: E402
+from tests import postgres  # noqa: E402
 
 # Argon2 is slow on purpose; the tests hash with the lowest cost (a hash carries its own
 # parameters, so verifying stays as cheap).  Production keeps argon2-cffi's defaults.
@@ -51,9 +52,115 @@ def english() -> Iterator[None]:
     set_language(previous)
 
 
+# ---------------------------------------------------------------- the two engines
+#
+# Every test that takes ``db`` (directly or through ``org`` …) runs on a SQLite file and on
+# the PostgreSQL test server (tests/postgres.py): test ids end in [sqlite] and [postgresql].
+# ``@pytest.mark.sqlite_only("why")`` keeps a test on SQLite (file copies, WAL, file modes,
+# kill -9 of a SQLite writer).
+
+ENGINES = ("sqlite", "postgresql")
+_pg_variants: list[str] = []  # the node ids of the PostgreSQL variants that run
+_left_out: list[str] = []  # those left out: no server
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--pg-url",
+        default="",
+        help=f"the PostgreSQL test database (also ${postgres.ENV}), e.g. "
+        "postgresql://kac:kac@localhost/kac_test",
+    )
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only(reason): the test is about SQLite's file (copies, WAL, modes, kill -9); "
+        "its db runs on SQLite only",
+    )
+    if postgres.in_ci() and not postgres.configured_url(config):
+        raise pytest.UsageError(
+            f"CI=true but no PostgreSQL test server: set {postgres.ENV} "
+            "(e.g. postgresql://kac:kac@localhost/kac_test); .ci/run makes one"
+        )
+
+
+def pytest_generate_tests(metafunc):
+    if "db" not in metafunc.fixturenames:
+        return
+    if metafunc.definition.get_closest_marker("sqlite_only") is not None:
+        metafunc.parametrize("db", ["sqlite"], indirect=True)
+        return
+    metafunc.parametrize("db", ENGINES, indirect=True)
+
+
+def _runs_on_postgresql(item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and callspec.params.get("db") == "postgresql":
+        return True
+    names = getattr(item, "fixturenames", ())
+    return "pg_server" in names and "db" not in names
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Without a server the PostgreSQL half is left out as a whole (not one "skipped" line
+    per test): the run's last line says how many tests that is."""
+    if postgres.configured_url(config):
+        return
+    kept = [item for item in items if not _runs_on_postgresql(item)]
+    left_out = [item for item in items if _runs_on_postgresql(item)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+    _left_out[:] = [item.nodeid for item in left_out]
+
+
+def pytest_collection_finish(session):
+    _pg_variants[:] = [item.nodeid for item in session.items if _runs_on_postgresql(item)]
+
+
+def pytest_unconfigure(config):
+    """The run's last line says whether the PostgreSQL half ran (after pytest's summary)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return
+    if _pg_variants:
+        where = postgres.configured_url(config).rpartition("@")[2]
+        reporter.write_line(f"PostgreSQL half: {len(_pg_variants)} tests ran on {where}")
+    elif _left_out:
+        reporter.write_line(
+            f"PostgreSQL half SKIPPED: {len(_left_out)} tests did not run on PostgreSQL "
+            f"(no test server; set {postgres.ENV}=postgresql://user:password@host/database)",
+            yellow=True,
+            bold=True,
+        )
+
+
+@pytest.fixture(scope="session")
+def pg_server(request) -> postgres.Server:
+    """The PostgreSQL test database, migrated once for the session."""
+    url = postgres.configured_url(request.config)
+    if not url:
+        pytest.skip(f"PostgreSQL half: no test server (set {postgres.ENV})")
+    server = postgres.Server(postgres.sqlalchemy_url(url))
+    try:
+        server.prepare()
+    except Exception as exc:  # the server named is not usable: every PG test fails with this
+        pytest.fail(f"PostgreSQL test server {url.rpartition('@')[2]} not usable: {exc}")
+    return server
+
+
 @pytest.fixture
-def db(tmp_path) -> Database:
-    database = open_database(tmp_path / "test.db")
+def db(request, tmp_path) -> Iterator[Database]:
+    engine = getattr(request, "param", "sqlite")
+    if engine == "postgresql":
+        server = request.getfixturevalue("pg_server")
+        server.reset()
+        database = open_database(server.url)
+    else:
+        database = open_database(tmp_path / "test.db")
     yield database
     database.dispose()
 

@@ -39,8 +39,8 @@ def count(db) -> int:
         return session.scalar(select(func.count()).select_from(Customer))
 
 
-def args(path, tmp_path, *extra):
-    return ["import", "customers", path, "--db", str(tmp_path / "test.db"), *extra]
+def args(path, db, *extra):
+    return ["import", "customers", path, "--db", db.url, *extra]
 
 
 MIXED = [
@@ -52,7 +52,7 @@ MIXED = [
 
 def test_mixed_workbook_without_skip_writes_nothing_and_exits_1(db, org, tmp_path, capsys):
     path = book(tmp_path / "混合.xlsx", MIXED)
-    assert main(args(path, tmp_path, "--user", "sup_a")) == 1
+    assert main(args(path, db, "--user", "sup_a")) == 1
     out = capsys.readouterr().out
     assert "第3行，列「统一社会信用代码」" in out
     assert "第4行，列「客户等级」" in out and "超级" in out
@@ -62,7 +62,7 @@ def test_mixed_workbook_without_skip_writes_nothing_and_exits_1(db, org, tmp_pat
 
 def test_skip_invalid_imports_the_valid_rows_and_exits_0(db, org, tmp_path, capsys):
     path = book(tmp_path / "混合.xlsx", MIXED)
-    assert main(args(path, tmp_path, "--user", "sup_a", "--skip-invalid")) == 0
+    assert main(args(path, db, "--user", "sup_a", "--skip-invalid")) == 0
     out = capsys.readouterr().out
     assert "1" in out and "第3行" in out
     assert count(db) == 1
@@ -72,7 +72,7 @@ def test_good_workbook_with_default_manager(db, org, tmp_path, capsys):
     path = book(
         tmp_path / "好.xlsx", [["福州华闽贸易有限公司", code(1), "黄金", "李明", "13805912345", ""]]
     )
-    assert main(args(path, tmp_path, "--user", "sup_a", "--manager", "mgr_a2")) == 0
+    assert main(args(path, db, "--user", "sup_a", "--manager", "mgr_a2")) == 0
     with db.session() as session:
         assert session.scalar(select(Customer.manager_id)) == org.mgr_a2.user_id
 
@@ -80,12 +80,12 @@ def test_good_workbook_with_default_manager(db, org, tmp_path, capsys):
 def test_text_file_named_xlsx_exits_2_with_a_clear_message(db, org, tmp_path, capsys):
     path = tmp_path / "客户.xlsx"
     path.write_text("客户名称,地址\n福州华闽,五四路\n", encoding="utf-8")
-    assert main(args(str(path), tmp_path, "--user", "sup_a")) == 2
+    assert main(args(str(path), db, "--user", "sup_a")) == 2
     err = capsys.readouterr().err
     assert "客户.xlsx" in err and "Excel" in err
     assert count(db) == 0
 
 
 def test_missing_file_exits_2(db, org, tmp_path, capsys):
-    assert main(args(str(tmp_path / "none.xlsx"), tmp_path, "--user", "sup_a")) == 2
+    assert main(args(str(tmp_path / "none.xlsx"), db, "--user", "sup_a")) == 2
     assert "none.xlsx" in capsys.readouterr().err

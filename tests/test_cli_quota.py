@@ -53,12 +53,12 @@ def month_of_visits(db, org, make_customer):
     return gold
 
 
-def run(tmp_path, *extra) -> list[str]:
-    return ["quota", "--db", str(tmp_path / "test.db"), *extra]
+def run(db, *extra) -> list[str]:
+    return ["quota", "--db", db.url, *extra]
 
 
 def test_quota_table_for_a_manager(db, org, month_of_visits, tmp_path, capsys):
-    assert main(run(tmp_path, "--month", "2026-03", "--manager", "mgr_a1", "--user", "sup_a")) == 0
+    assert main(run(db, "--month", "2026-03", "--manager", "mgr_a1", "--user", "sup_a")) == 0
     out = capsys.readouterr().out
     line = next(x for x in out.splitlines() if x.startswith("福州华闽贸易有限公司"))
     assert line.split() == ["福州华闽贸易有限公司", "二类", "2", "2", "已达标"]
@@ -67,7 +67,7 @@ def test_quota_table_for_a_manager(db, org, month_of_visits, tmp_path, capsys):
 
 
 def test_quota_table_for_the_branch_shows_who_is_behind(db, org, month_of_visits, tmp_path, capsys):
-    assert main(run(tmp_path, "--month", "2026-03", "--user", "sup_a")) == 0
+    assert main(run(db, "--month", "2026-03", "--user", "sup_a")) == 0
     out = capsys.readouterr().out
     line = next(x for x in out.splitlines() if x.startswith("厦门海天科技有限公司"))
     assert line.split()[1:] == ["王经理", "三类", "1", "0", "未达标"]
@@ -75,7 +75,7 @@ def test_quota_table_for_the_branch_shows_who_is_behind(db, org, month_of_visits
 
 
 def test_bad_month_and_unknown_manager_are_clear_errors(db, org, tmp_path, capsys):
-    assert main(run(tmp_path, "--month", "2026-13", "--user", "sup_a")) == 2
+    assert main(run(db, "--month", "2026-13", "--user", "sup_a")) == 2
     assert "2026-13" in capsys.readouterr().err
-    assert main(run(tmp_path, "--month", "2026-03", "--manager", "mgr_b1", "--user", "sup_a")) == 2
+    assert main(run(db, "--month", "2026-03", "--manager", "mgr_b1", "--user", "sup_a")) == 2
     assert "mgr_b1" in capsys.readouterr().err

@@ -20,7 +20,7 @@ def _args(db, tmp_path, user, *more):
     return [
         "report",
         "--db",
-        str(db.path),
+        db.url,
         "--user",
         user,
         "--month",

@@ -36,7 +36,7 @@ def requests_db(db, org, make_customer, tmp_path):
             RequestInput(customer_id=customer, description=text, received_at=received),
             now=received,
         )
-    return str(tmp_path / "test.db")
+    return db.url
 
 
 def run(capsys, *args):

@@ -39,15 +39,15 @@ def count(db) -> int:
         return session.scalar(select(func.count()).select_from(Revenue))
 
 
-def run(tmp_path, path, *extra):
-    return main(["import", "revenue", path, "--db", str(tmp_path / "test.db"), *extra])
+def run(db, path, *extra):
+    return main(["import", "revenue", path, "--db", db.url, *extra])
 
 
 MIXED = [[CODE, "", 202601, "函件", 60000], [CODE, "", 202601, "彩票", 1]]
 
 
 def test_mixed_file_writes_nothing_and_exits_1(db, org, customer, tmp_path, capsys):
-    assert run(tmp_path, book(tmp_path, MIXED), "--user", "mgr_a1") == 1
+    assert run(db, book(tmp_path, MIXED), "--user", "mgr_a1") == 1
     out = capsys.readouterr().out
     assert "第3行，列「业务种类」" in out and "彩票" in out and "--skip-invalid" in out
     assert count(db) == 0
@@ -57,9 +57,9 @@ def test_skip_invalid_imports_the_valid_rows_and_a_reimport_changes_nothing(
     db, org, customer, tmp_path, capsys
 ):
     path = book(tmp_path, MIXED)
-    assert run(tmp_path, path, "--user", "mgr_a1", "--skip-invalid") == 0
+    assert run(db, path, "--user", "mgr_a1", "--skip-invalid") == 0
     assert "新增1条" in capsys.readouterr().out and count(db) == 1
-    assert run(tmp_path, path, "--user", "mgr_a1", "--skip-invalid") == 0
+    assert run(db, path, "--user", "mgr_a1", "--skip-invalid") == 0
     assert "新增0条，变更0条，未变1条，删除0条" in capsys.readouterr().out
     assert count(db) == 1
 
@@ -67,14 +67,14 @@ def test_skip_invalid_imports_the_valid_rows_and_a_reimport_changes_nothing(
 def test_unreadable_file_exits_2(db, org, tmp_path, capsys):
     bogus = tmp_path / "x.xlsx"
     bogus.write_text("not a workbook")
-    assert run(tmp_path, str(bogus), "--user", "mgr_a1") == 2
+    assert run(db, str(bogus), "--user", "mgr_a1") == 2
     assert "x.xlsx" in capsys.readouterr().err
 
 
 def test_points_lists_points_level_and_suggestion(db, org, customer, tmp_path, capsys):
-    run(tmp_path, book(tmp_path, MIXED[:1]), "--user", "mgr_a1")
+    run(db, book(tmp_path, MIXED[:1]), "--user", "mgr_a1")
     capsys.readouterr()
-    db_path = str(tmp_path / "test.db")
+    db_path = db.url
     assert main(["points", "--db", db_path, "--year", "2026", "--user", "sup_a"]) == 0
     out = capsys.readouterr().out
     assert "60,000" in out and "贵宾" in out and "差90,000" not in out

@@ -20,7 +20,7 @@ def _signed_in(monkeypatch):
 
 @pytest.fixture
 def path(db, org, tmp_path):
-    return str(tmp_path / "test.db")
+    return db.url
 
 
 def run(capsys, *args):

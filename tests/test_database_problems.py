@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import select
 
 from kac_desktop import cli
-from kac_desktop.db import cipher, open_database
+from kac_desktop.db import cipher, make_engine, open_database
 from kac_desktop.db import engine as db_module
 from kac_desktop.db import problems as db_errors
 from kac_desktop.models import Customer, User
@@ -108,12 +108,13 @@ def cli_env(monkeypatch):
 
 
 def disable(db, capsys):
-    return run_cli(capsys, "users", "disable", "mgr_a2", "--db", str(db.path), "--user", "admin")
+    return run_cli(capsys, "users", "disable", "mgr_a2", "--db", db.url, "--user", "admin")
 
 
 # ---------------------------------------------------------------- command line
 
 
+@pytest.mark.sqlite_only("a SQLite file's locks, modes, space and place")
 def test_cli_busy_beyond_the_timeout(db, org, cli_env, capsys):
     with write_lock(db.path):
         code, output = disable(db, capsys)
@@ -121,15 +122,16 @@ def test_cli_busy_beyond_the_timeout(db, org, cli_env, capsys):
     assert active(db, "mgr_a2")
 
 
+@pytest.mark.sqlite_only("a SQLite file's locks, modes, space and place")
 def test_cli_locked_by_another_program_and_check_does_not_call_it_damaged(db, org, cli_env, capsys):
     db.dispose()
     with exclusive_lock(db.path):
         code, output = disable(db, capsys)
         assert_told(code, output, LOCKED)
-        code, output = run_cli(capsys, "check", "--db", str(db.path), "--user", "admin")
+        code, output = run_cli(capsys, "check", "--db", db.url, "--user", "admin")
         assert_told(code, output, LOCKED)
         assert "损坏" not in output
-    code, output = run_cli(capsys, "check", "--db", str(db.path), "--user", "admin")
+    code, output = run_cli(capsys, "check", "--db", db.url, "--user", "admin")
     assert code == 0, output
 
 
@@ -141,10 +143,12 @@ def test_cli_lost_race(db, org, cli_env, capsys, monkeypatch):
 
     def other_process_first(session, *args, **kwargs):
         user = read(session, *args, **kwargs)
-        other = cipher.connect(str(db.path))
-        other.execute("UPDATE users SET version = version + 1 WHERE login = 'mgr_a2'")
-        other.commit()
-        other.close()
+        other = make_engine(db.url)
+        with other.begin() as connection:
+            connection.exec_driver_sql(
+                "UPDATE users SET version = version + 1 WHERE login = 'mgr_a2'"
+            )
+        other.dispose()
         return user
 
     monkeypatch.setattr(users, "_managed_user", other_process_first)
@@ -153,6 +157,7 @@ def test_cli_lost_race(db, org, cli_env, capsys, monkeypatch):
     assert active(db, "mgr_a2")
 
 
+@pytest.mark.sqlite_only("a SQLite file's locks, modes, space and place")
 def test_cli_read_only_file(db, org, cli_env, capsys, monkeypatch):
     extra_pragma(monkeypatch, "PRAGMA query_only=1")
     code, output = disable(db, capsys)
@@ -160,6 +165,7 @@ def test_cli_read_only_file(db, org, cli_env, capsys, monkeypatch):
     assert active(db, "mgr_a2")
 
 
+@pytest.mark.sqlite_only("a SQLite file's locks, modes, space and place")
 def test_cli_full_disk(db, org, cli_env, capsys, monkeypatch, tmp_path):
     book = openpyxl.Workbook()
     sheet = book.active
@@ -194,6 +200,7 @@ def test_cli_full_disk(db, org, cli_env, capsys, monkeypatch, tmp_path):
         assert session.scalar(select(Customer.id).limit(1)) is None
 
 
+@pytest.mark.sqlite_only("a SQLite file's locks, modes, space and place")
 def test_cli_vanished_file(db, org, cli_env, capsys, monkeypatch, tmp_path):
     from kac_desktop.cli import common
 
@@ -250,6 +257,7 @@ def stored_address(db, customer_id):
 @pytest.mark.parametrize(
     "kind, fragment", [("busy", BUSY), ("read_only", READ_ONLY), ("vanished", GONE)]
 )
+@pytest.mark.sqlite_only("a SQLite file's locks, modes, space and place")
 def test_window_save_meets_a_database_problem(
     qtbot, db, org, file_of, shown, monkeypatch, tmp_path, kind, fragment
 ):
@@ -281,6 +289,7 @@ def test_window_save_meets_a_database_problem(
         assert stored_address(db, file_of) == before
 
 
+@pytest.mark.sqlite_only("a SQLite file's locks, modes, space and place")
 def test_window_full_disk(qtbot, db, org, file_of, shown, monkeypatch):
     extra_pragma(monkeypatch, "PRAGMA max_page_count={pages}")
     window_db = fresh(db)
@@ -310,18 +319,19 @@ def test_window_lost_race_offers_reload_naming_who_saved_first(
     editor = CustomerEditor(db, org.mgr_a1, file_of)
     qtbot.addWidget(editor)
     editor.address.setText("福州市鼓楼区经理改的地址")
-    apply = customers._apply
+    lock = customers.raw_sql.lock_for_writing
 
-    def the_other_save_commits_first(session, customer, data):
-        # the editor's save has read the file and passed the version check; the other
-        # save, which read the same version, commits just before this one writes
-        monkeypatch.setattr(customers, "_apply", apply)
+    def the_other_save_commits_first(connection):
+        # the editor's save has read the file's version 1; the other save, which read the
+        # same version, commits just before this one takes the write lock (the writers
+        # take turns from there: customers.save_in_session)
+        monkeypatch.setattr(customers.raw_sql, "lock_for_writing", lock)
         other = customers.get_customer(db, org.sup_a, file_of)
         other.data.address = "福州市鼓楼区支局长改的地址"
         customers.save_customer(db, org.sup_a, other.data, file_of, other.version)
-        return apply(session, customer, data)
+        return lock(connection)
 
-    monkeypatch.setattr(customers, "_apply", the_other_save_commits_first)
+    monkeypatch.setattr(customers.raw_sql, "lock_for_writing", the_other_save_commits_first)
     seen = {}
 
     def exec_(box):
@@ -342,6 +352,7 @@ def test_window_lost_race_offers_reload_naming_who_saved_first(
     editor._dirty = False
 
 
+@pytest.mark.sqlite_only("a SQLite file's locks, modes, space and place")
 def test_window_start_on_a_locked_file_offers_no_restore(qtbot, db, org, monkeypatch):
     from kac_desktop.services import backup
     from kac_desktop.views import app as app_module
@@ -363,6 +374,7 @@ def test_window_start_on_a_locked_file_offers_no_restore(qtbot, db, org, monkeyp
     assert LOCKED in seen["text"] and seen["restore"] is False
 
 
+@pytest.mark.sqlite_only("a SQLite file's locks, modes, space and place")
 def test_start_up_check_of_a_locked_file_offers_no_restore(qtbot, db, org):
     from kac_desktop.views.startup_checks import StartupChecks
 

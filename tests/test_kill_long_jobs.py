@@ -41,6 +41,7 @@ from kac_desktop.sheets import remove_stale_temporaries
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork and SIGKILL"),
+    pytest.mark.sqlite_only("kill -9 of a job on a SQLite file, then SQLite's checks of it"),
 ]
 
 RUNS = int(os.environ.get("KILL_RUNS", "50"))

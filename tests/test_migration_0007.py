@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import openpyxl
+import pytest
 from alembic import command
 from sqlalchemy import select
 
@@ -60,6 +61,7 @@ def _insert(engine, rows):
             )
 
 
+@pytest.mark.sqlite_only('downgrades a SQLite file (tests/test_migrations_postgresql.py goes up and down on PostgreSQL)')
 def test_migration_0007_clears_confirmations_made_on_create(tmp_path, org, make_customer, db):
     ids = {}
     for name in ("on_create", "imported", "real", "other_creator"):

@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "report",
     "settings",
     "admin",
+    "server",
     "self_check",
 )
 

@@ -40,10 +40,11 @@ def open_db(args: argparse.Namespace, *, create: bool = False) -> Database:
     """The database of ``--db`` (default: the one in the user-data folder).  Only ``demo``
     (``create=True``) and the window's first start make a new one: a mistyped path given to
     any other command is refused before anything is written, instead of becoming a new,
-    empty database that then reports a wrong password."""
+    empty database that then reports a wrong password.  On a server the same holds for a
+    database never set up (``server init`` sets one up)."""
     if not create:
         require_existing(args.db)
-    return open_database(args.db)
+    return open_database(args.db, create=create)
 
 
 def require_existing(target: str | None) -> None:

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kac_desktop.config import sqlite_path
+from kac_desktop.config import is_server_url, sqlite_path
 
 from . import cipher, problems
 from .problems import BUSY_TIMEOUT_MS  # noqa: F401 - the engine's API
@@ -61,8 +61,14 @@ def make_engine(url: str) -> Engine:
             event.listen(engine, "do_connect", keyed_connect)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_engine(url, pool_pre_ping=True)
-    problems.install(engine, None, engine.url.host or "")
+    from .server import address_of, connect_args
+
+    # READ COMMITTED (the server's default): a write waits for another's row lock and then
+    # works on what that one committed.  Where SQLite's snapshot made a check-then-write
+    # safe (the duplicate check of a new customer, the imports), the service takes the audit
+    # head's row lock before it reads (raw_sql.lock_for_writing), as BEGIN IMMEDIATE does
+    engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args(url))
+    problems.install(engine, None, address_of(url))
     return engine
 
 
@@ -110,6 +116,17 @@ class Database:
     def path(self) -> Path | None:
         return sqlite_path(self.url)
 
+    @property
+    def where(self) -> str:
+        """The database as a person is shown it: the file's path, or the server and
+        database (host:port/name, never the password)."""
+        path = self.path
+        if path is not None:
+            return str(path)
+        from .server import address_of
+
+        return str(address_of(self.url)) if is_server_url(self.url) else self.url
+
     def session(self) -> Session:
         return self.sessions()
 
@@ -135,4 +152,4 @@ class Database:
             self._engine.dispose()
 
     def __repr__(self) -> str:
-        return f"Database({self.url!r})"
+        return f"Database({self.where!r})"

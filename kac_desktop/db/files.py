@@ -14,6 +14,7 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from kac_desktop.i18n import _
 from kac_desktop.keystore import private_folder, restrict
@@ -219,17 +220,22 @@ def connect_read_only(path: Path, timeout: float = 5) -> sqlite3.Connection:
 
 
 class DataVersion:
-    """``PRAGMA data_version`` of a database file, read on a connection of its own per
-    thread: the number moves whenever another connection commits, so a cache can tell that
-    it is stale.  ``read()`` is None when the file cannot be read."""
+    """A number that moves whenever another connection commits a change, so that a cache
+    can tell that it is stale; ``read()`` is None when it cannot be read.
 
-    def __init__(self, path: Path | None) -> None:
+    A SQLite file: ``PRAGMA data_version``, read on a connection of its own per thread.  A
+    database server (``server``, the Database): the audit head's number, which every
+    mutation of the application moves in its own transaction (services/audit.py), read as
+    committed — a change committed after the reading moves it again."""
+
+    def __init__(self, path: Path | None, server: Any = None) -> None:
         self._path = path
+        self._server = server if path is None else None
         self._local = threading.local()
 
     def read(self) -> int | None:
         if self._path is None:
-            return None
+            return self._read_server()
         connection = getattr(self._local, "connection", None)
         if connection is None:
             try:
@@ -245,6 +251,23 @@ class DataVersion:
             return int(connection.execute("PRAGMA data_version").fetchone()[0])
         except cipher.Error:
             return None
+
+    def _read_server(self) -> int | None:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from .problems import DatabaseProblem
+
+        server = self._server
+        if server is None:
+            return None
+        try:
+            with server.engine.connect() as connection:
+                seq = connection.exec_driver_sql(
+                    "SELECT seq FROM audit_head WHERE id = 1"
+                ).scalar()
+        except (SQLAlchemyError, DatabaseProblem):
+            return None
+        return int(seq) if seq is not None else None
 
     def close(self) -> None:
         """Close this thread's connection (the next ``read`` opens another)."""

@@ -8,15 +8,16 @@ services are imported (0.3-0.4 s of every start).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from kac_desktop.config import data_dir, database_url, sqlite_path
+from kac_desktop.config import data_dir, database_url, is_server_url, sqlite_path
 from kac_desktop.i18n import _
 from kac_desktop.keystore import private_folder
 
-from . import cipher
+from . import cipher, problems, server
 from .engine import Database, connect_sqlite, make_engine
 from .files import FileOrOSError, copy_database, make_private_file, remove_stale_parts
 from .problems import DatabaseProblem, ForeignDatabase, NewerDatabase
@@ -76,21 +77,36 @@ def encrypt_plain_files(
     return converted
 
 
+_MIGRATION_LOCK = 0x6B6163  # "kac": the advisory lock two PCs upgrading one server take
+
+
+def _masked(text: str) -> str:
+    """An address as a message may show it: a password in it replaced by ***."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", text)
+
+
 def open_database(
     target: str | Path | None = None,
     *,
     migrate: bool = True,
+    create: bool = True,
     progress: Callable[[float], None] | None = None,
 ) -> Database:
     """Open (and create or upgrade) the database at ``target`` (a path or a URL).
 
     A plain SQLite file (a release before encryption) is encrypted first, with its plain
-    backups (``progress(fraction)`` follows that).  Before an existing database is
-    migrated, a copy is kept in its ``backups`` folder.  Raises DatabaseProblem subclasses
-    with a message for the user.
+    backups (``progress(fraction)`` follows that).  Before an existing SQLite database is
+    migrated, a copy is kept in its ``backups`` folder; a server's database is migrated in
+    place, under an advisory lock (its backups are the server's).  ``create=False``: an
+    empty server database is refused instead of set up (only ``server init`` and ``demo``
+    set one up).
+    Raises DatabaseProblem subclasses with a message for the user.
     """
     url = database_url(target)
     path = sqlite_path(url)
+    address = server.address_of(url) if is_server_url(url) else None
+    if path is None and address is None and not url.startswith("sqlite"):
+        raise problems.not_a_database_address(_masked(str(target)))
     if path is not None:
         # what a backup or restore killed half-way left beside the file or its backups
         remove_stale_parts(path.parent)
@@ -107,25 +123,41 @@ def open_database(
         if path.parent == data_dir():
             private_folder(path.parent, ours=True)
         make_private_file(path)
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
     from sqlalchemy.exc import DatabaseError as SADatabaseError
-    from sqlalchemy.exc import OperationalError
     from sqlalchemy.orm import sessionmaker
 
-    engine = make_engine(url)
+    try:
+        engine = make_engine(url)
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise problems.not_a_database_address(_masked(str(target))) from exc
     try:
         with engine.connect() as connection:
+            if address is not None:
+                _check_server(connection, address)
             current, other_tables = schema_state(connection)
+            if address is not None and current is None and other_tables:
+                from sqlalchemy import inspect
+
+                names = sorted(set(inspect(connection).get_table_names()) - {"alembic_version"})
+                raise problems.foreign_server_database(address, names)
     except (OperationalError, SADatabaseError) as exc:
         engine.dispose()
-        raise classify(exc, path) from exc
+        raise classify(exc, path, address) from exc
+    except DatabaseProblem:
+        engine.dispose()
+        raise
     head = head_revision()
+    if address is not None and current is None and not create:
+        engine.dispose()
+        raise problems.empty_database(address)
     if current is None and other_tables:
         engine.dispose()
         raise ForeignDatabase(
             _(
                 "The file {path} holds a database of another program; kac_desktop leaves it "
                 "as it is."
-            ).format(path=path or url),
+            ).format(path=path or str(address or _masked(url))),
             path,
         )
     if current is not None and current != head:
@@ -135,7 +167,7 @@ def open_database(
                 _(
                     "The database {path} was made by a newer version of kac_desktop. "
                     "Install the newer version to open it."
-                ).format(path=path or url),
+                ).format(path=path or str(address or _masked(url))),
                 path,
             )
     if migrate and current != head:
@@ -158,8 +190,19 @@ def open_database(
 
         try:
             with engine.begin() as connection:
+                if address is not None:
+                    # another PC may be upgrading the same server: wait for it, then go
+                    # on from where it left the schema
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
                 command.upgrade(alembic_config(connection), "head")
         except (OperationalError, SADatabaseError) as exc:
             engine.dispose()
-            raise classify(exc, path) from exc
+            raise classify(exc, path, address) from exc
     return Database(url, engine, sessionmaker(engine, expire_on_commit=False))
+
+
+def _check_server(connection, address: server.ServerAddress) -> None:
+    """Refuse a server older than the schema needs, before anything is read or written."""
+    version = tuple(connection.dialect.server_version_info or (0,))
+    if version < server.MIN_VERSION:
+        raise problems.unsupported_server(address, version, server.MIN_VERSION)

@@ -25,6 +25,7 @@ from kac_desktop.errors import ServiceError
 from kac_desktop.i18n import _
 
 from . import cipher
+from .server import ServerAddress, version_text
 
 BUSY_TIMEOUT_MS = 5000  # how long a write waits for another's write lock
 
@@ -120,6 +121,44 @@ class ServerUnavailable(DatabaseProblem):
     @property
     def title(self) -> str:
         return _("The database server cannot be reached")
+
+
+class ServerRefused(DatabaseProblem):
+    """The server would not let this connection in: a wrong user name or password, or a PC
+    the server's rules (pg_hba.conf) do not admit."""
+
+    @property
+    def title(self) -> str:
+        return _("The database server refused the connection")
+
+
+class UnknownDatabase(DatabaseProblem):
+    """The server has no database of the name in the address."""
+
+    @property
+    def title(self) -> str:
+        return _("The database is not on the server")
+
+
+class UnsupportedServer(DatabaseProblem):
+    @property
+    def title(self) -> str:
+        return _("The database server is too old")
+
+
+class NotADatabaseAddress(DatabaseProblem):
+    @property
+    def title(self) -> str:
+        return _("Not a database address")
+
+
+class EmptyDatabase(DatabaseProblem):
+    """A server database that was never set up for kac_desktop (only ``server init`` and
+    ``demo`` set one up)."""
+
+    @property
+    def title(self) -> str:
+        return _("The database is not set up yet")
 
 
 # ---------------------------------------------------------------- the messages
@@ -238,13 +277,103 @@ def no_cipher(path: Path | None) -> EncryptedElsewhere:
     )
 
 
-def server_unavailable(server: str) -> ServerUnavailable:
+def server_unavailable(server: ServerAddress | str) -> ServerUnavailable:
+    where = server.server if isinstance(server, ServerAddress) else server
     return ServerUnavailable(
         _(
             "The database server {server} cannot be reached or broke the connection, so "
             "nothing was saved. Check the network, or ask the city center whether the "
             "server is running, then try again."
-        ).format(server=server or "?"),
+        ).format(server=where or "?"),
+        None,
+    )
+
+
+def wrong_credentials(server: ServerAddress) -> ServerRefused:
+    return ServerRefused(
+        _(
+            "The database server {server} refused the user name {user} or its password in "
+            "the database address, so nothing was opened or changed. Check both with the "
+            "city center's administrator, then try again."
+        ).format(server=server.server, user=server.user or "?"),
+        None,
+    )
+
+
+def not_admitted(server: ServerAddress, detail: str) -> ServerRefused:
+    return ServerRefused(
+        _(
+            "The database server {server} refused the connection ({detail}), so nothing was "
+            "opened or changed. Ask the city center's administrator to let this PC in."
+        ).format(server=server.server, detail=detail),
+        None,
+    )
+
+
+def unknown_database(server: ServerAddress) -> UnknownDatabase:
+    return UnknownDatabase(
+        _(
+            "The database server {server} has no database named {name}, so nothing was "
+            "opened or changed. Check the name in the database address; the city center "
+            "makes the database once (kac-desktop server init)."
+        ).format(server=server.server, name=server.database or "?"),
+        None,
+    )
+
+
+def unsupported_server(
+    server: ServerAddress, version: tuple[int, ...], minimum: tuple[int, ...]
+) -> UnsupportedServer:
+    return UnsupportedServer(
+        _(
+            "The database server {server} runs PostgreSQL {version}; kac_desktop needs "
+            "PostgreSQL {minimum} or newer. Nothing was opened or changed: ask the city "
+            "center to upgrade the server."
+        ).format(server=server.server, version=version_text(version), minimum=version_text(minimum)),
+        None,
+    )
+
+
+def not_a_database_address(address: str) -> NotADatabaseAddress:
+    return NotADatabaseAddress(
+        _(
+            "{address} is not a database kac_desktop can open. Give the path of a database "
+            "file, or a PostgreSQL server as postgresql://user:password@server/database."
+        ).format(address=address),
+        None,
+    )
+
+
+def foreign_server_database(server: ServerAddress, tables: list[str]) -> ForeignDatabase:
+    shown = ", ".join(tables[:5]) + (" …" if len(tables) > 5 else "")
+    return ForeignDatabase(
+        _(
+            "The database {server} holds tables of another program ({tables}); kac_desktop "
+            "leaves it as it is and changed nothing. Give kac_desktop a database of its own "
+            "on the server (kac-desktop server init)."
+        ).format(server=server, tables=shown),
+        None,
+    )
+
+
+def empty_database(server: ServerAddress) -> EmptyDatabase:
+    return EmptyDatabase(
+        _(
+            "The database {server} has not been set up for kac_desktop yet, so nothing was "
+            "done. The city center sets it up once with kac-desktop server init --db "
+            "followed by its address."
+        ).format(server=server),
+        None,
+    )
+
+
+def server_failure(server: ServerAddress | str, error: object) -> DatabaseProblem:
+    """What the server said, when it fits none of the kinds (never "the file is damaged")."""
+    return DatabaseProblem(
+        _(
+            "The database {server} could not be used ({error}), so nothing was saved. Try "
+            "again; if it happens again, tell the city center's administrator."
+        ).format(server=server or "?", error=error),
         None,
     )
 
@@ -345,12 +474,67 @@ _SQLSTATE = {
 }
 
 
-def _server(error: BaseException, server: str) -> DatabaseProblem | None:
+# what libpq says when a connection is not made (it gives no SQLSTATE then): the server's
+# own words come in its language (lc_messages), English by default; the Chinese are
+# PostgreSQL's zh_CN translations
+_PASSWORD_WORDS = (
+    "password authentication failed",
+    "authentication failed",
+    "no password supplied",
+    "password is required",
+    "role \"",  # role "x" does not exist
+    "口令认证失败",
+    "认证失败",
+)
+_DATABASE_WORDS = ("does not exist", "不存在")
+_UNREACHABLE_WORDS = (
+    "connection refused",
+    "could not translate host name",
+    "name or service not known",
+    "timeout expired",
+    "no route to host",
+    "network is unreachable",
+    "could not connect",
+    "server closed the connection",
+    "connection timed out",
+    "is the server running",
+    "ssl negotiation",
+)
+
+
+def _connection_failure(error: BaseException, server: ServerAddress) -> DatabaseProblem:
+    text = str(error)
+    lower = text.lower()
+    said = text.split("FATAL:", 1)[1].strip() if "FATAL:" in text else ""
+    if said:
+        said_lower = said.lower()
+        if any(word in said_lower for word in _PASSWORD_WORDS):
+            return wrong_credentials(server)
+        if "database" in said_lower or "数据库" in said:
+            if any(word in said_lower for word in _DATABASE_WORDS):
+                return unknown_database(server)
+        if "pg_hba.conf" in said_lower:
+            return not_admitted(server, said.splitlines()[0])
+        if "too many" in said_lower or "starting up" in said_lower or "shutting down" in said_lower:
+            return server_unavailable(server)
+        return not_admitted(server, said.splitlines()[0])
+    if any(word in lower for word in _UNREACHABLE_WORDS):
+        return server_unavailable(server)
+    return server_unavailable(server)
+
+
+def _server(error: BaseException, server: ServerAddress | str) -> DatabaseProblem | None:
     code = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None) or ""
+    if code == "28P01" or code == "28000":  # invalid_password, invalid_authorization
+        return wrong_credentials(_address(server))
+    if code == "3D000":
+        return unknown_database(_address(server))
     kind = _SQLSTATE.get(code)
     if kind is None and (code.startswith("08") or code.startswith("57P")):
         kind = "unavailable"
     if kind is None:
+        if not code and str(error).lower().startswith("connection failed"):
+            return _connection_failure(error, _address(server))
         if not code and "connect" in str(error).lower():
             kind = "unavailable"
         else:
@@ -365,8 +549,14 @@ def _server(error: BaseException, server: str) -> DatabaseProblem | None:
     }[kind]()
 
 
+def _address(server: ServerAddress | str) -> ServerAddress:
+    if isinstance(server, ServerAddress):
+        return server
+    return ServerAddress(server, None, "", "")
+
+
 def classify(
-    error: BaseException, path: Path | None = None, server: str = ""
+    error: BaseException, path: Path | None = None, server: ServerAddress | str = ""
 ) -> DatabaseProblem | None:
     """The kind of database problem ``error`` is, with its message; None when it is not one
     (``path``: the SQLite file, ``server``: a server's host, for the message)."""
@@ -384,6 +574,9 @@ def classify(
         return found
     if isinstance(error, cipher.Error):
         return _sqlite(error, path)
+    if hasattr(error, "sqlstate") or hasattr(error, "pgcode"):
+        # a server driver's own error (what the engine's handle_error hands over)
+        return _server(error, server)
     if isinstance(error, OSError):
         if error.errno == errno.ENOSPC:
             where = Path(error.filename) if error.filename else path
@@ -393,7 +586,7 @@ def classify(
     return None
 
 
-def install(engine, path: Path | None, server: str = "") -> None:
+def install(engine, path: Path | None, server: ServerAddress | str = "") -> None:
     """Translate every error of ``engine`` into its DatabaseProblem kind; on a SQLite file
     that existed when the engine was made, a file that vanished (moved or deleted while
     open) is found before a connection writes to what is left of it."""
@@ -430,7 +623,17 @@ def _identity(path: Path) -> tuple[int, int] | None:
     return stat.st_dev, stat.st_ino
 
 
-def opening_problem(error: Exception, path: Path | None) -> DatabaseProblem:
+def opening_problem(
+    error: Exception, path: Path | None, server: ServerAddress | None = None
+) -> DatabaseProblem:
     """What an error met while opening the database is, for the user: a lock, a full
-    disk, … (``classify``), else a damaged or foreign file."""
+    disk, … (``classify``), else a damaged or foreign file; on a server, what the server
+    said (a server's database is never "a damaged file")."""
+    if server is not None:
+        return classify(error, None, server) or server_failure(server, _first_line(error))
     return classify(error, path) or damaged(path)
+
+
+def _first_line(error: BaseException) -> str:
+    original = getattr(error, "orig", None) or error
+    return (str(original).strip().splitlines() or [type(original).__name__])[0]

@@ -96,10 +96,14 @@ def money_storage(connection: Connection) -> Callable[[int], Any]:
 
 
 def lock_for_writing(connection: Connection) -> None:
-    """Take SQLite's write lock now (``BEGIN IMMEDIATE``), so that what is read next stays
-    true until the commit; other databases lock row by row as they write."""
+    """Take the database's write lock now, so that what is read next stays true until the
+    commit: SQLite's ``BEGIN IMMEDIATE``; on a server, the audit head's row (every mutation
+    of the application updates it in its transaction, services/audit.py), so another
+    writer waits for this commit before it writes its audit record."""
     if not is_sqlite(connection):
+        connection.exec_driver_sql("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
         return
     raw = driver_connection(connection)
     if not raw.in_transaction:
-        raw.execute("BEGIN IMMEDIATE")
+        # through the engine, whose handle_error turns "database is locked" into words
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -27,6 +27,12 @@ def run() -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+        if connection.dialect.name == "postgresql":
+            # the columns a revision after 0011 adds get code point order too
+            # (migrations/postgresql.py); nothing to do when every column has it
+            from kac_desktop.migrations.postgresql import use_code_point_order
+
+            use_code_point_order(connection)
 
 
 run()

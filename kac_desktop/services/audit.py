@@ -20,6 +20,7 @@ from kac_desktop.rules.clock import local_midnight
 
 from .context import Actor
 from .errors import PermissionDenied
+from .matching import contains_text, starts_with_text
 from .roles import may_view_audit as may_view  # noqa: F401 - the service's API
 
 _PENDING_HEAD = "kac_audit_head"
@@ -300,7 +301,7 @@ def query_seqs(db: Database, actor: Actor, q: AuditQuery) -> list[int]:
         stmt = stmt.where(AuditRecord.user_login == q.login)
     if q.action:
         if q.action.endswith("."):
-            stmt = stmt.where(AuditRecord.action.startswith(q.action))
+            stmt = stmt.where(starts_with_text(AuditRecord.action, q.action))
         else:
             stmt = stmt.where(AuditRecord.action == q.action)
     if q.since:
@@ -308,14 +309,12 @@ def query_seqs(db: Database, actor: Actor, q: AuditQuery) -> list[int]:
     if q.until:
         stmt = stmt.where(AuditRecord.at < _local_midnight_utc(q.until + timedelta(days=1)))
     if q.text.strip():
-        pattern = (
-            "%" + q.text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
+        needle = q.text.strip()
         stmt = stmt.where(
             or_(
-                AuditRecord.summary.like(pattern, escape="\\"),
-                cast(AuditRecord.details, String).like(pattern, escape="\\"),
-                AuditRecord.user_login.like(pattern, escape="\\"),
+                contains_text(AuditRecord.summary, needle),
+                contains_text(cast(AuditRecord.details, String), needle),
+                contains_text(AuditRecord.user_login, needle),
             )
         )
     with db.session() as session:

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.orm import Session
 
-from kac_desktop.db import Database, DatabaseProblem, LockedDatabase, problems
+from kac_desktop.db import ConcurrentChange, Database, DatabaseProblem, LockedDatabase, problems
 
 QUICK_MS = 250
 log = logging.getLogger("kac_desktop")
@@ -51,10 +51,15 @@ def _run(db: Database, work: Work, timeout_ms: int) -> None:
             work(session)
 
 
+# A lost race (SQLite's BUSY_SNAPSHOT, a server's deadlock or serialization failure: a
+# ConcurrentChange) is no reason to lose a login time: the work reads again and is written.
+RETRIES = 5
+
+
 def write(db: Database, work: Work) -> bool:
     """Write ``work`` now if the database is free (True), else queue it (False)."""
     try:
-        _run(db, work, QUICK_MS)
+        _run_again_after_a_lost_race(db, work, QUICK_MS)
         return True
     except LockedDatabase:
         _later(db, work)
@@ -64,6 +69,16 @@ def write(db: Database, work: Work) -> bool:
         # next meets the problem in its own words
         log.warning("bookkeeping not written: %s", exc.message)
         return False
+
+
+def _run_again_after_a_lost_race(db: Database, work: Work, timeout_ms: int) -> None:
+    for attempt in range(RETRIES):
+        try:
+            _run(db, work, timeout_ms)
+            return
+        except ConcurrentChange:
+            if attempt == RETRIES - 1:
+                raise LockedDatabase("still busy after retries") from None
 
 
 def _later(db: Database, work: Work) -> None:
@@ -85,7 +100,7 @@ def _drain() -> None:
         db, work = _queue.get()
         while True:
             try:
-                _run(db, work, problems.BUSY_TIMEOUT_MS)
+                _run_again_after_a_lost_race(db, work, problems.BUSY_TIMEOUT_MS)
                 break
             except LockedDatabase:
                 continue  # still locked: wait again

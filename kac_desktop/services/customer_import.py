@@ -28,7 +28,7 @@ from sqlalchemy import inspect as inspect_state
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from kac_desktop.db import Database
+from kac_desktop.db import Database, raw_sql
 from kac_desktop.i18n import _
 from kac_desktop.io import customer_import as parsing
 from kac_desktop.io.customer_import import FIELDS_BY_KEY, ImportRow, Rejection
@@ -491,7 +491,11 @@ class _SavedMeanwhile(Exception):
 
 def take_write_lock(session: Session) -> None:
     """Begin the write now (a statement that changes nothing takes the write lock): what
-    the session reads from here on is what is committed, and nobody writes in between."""
+    the session reads from here on is what is committed, and nobody writes in between.
+    On a server, the audit head's row lock, which every writer takes (raw_sql)."""
+    if session.get_bind().dialect.name != "sqlite":
+        raw_sql.lock_for_writing(session.connection())
+        return
     session.execute(text("UPDATE alembic_version SET version_num = version_num WHERE 1 = 0"))
 
 

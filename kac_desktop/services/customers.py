@@ -14,7 +14,7 @@ from sqlalchemy import inspect as inspect_state
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from kac_desktop.db import ConcurrentChange, Database
+from kac_desktop.db import ConcurrentChange, Database, raw_sql
 from kac_desktop.i18n import _
 from kac_desktop.models import (
     Branch,
@@ -449,6 +449,11 @@ def save_in_session(
             )
         if customer.manager_id != data.manager_id and not actor.is_supervisor:
             raise PermissionDenied(_("Only a supervisor may transfer a customer."))
+    if check_duplicate:
+        # two managers filing the same new customer at the same moment: the writers take
+        # turns before the check (SQLite's write lock, a server's audit-head row lock), so
+        # the second one's check sees the first one's file (防止重复开发)
+        raw_sql.lock_for_writing(session.connection())
     duplicate = find_duplicate(session, data, customer_id) if check_duplicate else None
     if duplicate is not None:
         raise DuplicateCustomer(duplicate)

@@ -27,7 +27,7 @@ def print_recovery_sheet(db: Database, actor: Actor, path: str | Path, unit: str
         fingerprint=keystore.fingerprint(),
         made_at=utcnow(),
         made_by=f"{actor.display_name} ({actor.login})",
-        database=str(db.path or db.url),
+        database=db.where,
     )
     try:
         write_key_sheet(sheet, path)

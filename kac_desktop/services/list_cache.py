@@ -17,7 +17,8 @@ Only the list as a manager types into it uses the cache: the default filters, so
 (either way).  Any other query takes the SQL path of services/customer_list.py, and so does every
 query while the cache is being built or after the database changed (``PRAGMA data_version``
 on the cache's own connection moves when any other connection commits: the cache is then
-stale, and the view builds it again off the UI thread)."""
+stale, and the view builds it again off the UI thread; on a database server the audit
+head's number, which every mutation moves: db.files.DataVersion)."""
 
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ class ListCache:
         self.db, self.actor = db, actor
         self._path = db.path
         self._snapshot: _Snapshot | None = None
-        self._data_version = DataVersion(self._path)  # one connection per thread
+        self._data_version = DataVersion(self._path, db)  # one connection per thread
         self._last: _Result | None = None
 
     # -- freshness
@@ -99,7 +100,7 @@ class ListCache:
 
     def build(self) -> bool:
         """Read the default list's keys and search texts (a worker thread's job: about a
-        second at 100,000 customers).  False where there is no SQLite file to watch."""
+        second at 100,000 customers).  False where the database's version cannot be read."""
         version = self._version()
         if version is None:
             return False

@@ -50,6 +50,7 @@ from .customer_list import like_pattern
 from .customers import scope_customers
 from .errors import NotFound, PermissionDenied, ServiceError, StaleRecord, ValidationFailed
 from .list_types import CustomerQuery
+from .matching import contains_text
 
 KIND = "visit"
 
@@ -511,7 +512,7 @@ def _visit_ids_statement(actor: Actor, q: VisitQuery) -> Select:
                         CustomerSearch.text.like(like_pattern(needle), escape="\\")
                     )
                 ),
-                Visit.summary.like(like_pattern(q.search.strip()), escape="\\"),
+                contains_text(Visit.summary, q.search.strip()),
             )
         )
     order = Visit.visited_at.desc() if q.descending else Visit.visited_at.asc()

@@ -231,7 +231,7 @@ def open_checked(target: str | Path | None, parent=None) -> Database | None:
     the window (open_window)."""
     while True:
         try:
-            db = open_database(target)
+            db = open_database(target, create=False)  # a server is set up by `server init`
         except DatabaseProblem as problem:
             from kac_desktop.config import database_url, sqlite_path
 

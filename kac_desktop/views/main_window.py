@@ -113,7 +113,7 @@ class MainWindow(QMainWindow):
             _("User: {name} ({role})").format(name=actor.display_name, role=role)
         )
         self.branch_label = QLabel(_("Branch: {branch}").format(branch=actor.branch_name or "—"))
-        where = str(db.path) if db.path else db.url
+        where = db.where
         self.db_label = QLabel(_("Database: {path}").format(path=where))
         self.db_label.setToolTip(where)
         self.count_label = QLabel()

@@ -47,7 +47,7 @@ class SettingsPage(QWidget):
 
         about = QGroupBox(_("About"))
         info = QFormLayout(about)
-        where = str(db.path) if db.path else db.url
+        where = db.where
         path = QLabel(where)
         path.setTextInteractionFlags(path.textInteractionFlags() | path.textInteractionFlags())
         info.addRow(_("Database"), path)

@@ -52,7 +52,7 @@ class SignInDialog(QDialog):
         title.setStyleSheet(
             f"font-size: 18px; font-weight: bold; color: {current_colours().accent};"
         )
-        where = QLabel(str(db.path) if db.path else db.url)
+        where = QLabel(db.where)
         where.setStyleSheet("color: #666;")
         where.setWordWrap(True)
         self.login = QLineEdit(login or QSettings().value(LOGIN_KEY, "") or "")

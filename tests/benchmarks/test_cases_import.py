@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal as D
 
+import pytest
 from sqlalchemy import func, select
 
 from benchmarks import cases_import
@@ -16,6 +17,8 @@ from kac_desktop.models import AuditRecord, Revenue
 from kac_desktop.services import customers as customer_service
 from kac_desktop.services import revenue
 from kac_desktop.services.changes import Kind
+
+pytestmark = pytest.mark.sqlite_only('the benchmark suite runs on SQLite files')
 
 CODES = ["91350100M000100Y43", "91110000600037341L"]
 TODAY = date(2026, 11, 23)  # benchmarks.generate.TODAY: the case's months end 2026-10

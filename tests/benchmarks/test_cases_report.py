@@ -12,6 +12,8 @@ from benchmarks.suite import Context
 from kac_desktop.services import monthly_report as service
 from tests.report_data import MONTH, NOW, build_sample
 
+pytestmark = pytest.mark.sqlite_only('the benchmark suite runs on SQLite files')
+
 
 @pytest.fixture
 def ctx(db, org, tmp_path):

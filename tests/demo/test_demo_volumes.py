@@ -212,9 +212,11 @@ def test_bad_volumes_are_refused_with_a_message_and_nothing_is_written(
 
 def _indexes(db) -> set[str]:
     with db.session() as session:
-        return set(
-            session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'index'")).all()
-        )
+        if session.get_bind().dialect.name == "sqlite":
+            sql = "SELECT name FROM sqlite_master WHERE type = 'index'"
+        else:
+            sql = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+        return set(session.scalars(text(sql)).all())
 
 
 def test_fit_counts_takes_from_the_groups_in_order_and_adds_at_random():

@@ -131,7 +131,7 @@ def test_a_header_only_sheet_is_refused_on_the_command_line(db, org, tmp_path, c
     before = audit_count(db)
     for kind, headers in (("customers", CUSTOMER_HEADERS), ("revenue", REVENUE_HEADERS)):
         path = save(tmp_path / f"{kind}.xlsx", headers, [])
-        code = cli.main(["import", kind, str(path), "--db", str(db.path), "--user", "sup_a"])
+        code = cli.main(["import", kind, str(path), "--db", db.url, "--user", "sup_a"])
         output = capsys.readouterr()
         assert code != 0
         assert "没有数据行" in output.err, output
@@ -170,7 +170,7 @@ def test_rejections_are_summarised_and_the_whole_list_is_kept(
     rows = [[CODE, "", f"第{i}月", "函件", 100] for i in range(300)]
     rows += [[CODE, "", 202609, "函件", "x" * 1_000_000]]
     path = save(tmp_path / "bad.xlsx", REVENUE_HEADERS, rows)
-    code = cli.main(["import", "revenue", str(path), "--db", str(db.path), "--user", "mgr_a1"])
+    code = cli.main(["import", "revenue", str(path), "--db", db.url, "--user", "mgr_a1"])
     out = capsys.readouterr().out
     assert code == 1
     assert len(out) < 10_000 and len(out.splitlines()) < 40, len(out)

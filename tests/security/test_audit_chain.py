@@ -38,7 +38,7 @@ def test_several_processes_at_once_never_fork_the_chain(db, org, tmp_path):
     env = dict(os.environ)  # the same data folder and key
     children = [
         subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(db.path), str(per), f"p{n}"],
+            [sys.executable, "-c", WRITER, db.url, str(per), f"p{n}"],
             stdin=subprocess.PIPE,
             env=env,
             cwd=Path(__file__).parents[2],
@@ -68,19 +68,28 @@ def _sign_ins(db, org, count=12):
     auth.sign_in(db, "admin", TEST_PASSWORD)
 
 
-def _sql(db, *statements):
-    path = db.path
+def _sql(db, *statements, **params):
+    """What someone with the database but without the application does: plain SQL (a
+    SQLite shell on the file, psql on the server)."""
     db.dispose()
-    raw = __import__("kac_desktop.db.cipher", fromlist=["connect"]).connect(path)
-    with raw:
+    with db.engine.begin() as connection:
         for statement in statements:
-            raw.execute(statement)
-    raw.close()
+            connection.execute(text(statement), params)
+    db.dispose()
+
+
+def _rows(db, statement):
+    with db.engine.connect() as connection:
+        return connection.execute(text(statement)).all()
+
+
+def _details(value):
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _old_hash(prev, rec):
     payload = json.dumps(
-        [prev, rec[0], rec[1], rec[2], rec[3], rec[4], rec[5] or "", rec[6], json.loads(rec[7])],
+        [prev, rec[0], rec[1], rec[2], rec[3], rec[4], rec[5] or "", rec[6], _details(rec[7])],
         ensure_ascii=False,
         sort_keys=True,
         default=str,
@@ -89,28 +98,31 @@ def _old_hash(prev, rec):
 
 
 def _recompute_plain(db, fix_head=True):
-    """What someone with the file but without the key can do: recompute every hash
+    """What someone with the database but without the key can do: recompute every hash
     (SHA-256 as before, or anything else he likes) and the head row."""
-    path = db.path
-    db.dispose()
-    raw = __import__("kac_desktop.db.cipher", fromlist=["connect"]).connect(path)
-    prev = ""
-    rows = raw.execute(
+    rows = _rows(
+        db,
         "SELECT seq, id, at, user_login, action, entity, entity_id, summary, details "
-        "FROM audit_records ORDER BY seq"
-    ).fetchall()
-    with raw:
+        "FROM audit_records ORDER BY seq",
+    )
+    db.dispose()
+    prev = ""
+    with db.engine.begin() as connection:
         for row in rows:
             new = _old_hash(prev, row[1:])
-            raw.execute(
-                "UPDATE audit_records SET prev_hash=?, hash=? WHERE seq=?", (prev, new, row[0])
+            connection.execute(
+                text("UPDATE audit_records SET prev_hash=:prev, hash=:new WHERE seq=:seq"),
+                {"prev": prev, "new": new, "seq": row[0]},
             )
             prev = new
         if fix_head:
-            raw.execute(
-                "UPDATE audit_head SET seq=(SELECT max(seq) FROM audit_records), hash=?", (prev,)
+            connection.execute(
+                text(
+                    "UPDATE audit_head SET seq=(SELECT max(seq) FROM audit_records), hash=:h"
+                ),
+                {"h": prev},
             )
-    raw.close()
+    db.dispose()
 
 
 def _delete_newest(n, fix_head=False):
@@ -135,20 +147,21 @@ def _edit_and_recompute(db):
 
 
 def _forge_append(db):
-    path = db.path
-    db.dispose()
-    raw = __import__("kac_desktop.db.cipher", fromlist=["connect"]).connect(path)
-    seq, last = raw.execute("SELECT seq, hash FROM audit_records ORDER BY seq DESC").fetchone()
+    ((seq, last),) = _rows(db, "SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1")
     row = ("forged", "2026-12-01 00:00:00", "admin", "user.role", "user", None, "伪造", "{}")
     new = _old_hash(last, row)
-    with raw:
-        raw.execute(
-            "INSERT INTO audit_records (seq, id, at, user_login, action, entity, entity_id, "
-            "summary, details, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (seq + 1, *row, last, new),
-        )
-        raw.execute("UPDATE audit_head SET seq=?, hash=?", (seq + 1, new))
-    raw.close()
+    names = ("id", "at", "user_login", "action", "entity", "entity_id", "summary", "details")
+    _sql(
+        db,
+        "INSERT INTO audit_records (seq, id, at, user_login, action, entity, entity_id, "
+        "summary, details, prev_hash, hash) VALUES (:seq, :id, :at, :user_login, :action, "
+        ":entity, :entity_id, :summary, :details, :prev, :new)",
+        "UPDATE audit_head SET seq=:seq, hash=:new",
+        seq=seq + 1,
+        **dict(zip(names, row, strict=True)),
+        prev=last,
+        new=new,
+    )
 
 
 TAMPERING = {
@@ -197,11 +210,11 @@ ROW_TAMPERING = {
         "WHERE login='mgr_a1'"
     ),
     "unlock a locked account": "UPDATE users SET failed_logins=0, locked_until=NULL",
-    "enable a disabled account": "UPDATE users SET active=1",
+    "enable a disabled account": "UPDATE users SET active=TRUE",
     "add an administrator": (
         "INSERT INTO users (id, login, display_name, role, phone, password_hash, active, "
         "failed_logins, version, created_at, updated_at, row_mac) SELECT 'x', 'evil', 'x', "
-        "'admin', '', password_hash, 1, 0, 1, created_at, updated_at, '' FROM users "
+        "'admin', '', password_hash, TRUE, 0, 1, created_at, updated_at, '' FROM users "
         "WHERE login='admin'"
     ),
     "change a setting": "UPDATE settings SET value='99' WHERE key='signin.max_failures'",

@@ -15,6 +15,7 @@ from kac_desktop.services.errors import PermissionDenied, ServiceError
 from tests.conftest import TEST_PASSWORD
 
 
+@pytest.mark.sqlite_only('the sheet is checked against a backup file')
 def test_the_sheet_holds_the_key_and_another_pc_verifies_with_it(db, org, tmp_path, monkeypatch):
     auth.sign_in(db, "admin", TEST_PASSWORD)
     with pytest.raises(PermissionDenied):
@@ -72,7 +73,7 @@ def test_a_sheet_of_the_earlier_release_gives_the_sealing_key_alone(tmp_path, mo
 def test_the_command_line_prints_and_takes_over_the_key(db, org, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("KAC_PASSWORD", TEST_PASSWORD)
     pdf = tmp_path / "sheet.pdf"
-    assert main(["key", "sheet", str(pdf), "--db", str(db.path), "--user", "admin"]) == 0
+    assert main(["key", "sheet", str(pdf), "--db", db.url, "--user", "admin"]) == 0
     assert pdf.is_file() and (os.stat(pdf).st_mode & 0o077) == 0
     groups = keystore.recovery_text()
     monkeypatch.setenv("KAC_KEY_DIR", str(tmp_path / "pc2"))

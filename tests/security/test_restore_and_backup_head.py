@@ -13,6 +13,8 @@ from kac_desktop.models import AuditRecord
 from kac_desktop.services import audit, auth, backup
 from tests.conftest import TEST_PASSWORD
 
+pytestmark = pytest.mark.sqlite_only('backups and restores are SQLite files')
+
 
 def test_the_restored_file_holds_its_own_restore_record(db, org, tmp_path):
     auth.sign_in(db, "admin", TEST_PASSWORD)

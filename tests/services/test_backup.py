@@ -15,6 +15,8 @@ from kac_desktop.models import AuditRecord, Customer
 from kac_desktop.services import backup, customers
 from kac_desktop.services.errors import PermissionDenied
 
+pytestmark = pytest.mark.sqlite_only('backup and restore copy SQLite files')
+
 NOW = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
 
 
@@ -214,7 +216,7 @@ def test_cli_backup_to_a_folder(db, org, make_customer, tmp_path, capsys, monkey
     add_customers(db, org.mgr_a1, make_customer, "福州甲公司")
     monkeypatch.setenv("KAC_PASSWORD", "Test-Passw0rd")
     out_dir = tmp_path / "u盘"
-    assert main(["backup", "--db", str(db.path), "--to", str(out_dir), "--user", "admin"]) == 0
+    assert main(["backup", "--db", db.url, "--to", str(out_dir), "--user", "admin"]) == 0
     (written,) = out_dir.glob("test-backup-*.db")
     assert names(written) == {"福州甲公司"}
     assert str(written) in capsys.readouterr().out
@@ -236,7 +238,7 @@ def test_cli_restore_latest_signs_in_against_the_backup_when_the_file_is_damaged
     db.dispose()
     damage(db.path, header=True)
     monkeypatch.setenv("KAC_PASSWORD", "Test-Passw0rd")
-    assert main(["restore", "--db", str(db.path), "--latest", "--user", "sup_a"]) == 2
+    assert main(["restore", "--db", db.url, "--latest", "--user", "sup_a"]) == 2
     assert "市局管理员" in capsys.readouterr().err
-    assert main(["restore", "--db", str(db.path), "--latest", "--user", "admin"]) == 0
+    assert main(["restore", "--db", db.url, "--latest", "--user", "admin"]) == 0
     assert names(db.path) == {"福州甲公司"}

@@ -158,6 +158,7 @@ def test_the_customer_search_finds_the_same_requests_in_every_scope(db, org, mak
                 assert {t.id for t in got} == {made[n] for n in wanted}, (actor.login, scope, term)
 
 
+@pytest.mark.sqlite_only("SQLite's query plan")
 def test_the_open_requests_are_read_from_one_index(db, org, make_customer):
     """ix_requests_board (migration 0004) holds every column the board reads."""
     _requests(db, org, make_customer)

@@ -222,6 +222,7 @@ def test_a_refused_mutation_raises_and_returns_nothing(db, org):
         settings.set_value(db, org.mgr_a1, "backup.keep_days", 30)
 
 
+@pytest.mark.sqlite_only('a restore copies a SQLite file')
 def test_a_restore_replaces_everything(db, org, tmp_path):
     info = backup.backup_now(db, org.admin)
     db.dispose()

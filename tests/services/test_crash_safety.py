@@ -108,6 +108,7 @@ def _kill_after(proc: subprocess.Popen, delay: float, *, first: bool = False) ->
     return [line for line in lines if line] + out.split()
 
 
+@pytest.mark.sqlite_only("kill -9 of a SQLite writer, then SQLite's integrity check of the file")
 def test_killed_stream_of_saves_loses_no_committed_record(db, org):
     rng = random.Random(20261123)
     db.dispose()
@@ -165,6 +166,7 @@ def _imported(path: Path) -> tuple[int, int]:
         db.dispose()
 
 
+@pytest.mark.sqlite_only("kill -9 of a SQLite writer, then SQLite's integrity check of the file")
 def test_killed_import_is_all_or_nothing(db, org, tmp_path):
     rng = random.Random(7)
     book = _workbook(tmp_path / "导入.xlsx")

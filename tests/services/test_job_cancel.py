@@ -70,6 +70,7 @@ def _files(folder) -> list[str]:
 
 
 @pytest.mark.parametrize("after", [2, 6, 30])
+@pytest.mark.sqlite_only("backup, restore and the file check are SQLite's files")
 def test_a_cancelled_backup_leaves_no_file_and_no_record(filled, org, small_steps, after):
     db = filled
     folder = backup.backups_dir(db.path)
@@ -86,6 +87,7 @@ def test_a_cancelled_backup_leaves_no_file_and_no_record(filled, org, small_step
     assert _actions(db, "backup.create") == 1
 
 
+@pytest.mark.sqlite_only("backup, restore and the file check are SQLite's files")
 def test_a_cancelled_integrity_check_stops_and_changes_nothing(filled, small_steps):
     filled.dispose()
     before = _digest(filled.path)
@@ -103,6 +105,7 @@ def test_a_cancelled_audit_chain_check_stops(filled, org, small_steps):
 
 
 @pytest.mark.parametrize("after", [1, 4, 40])
+@pytest.mark.sqlite_only("backup, restore and the file check are SQLite's files")
 def test_a_cancelled_restore_leaves_the_database_as_it_was(
     filled, org, make_customer, small_steps, after
 ):
@@ -120,6 +123,7 @@ def test_a_cancelled_restore_leaves_the_database_as_it_was(
     assert _files(db.path.parent) == siblings  # no "-replaced-" copy, no .part
 
 
+@pytest.mark.sqlite_only("backup, restore and the file check are SQLite's files")
 def test_a_cancelled_recovery_restore_leaves_the_database_as_it_was(filled, org, small_steps):
     db = filled
     backup.backup_now(db, org.admin)

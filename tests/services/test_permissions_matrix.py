@@ -171,7 +171,7 @@ def signed(monkeypatch):
 @pytest.mark.parametrize("role, manager, allowed", IMPORT_CASES)
 def test_cli_import_permissions(db, world, tmp_path, signed, capsys, role, manager, allowed):
     path = book(tmp_path / "a.xlsx", manager)
-    code = main(["import", "customers", path, "--db", str(db.path), "--user", role])
+    code = main(["import", "customers", path, "--db", db.url, "--user", role])
     assert code == (0 if allowed else 1)
     with db.session() as session:
         imported = session.scalar(
@@ -186,7 +186,7 @@ def test_cli_import_permissions(db, world, tmp_path, signed, capsys, role, manag
 @pytest.mark.parametrize("role", ROLES)
 def test_cli_export_permissions(db, world, tmp_path, signed, role):
     path = tmp_path / "导出.xlsx"
-    assert main(["export", "customers", str(path), "--db", str(db.path), "--user", role]) == 0
+    assert main(["export", "customers", str(path), "--db", db.url, "--user", role]) == 0
     sheet = openpyxl.load_workbook(path).active
     names = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]}
     assert names == {f"福州{k}贸易有限公司" for k in MAY_TOUCH[role]}
@@ -197,7 +197,7 @@ def test_cli_wrong_password_exits_2_writes_nothing_and_is_audited(
 ):
     monkeypatch.setenv("KAC_PASSWORD", "wrong-Passw0rd")
     path = tmp_path / "导出.xlsx"
-    assert main(["export", "customers", str(path), "--db", str(db.path), "--user", "admin"]) == 2
+    assert main(["export", "customers", str(path), "--db", db.url, "--user", "admin"]) == 2
     assert "登录名或密码错误" in capsys.readouterr().err
     assert not path.exists()
     with db.session() as session:
@@ -210,7 +210,7 @@ def test_cli_wrong_password_exits_2_writes_nothing_and_is_audited(
 def test_cli_without_a_password_in_a_script_fails_clearly(db, world, tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("KAC_PASSWORD", raising=False)
     path = tmp_path / "导出.xlsx"
-    assert main(["export", "customers", str(path), "--db", str(db.path), "--user", "admin"]) == 2
+    assert main(["export", "customers", str(path), "--db", db.url, "--user", "admin"]) == 2
     assert "KAC_PASSWORD" in capsys.readouterr().err
     assert not path.exists()
 
@@ -218,7 +218,7 @@ def test_cli_without_a_password_in_a_script_fails_clearly(db, world, tmp_path, m
 def test_cli_user_defaults_to_the_system_login(db, world, tmp_path, signed, monkeypatch, capsys):
     monkeypatch.setattr("getpass.getuser", lambda: "sup_b")
     path = tmp_path / "导出.xlsx"
-    assert main(["export", "customers", str(path), "--db", str(db.path)]) == 0
+    assert main(["export", "customers", str(path), "--db", db.url]) == 0
     assert openpyxl.load_workbook(path).active.max_row == 2  # header + c_b1
 
 
@@ -237,7 +237,11 @@ def test_users_audit_and_backups_by_role(db, world, role):
         branch_users = users.list_users(db, actor)
         assert all(u.branch_id == actor.branch_id for u in branch_users) or role == "admin"
         audit.query_seqs(db, actor, audit.AuditQuery())
-        backup.backup_now(db, actor)
+        if db.path is not None:
+            backup.backup_now(db, actor)
+        else:  # a server's backups are the server's (docs/POSTGRESQL.md)
+            with pytest.raises(backup.BackupError):
+                backup.backup_now(db, actor)
     else:
         for call in (
             lambda: users.list_users(db, actor),
@@ -271,7 +275,7 @@ def test_cli_users_add_only_by_the_administrator(
             "--branch",
             "鼓楼支局",
             "--db",
-            str(db.path),
+            db.url,
             "--user",
             role,
         ]
@@ -283,15 +287,15 @@ def test_cli_users_add_only_by_the_administrator(
 def test_cli_users_reset_prints_a_temporary_password_that_signs_in(db, world, signed, capsys):
     from kac_desktop.services import auth
 
-    assert main(["users", "reset", "mgr_a2", "--db", str(db.path), "--user", "admin"]) == 0
+    assert main(["users", "reset", "mgr_a2", "--db", db.url, "--user", "admin"]) == 0
     temporary = capsys.readouterr().out.strip().rsplit("：", 1)[-1]
     assert auth.sign_in(db, "mgr_a2", temporary).login == "mgr_a2"
 
 
 def test_cli_audit_verify(db, world, signed, capsys):
-    assert main(["audit", "verify", "--db", str(db.path), "--user", "sup_a"]) == 0
+    assert main(["audit", "verify", "--db", db.url, "--user", "sup_a"]) == 0
     assert "审计链完整" in capsys.readouterr().out
     with db.engine.begin() as connection:
         connection.exec_driver_sql("UPDATE audit_records SET summary='x' WHERE seq=1")
-    assert main(["audit", "verify", "--db", str(db.path), "--user", "sup_a"]) == 1
-    assert main(["audit", "verify", "--db", str(db.path), "--user", "mgr_a1"]) == 2
+    assert main(["audit", "verify", "--db", db.url, "--user", "sup_a"]) == 1
+    assert main(["audit", "verify", "--db", db.url, "--user", "mgr_a1"]) == 2

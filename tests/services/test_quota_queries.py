@@ -78,6 +78,7 @@ EDGES = [
 ]
 
 
+@pytest.mark.sqlite_only("SQLite's query plan and its month-key index")
 def test_the_month_key_counts_the_visits_of_the_local_month(db, org, people):
     ids = list(people.values())
     add_visits(db, org, [(ids[i % len(ids)], at, "onsite") for i, at in enumerate(EDGES)])
@@ -126,6 +127,7 @@ def test_the_month_key_counts_the_visits_of_the_local_month(db, org, people):
         assert "strftime" in str(condition.compile(session.get_bind()))
 
 
+@pytest.mark.sqlite_only("SQLite's query plan and its month-key index")
 def test_the_count_reads_the_month_index(db, org, people):
     """services/visits.MONTH_KEY_SQL must stay the text of migration 0004's index."""
     with db.session() as session:

@@ -85,7 +85,7 @@ def test_two_processes_saving_one_customer_at_once(db, org, make_customer):
     outcomes = {"saved": 0, "refused": 0}
     for _round in range(ROUNDS):
         processes = {
-            login: _start(SAVER, str(db.path), login, customer_id, str(_round)) for login in names
+            login: _start(SAVER, db.url, login, customer_id, str(_round)) for login in names
         }
         for process in processes.values():
             process.stdin.write("go\n")
@@ -110,7 +110,7 @@ def test_two_processes_saving_one_customer_at_once(db, org, make_customer):
 
 def test_concurrent_sign_ins_of_one_user_never_fail(db, org):
     processes = [
-        _start(SIGNER, str(db.path), "mgr_a1", str(SIGN_INS), TEST_PASSWORD) for _ in range(SIGNERS)
+        _start(SIGNER, db.url, "mgr_a1", str(SIGN_INS), TEST_PASSWORD) for _ in range(SIGNERS)
     ]
     for process in processes:
         process.stdin.write("go\n")
@@ -124,3 +124,49 @@ def test_concurrent_sign_ins_of_one_user_never_fail(db, org):
             select(func.count()).select_from(AuditRecord).where(AuditRecord.action == "signin")
         )
     assert signed == SIGNERS * SIGN_INS
+
+
+CREATOR = r"""
+import sys
+from kac_desktop.db import open_database
+from kac_desktop.rules.customer import CustomerData
+from kac_desktop.services import customers, users
+from kac_desktop.services.errors import ServiceError
+db = open_database(sys.argv[1])
+actor = users.actor_for(db, sys.argv[2])
+data = CustomerData(name="福州同时建档有限公司", credit_code="91350100M000100Y43",
+                    kind="key", nature="enterprise", industry="retail", area="city",
+                    manager_id=actor.user_id, branch_id=actor.branch_id)
+from kac_desktop.rules.search_keys import search_text
+search_text("预热")
+print("ready", flush=True)
+sys.stdin.readline()
+try:
+    customers.save_customer(db, actor, data)
+    print("saved", flush=True)
+except ServiceError as exc:
+    print("refused:" + type(exc).__name__, flush=True)
+"""
+
+
+def test_two_managers_filing_the_same_new_customer_at_once_make_one_file(db, org):
+    """No double development (防止重复开发), also when both press Save at the same moment:
+    on SQLite the later writer's snapshot is refused, on a server the writers take turns
+    before the duplicate check."""
+    from kac_desktop.models import Customer
+
+    for _round in range(ROUNDS):
+        processes = [_start(CREATOR, db.url, login) for login in ("mgr_a1", "mgr_a2")]
+        for process in processes:
+            process.stdin.write("go\n")
+            process.stdin.flush()
+        results = []
+        for process in processes:
+            out, err = process.communicate(timeout=60)
+            assert process.returncode == 0 and "Traceback" not in err, err
+            results.append(out.strip())
+        assert sorted(results)[1] == "saved" and sorted(results)[0].startswith("refused:"), results
+        with db.session() as session:
+            assert session.scalar(select(func.count()).select_from(Customer)) == 1
+            session.execute(Customer.__table__.delete())
+            session.commit()

@@ -214,6 +214,7 @@ def test_other_changes_after_the_preview_do_not_stop_the_import(db, org, two, tm
     assert stored(db)[(two[0], 202609, "express")] == D("20000.50")
 
 
+@pytest.mark.sqlite_only("SQLite's rowid and its write lock")
 def test_rows_moved_without_a_trace_are_caught_before_anything_is_kept(db, org, two, tmp_path):
     run(db, org.mgr_a1, book(tmp_path, GOOD))
     fix = book(tmp_path, [[CODES[0], "", 202609, "函件", 1000]], "fix.xlsx")
@@ -291,6 +292,7 @@ def test_replacing_months_reads_the_stored_rows_either_way(db, org, two, tmp_pat
     assert points == 30000 + 12 + 8
 
 
+@pytest.mark.sqlite_only("SQLite's rowid and its write lock")
 def test_the_import_holds_the_write_lock_from_its_comparison_to_its_commit(db, tmp_path):
     from kac_desktop.db import raw_sql
 
@@ -302,6 +304,42 @@ def test_the_import_holds_the_write_lock_from_its_comparison_to_its_commit(db, t
                 other.execute("BEGIN IMMEDIATE")
         finally:
             other.close()
+
+
+def test_the_write_lock_keeps_every_other_writer_out_until_the_commit(db):
+    """The import's lock on both engines: another writer (a second connection) cannot take
+    it while the import's transaction is open, and can once it has ended."""
+    from kac_desktop.db import DatabaseBusy, make_engine, raw_sql
+
+    def other_writer_gets_in() -> bool:
+        if db.path is not None:
+            import sqlite3
+
+            other = sqlite3.connect(db.path, timeout=0)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.rollback()
+                return True
+            except sqlite3.OperationalError:
+                return False
+            finally:
+                other.close()
+        other = make_engine(db.url)
+        try:
+            with other.begin() as connection:
+                connection.exec_driver_sql(
+                    "SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE NOWAIT"
+                )
+            return True
+        except DatabaseBusy:
+            return False
+        finally:
+            other.dispose()
+
+    with db.session() as s, s.begin():
+        raw_sql.lock_for_writing(s.connection())
+        assert not other_writer_gets_in()
+    assert other_writer_gets_in()
 
 
 def test_a_line_stored_without_a_trace_after_the_preview_is_caught_too(db, org, two, tmp_path):

@@ -46,6 +46,7 @@ def quiet(monkeypatch):
 
 
 @pytest.mark.slow
+@pytest.mark.sqlite_only("damaged files, backups and restores are SQLite's")
 def test_damaged_file_leads_to_the_restored_database(qtbot, db, org, make_customer, monkeypatch):
     """Issue §5: a damaged database gets a clear message and a way forward, never a
     traceback; the damaged file is kept."""
@@ -76,6 +77,7 @@ def test_damaged_file_leads_to_the_restored_database(qtbot, db, org, make_custom
     assert any("已从" in text for _kind, text in shown)
 
 
+@pytest.mark.sqlite_only("damaged files, backups and restores are SQLite's")
 def test_damaged_without_backup_offers_other_or_quit(qtbot, db, monkeypatch):
     db.dispose()
     break_header(db.path)
@@ -92,6 +94,7 @@ def test_damaged_without_backup_offers_other_or_quit(qtbot, db, monkeypatch):
     assert states["restore"] is False
 
 
+@pytest.mark.sqlite_only("damaged files, backups and restores are SQLite's")
 def test_start_up_makes_the_days_backup_once_the_window_has_painted(qtbot, db, org, monkeypatch):
     db.dispose()
     quiet(monkeypatch)
@@ -109,6 +112,7 @@ def test_start_up_makes_the_days_backup_once_the_window_has_painted(qtbot, db, o
         opened.dispose()
 
 
+@pytest.mark.sqlite_only("damaged files, backups and restores are SQLite's")
 def test_backup_page_refuses_a_bad_file_and_restores_a_good_one(
     qtbot, db, org, make_customer, monkeypatch, tmp_path
 ):

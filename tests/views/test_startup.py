@@ -98,6 +98,7 @@ def test_the_due_notice_follows_the_first_paint(qtbot, db, org, make_customer):
     assert window.due_label.text().startswith("超时 1 件")
 
 
+@pytest.mark.sqlite_only("damaged files and the recovery dialog are SQLite's")
 def test_damage_found_after_the_paint_brings_the_recovery_dialog_and_a_restart(
     qtbot, db, org, make_customer, monkeypatch
 ):
@@ -141,6 +142,7 @@ def test_quitting_from_the_recovery_dialog_ends_with_code_2(qtbot, db, org, monk
 
 
 @pytest.mark.slow
+@pytest.mark.sqlite_only("the SQLite file's start: sqlite3 alone before the first paint")
 def test_start_up_imports_nothing_heavy_that_the_first_paint_does_not_need(db, org, tmp_path):
     """The libraries that cost tens to hundreds of ms to import (measured in issue #8) are
     imported when their feature is first used, not at start-up."""
@@ -238,7 +240,7 @@ def test_the_first_page_paints_first_and_the_filters_follow(db, org, make_custom
         ("mgr_a1", 2, 2),
     ):
         out = subprocess.run(
-            [sys.executable, "-c", _FIRST_PAINT, str(db.path), str(tmp_path / login), login],
+            [sys.executable, "-c", _FIRST_PAINT, db.url, str(tmp_path / login), login],
             capture_output=True,
             text=True,
             timeout=120,
@@ -258,6 +260,7 @@ def test_the_first_page_paints_first_and_the_filters_follow(db, org, make_custom
             assert after["count"] == total  # sup_a's branch holds them all too
 
 
+@pytest.mark.sqlite_only("damaged files and the recovery dialog are SQLite's")
 def test_run_starts_again_on_the_database_chosen_in_the_recovery_dialog(
     qtbot, db, org, tmp_path, monkeypatch
 ):

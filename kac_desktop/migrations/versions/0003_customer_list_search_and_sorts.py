@@ -70,10 +70,11 @@ def upgrade() -> None:
         op.create_index(
             f"ix_customers_list_{column}", "customers", [column, "archived", "name_sort", "id"]
         )
+    # PostgreSQL takes an expression in an index only in parentheses; SQLite's index
+    # keeps the text it was made with (unchanged since this revision was released)
+    rank = TIER_RANK_SQL if bind.dialect.name == "sqlite" else f"({TIER_RANK_SQL})"
     op.create_index(
-        "ix_customers_list_tier",
-        "customers",
-        ["archived", sa.text(TIER_RANK_SQL), "name_sort", "id"],
+        "ix_customers_list_tier", "customers", ["archived", sa.text(rank), "name_sort", "id"]
     )
     if bind.dialect.name == "sqlite":
         has_fts = bind.exec_driver_sql(
