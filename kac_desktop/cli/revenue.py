@@ -4,10 +4,10 @@ command of cli/customers.py) and ``points``."""
 from __future__ import annotations
 
 import argparse
-from datetime import date
 
 from kac_desktop.i18n import _
 from kac_desktop.rules import vocab
+from kac_desktop.rules.clock import business_today
 
 from .common import (
     ConsoleProgress,
@@ -84,7 +84,7 @@ def _points(args: argparse.Namespace) -> int:
 
     db = open_db(args)
     actor = actor_from_args(db, args)
-    year = args.year or date.today().year
+    year = args.year or business_today().year
     manager_id = None
     if args.manager:
         manager_id = users.user_id_for(db, args.manager)

@@ -72,6 +72,7 @@ from kac_desktop.models.sealing import user_mac
 from kac_desktop.progress import NullProgress, Progress, check
 from kac_desktop.rules import vocab
 from kac_desktop.rules.clock import LOCAL_TZ as LOCAL
+from kac_desktop.rules.clock import business_today
 from kac_desktop.rules.credit_code import ALPHABET, make_credit_code
 from kac_desktop.rules.customer import ContactData, CustomerData
 from kac_desktop.rules.names import normalise_name
@@ -229,7 +230,7 @@ def build_demo(
     bad count, and ``progress.Cancelled`` when cancelled (nothing is written then).
     """
     started = time.perf_counter()
-    today = today or date.today()
+    today = today or business_today()
     volumes = volumes or Volumes()
     if customers < 0 or customers > MAX_CUSTOMERS:
         raise ServiceError(

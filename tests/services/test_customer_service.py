@@ -13,6 +13,7 @@ from sqlalchemy import select, text
 
 from kac_desktop.db import open_database
 from kac_desktop.models import AuditRecord, Customer
+from kac_desktop.rules.clock import business_today
 from kac_desktop.rules.completeness import completeness
 from kac_desktop.rules.credit_code import make_credit_code
 from kac_desktop.rules.customer import ContactData, CustomerData
@@ -405,7 +406,7 @@ BAD_INPUTS = [
     ),
     (
         "future cooperation date",
-        lambda d: setattr(d, "cooperation_start", date.today() + timedelta(days=1)),
+        lambda d: setattr(d, "cooperation_start", business_today() + timedelta(days=1)),
         {"cooperation_start"},
     ),
     (

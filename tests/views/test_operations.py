@@ -4,13 +4,13 @@ made on one page shows on another without a reload."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal as D
 
 import pytest
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from kac_desktop.rules import points as rules
+from kac_desktop.rules.clock import business_today
 from kac_desktop.services import customers as cs
 from kac_desktop.services import revenue
 from kac_desktop.services.changes import ChangeSet, Kind
@@ -18,7 +18,7 @@ from kac_desktop.services.errors import PermissionDenied
 from kac_desktop.views import operations
 from kac_desktop.views.main_window import MainWindow
 
-TODAY = date.today()
+TODAY = business_today()
 LAST = rules.add_months(rules.month_of(TODAY), -1)
 
 

@@ -3,7 +3,6 @@ product-line settings."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal as D
 
 import pytest
@@ -12,6 +11,7 @@ from sqlalchemy import func, select
 from kac_desktop.io.workbook import write_table
 from kac_desktop.models import Revenue
 from kac_desktop.rules import points as rules
+from kac_desktop.rules.clock import business_today
 from kac_desktop.services import revenue
 from kac_desktop.services.changes import Kind
 from kac_desktop.views import revenue_import as dialog_module
@@ -23,7 +23,7 @@ from kac_desktop.views.revenue_tab import RevenueTab
 
 CODES = ["91350100M000100Y43", "91110000600037341L"]
 
-TODAY = date.today()
+TODAY = business_today()
 LAST = rules.add_months(rules.month_of(TODAY), -1)
 YEAR = LAST // 100
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 
 from kac_desktop.models import Customer, Visit
 from kac_desktop.rules import quota as rules
+from kac_desktop.rules.clock import business_today
 from kac_desktop.rules.quota import Month
 from kac_desktop.rules.visits import VisitData
 from kac_desktop.services import customers as cs
@@ -138,7 +139,7 @@ def test_log_a_visit_from_the_file_turns_the_quota_row_met(qtbot, db, org, files
     window = MainWindow(db, org.mgr_a1)
     qtbot.addWidget(window)
     page = window.visits.quota
-    assert page.selected_month() == Month.of(date.today())
+    assert page.selected_month() == Month.of(business_today())
     state, label = quota_state(page, files["ordinary"])
     assert state != rules.MET and "已达标" not in label
     assert window.nav.item(1).text() == "走访"
@@ -246,7 +247,7 @@ def test_status_bar_counts_follow_ups_and_marking_done_lowers_it(qtbot, db, org,
 
 
 def test_quota_page_behind_only_and_supervisor_picks_a_manager(qtbot, db, org, files):
-    page = QuotaPage(db, org.sup_a, today=date.today())
+    page = QuotaPage(db, org.sup_a, today=business_today())
     qtbot.addWidget(page)
     assert page.manager.count() == 3  # all, 陈经理, 王经理
     total = page.model.rowCount()

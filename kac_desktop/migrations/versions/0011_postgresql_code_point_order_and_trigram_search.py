@@ -22,7 +22,7 @@ from alembic import op
 from kac_desktop.migrations.postgresql import use_code_point_order
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
