@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "report",
     "settings",
     "admin",
+    "sync",
     "self_check",
 )
 

@@ -5,7 +5,9 @@ keys and where things stand (``conflicts``), what travels (``tables``), who is w
 
 from __future__ import annotations
 
-from kac_desktop.io.sync_package import PackageError
+from pathlib import Path
+
+from kac_desktop.io.sync_package import SETUP, Header, PackageError, read_package
 
 from .conflicts import (
     MINE,
@@ -21,7 +23,21 @@ from .conflicts import (
 )
 from .exchange import ExportResult, ImportResult, export_for_branch, export_to_center, run_import
 
+
+def peek(path: Path) -> Header:
+    """What a package says of itself (sender, recipient, number, kind), unopened;
+    PackageError for a file that is not one or was cut."""
+    return read_package(Path(path)).header
+
+
+def is_starting_package(path: Path) -> bool:
+    return peek(path).kind == SETUP
+
+
 __all__ = [
+    "Header",
+    "is_starting_package",
+    "peek",
     "MINE",
     "THEIRS",
     "ConflictRow",

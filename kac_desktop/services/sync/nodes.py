@@ -86,9 +86,12 @@ def find_branch(session: Session, text: str) -> Branch:
         found = session.scalars(select(Branch).where(column == wanted)).all()
         if len(found) == 1:
             return found[0]
+    names = session.scalars(
+        select(Branch.name).where(Branch.level != "city").order_by(Branch.name)
+    ).all()
     raise ServiceError(
-        _('There is no branch "{name}". Give its name or its code as in the list of units.').format(
-            name=text
+        _('There is no branch "{name}". The branches are: {names}.').format(
+            name=text, names=", ".join(names) or "—"
         )
     )
 
