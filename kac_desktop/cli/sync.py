@@ -264,7 +264,7 @@ def _conflicts(args: argparse.Namespace) -> int:
         print(_("No conflicts."))
         return 0
     for row in rows:
-        print(f"{row.id[:8]}\t{row.record}\t{row.field}\t{row.peer}")
+        print(f"{row.id[:8]}\t{row.record}\t{row.field_label}\t{row.peer}")
         print(
             "  "
             + _("mine: {value} ({who}, {when})").format(
@@ -278,7 +278,12 @@ def _conflicts(args: argparse.Namespace) -> int:
             )
         )
         if row.settled:
-            print("  " + _("settled: kept {kept}").format(kept=row.kept))
+            kept = {
+                "mine": _("settled: this database's value kept"),
+                "theirs": _("settled: the other side's value kept"),
+                "center": _("sent to the center"),
+            }
+            print("  " + kept.get(row.kept, row.kept))
     return 0
 
 

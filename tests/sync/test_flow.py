@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kac_desktop.models import Customer, SyncConflict, Visit
 from kac_desktop.services import customers as customer_service
@@ -106,3 +106,47 @@ def test_a_field_changed_on_both_sides_is_a_conflict_settled_at_the_center(
         assert session.get(Customer, cid).address == "鼓楼区一号"
         assert session.scalars(select(SyncConflict)).one().kept == "theirs"
     assert Visit
+
+
+def test_two_branches_registering_the_same_customer_are_listed_at_the_center(
+    db, org, tmp_path, courier
+):
+    from tests.conftest import CODES, customer_data
+
+    a = set_up_branch(db, org.admin, "鼓楼支局", tmp_path, "gulou")
+    b = set_up_branch(db, org.admin, "仓山支局", tmp_path, "cangshan")
+    for site, login in ((a, "mgr_a1"), (b, "mgr_b1")):
+        actor = sign_in(site.db, login)
+        customer_service.save_customer(
+            site.db, actor, customer_data("福州华闽贸易有限公司", code=CODES[0], manager=actor)
+        )
+        result = sync_service.run_import(db, org.admin, courier.up(site.db, actor))
+    # both files are kept (two histories), and the center is shown the pair
+    assert len(result.duplicates) == 1
+    assert "统一社会信用代码" in result.duplicates[0][2]
+    pairs = sync_service.duplicates(db, org.admin)
+    assert len(pairs) == 1 and "鼓楼支局" in "".join(pairs[0]) and "仓山支局" in "".join(pairs[0])
+
+
+def test_the_branch_audit_chain_arrives_whole_and_a_rewrite_shows(db, org, tmp_path, courier):
+    from kac_desktop.models import SyncForeignAudit
+
+    site = set_up_branch(db, org.admin, "鼓楼支局", tmp_path, "gulou")
+    manager = sign_in(site.db, "mgr_a1")
+    sync_service.run_import(db, org.admin, courier.up(site.db, manager))
+    with db.session() as session:
+        records = session.scalars(select(SyncForeignAudit).order_by(SyncForeignAudit.seq)).all()
+        assert records and all(r.linked for r in records)
+        assert [r.seq for r in records] == list(range(1, len(records) + 1))
+    # the branch's log rewritten after it was sent: the next package shows the break
+    from sqlalchemy import update
+
+    from kac_desktop.models import AuditRecord
+
+    sync_service.run_import(site.db, manager, courier.down(db, org.admin, "鼓楼支局"))
+    with site.db.session() as session, session.begin():
+        newest = session.scalar(select(func.max(AuditRecord.seq)))
+        session.execute(update(AuditRecord).where(AuditRecord.seq == newest).values(hash="0" * 64))
+    sign_in(site.db, "mgr_a1")  # a new record chained to the rewritten one
+    result = sync_service.run_import(db, org.admin, courier.up(site.db, manager))
+    assert result.audit_breaks >= 1

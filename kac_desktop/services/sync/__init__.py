@@ -15,6 +15,8 @@ from .conflicts import (
     ConflictRow,
     PeerStatus,
     SyncStatus,
+    branch_choices,
+    describe_counts,
     duplicates,
     list_conflicts,
     revoke,
@@ -36,6 +38,8 @@ def is_starting_package(path: Path) -> bool:
 
 __all__ = [
     "Header",
+    "branch_choices",
+    "describe_counts",
     "is_starting_package",
     "peek",
     "MINE",

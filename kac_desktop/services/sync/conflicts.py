@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from kac_desktop import keystore
 from kac_desktop.db import Database
-from kac_desktop.i18n import _
+from kac_desktop.i18n import N_, _
 from kac_desktop.models import Branch, Customer, SyncConflict, SyncLog, SyncPeer, utcnow
 
 from .. import audit
@@ -29,6 +29,35 @@ MINE = "mine"
 THEIRS = "theirs"
 
 
+def field_label(table: str, name: str) -> str:
+    """A field's name as the customer editor shows it (the column name elsewhere)."""
+    if table == "customers":
+        from kac_desktop.io.customer_import import FIELDS_BY_KEY
+
+        found = FIELDS_BY_KEY.get(name)
+        if found is not None:
+            return _(found.label)
+    return name
+
+
+def describe_counts(counts: dict[str, int]) -> str:
+    """A log entry's counts in words: 新增 7, 客户 65 …"""
+    from .exchange import TABLE_LABELS
+
+    words = {
+        "new": N_("new"),
+        "changed": N_("changed"),
+        "same": N_("already had"),
+        "conflicts": N_("conflicts"),
+        "refused": N_("refused"),
+        "removed": N_("removed"),
+        "audit": N_("audit records"),
+        "audit_records": N_("audit records"),
+        **TABLE_LABELS,
+    }
+    return ", ".join(f"{_(words[k]) if k in words else k} {v}" for k, v in counts.items() if v)
+
+
 @dataclass(frozen=True)
 class ConflictRow:
     id: str
@@ -37,6 +66,7 @@ class ConflictRow:
     record_id: str
     record: str  # the record's name for a person (the customer's name)
     field: str
+    field_label: str
     mine: Any
     theirs: Any
     mine_by: str
@@ -82,6 +112,7 @@ def list_conflicts(db: Database, actor: Actor, *, settled: bool = False) -> list
                 c.record_id,
                 _record_name(session, c.tbl, c.record_id),
                 c.field,
+                field_label(c.tbl, c.field),
                 c.mine,
                 c.theirs,
                 c.mine_by,
@@ -152,7 +183,7 @@ def settle(db: Database, actor: Actor, conflict_id: str, keep: str) -> ChangeSet
             spec.name.rstrip("s"),
             conflict.record_id,
             _("Conflict of {field} settled: kept {value}").format(
-                field=conflict.field, value=kept_value
+                field=field_label(conflict.tbl, conflict.field), value=kept_value
             ),
             {
                 "field": conflict.field,
@@ -230,6 +261,14 @@ def duplicates(db: Database, actor: Actor) -> list[tuple[str, str, str]]:
     with db.session() as session:
         ids = list(session.scalars(select(Customer.id).where(Customer.archived.is_(False))))
         return duplicates_among(session, ids)
+
+
+def branch_choices(db: Database) -> list[str]:
+    """The units a center writes packages for (every unit but the city center)."""
+    with db.session() as session:
+        return list(
+            session.scalars(select(Branch.name).where(Branch.level != "city").order_by(Branch.name))
+        )
 
 
 # ---------------------------------------------------------------- revoking
@@ -353,6 +392,9 @@ def status(db: Database, actor: Actor) -> SyncStatus:
 
 
 __all__ = [
+    "branch_choices",
+    "describe_counts",
+    "field_label",
     "MINE",
     "THEIRS",
     "ConflictRow",

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from kac_desktop import keystore
 from kac_desktop.db import Database
-from kac_desktop.i18n import _
+from kac_desktop.i18n import N_, _
 from kac_desktop.io import sync_package as fmt
 from kac_desktop.models import (
     AuditHead,
@@ -53,6 +53,7 @@ from kac_desktop.rules.search_keys import search_text
 from kac_desktop.rules.sync_merge import merge
 
 from .. import audit
+from ..changes import ChangeSet, Kind
 from ..context import Actor
 from ..errors import PermissionDenied, ServiceError
 from . import nodes
@@ -75,6 +76,22 @@ from .tables import (
 )
 
 CONFLICT_LINE = "_conflict"
+TABLE_LABELS = {
+    "branches": N_("units"),
+    "product_lines": N_("product lines"),
+    "settings": N_("settings"),
+    "holiday_years": N_("calendar years"),
+    "holiday_entries": N_("calendar dates"),
+    "users": N_("users"),
+    "customers": N_("customers"),
+    "contacts": N_("contacts"),
+    "visits": N_("visits"),
+    "service_requests": N_("service requests"),
+    "request_status_changes": N_("request steps"),
+    "revenues": N_("revenue months"),
+    "tier_assessments": N_("tier assessments"),
+    "marketing_projects": N_("marketing projects"),
+}
 META_LINE = "_meta"
 
 
@@ -488,6 +505,25 @@ class ImportResult:
     preview: bool = False
     customers_touched: set[str] = field(default_factory=set)
     setup_secret: bytes = field(default=b"", repr=False)
+    # per table: outcome → count
+    tables: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def changes(self) -> ChangeSet:
+        """What the open pages reload after an import that wrote something."""
+        if self.preview or self.already_had or not (self.new or self.changed or self.removed):
+            return ChangeSet()
+        return ChangeSet.whole(
+            Kind.CUSTOMER, Kind.CONTACT, Kind.VISIT, Kind.REQUEST, Kind.REVENUE, Kind.USER
+        )
+
+    def _detail(self, outcome: str) -> str:
+        parts = [
+            f"{_(TABLE_LABELS.get(name, name))} {counts[outcome]}"
+            for name, counts in self.tables.items()
+            if counts.get(outcome)
+        ]
+        return " (" + ", ".join(parts) + ")" if parts else ""
 
     def summary(self) -> str:
         if self.already_had:
@@ -501,8 +537,8 @@ class ImportResult:
         ).format(seq=self.seq, sender=self.sender)
         lines = [
             head,
-            _("  new: {n}").format(n=self.new),
-            _("  changed: {n}").format(n=self.changed),
+            _("  new: {n}").format(n=self.new) + self._detail("new"),
+            _("  changed: {n}").format(n=self.changed) + self._detail("changed"),
             _("  already had: {n}").format(n=self.same),
             _("  conflicts: {n}").format(n=self.conflicts),
         ]
@@ -1014,6 +1050,11 @@ class _Applier:
 
     # -- the record
 
+    def count(self, spec: Spec, outcome: str) -> None:
+        setattr(self.result, outcome, getattr(self.result, outcome) + 1)
+        per_table = self.result.tables.setdefault(spec.name, {})
+        per_table[outcome] = per_table.get(outcome, 0) + 1
+
     def preload(self, spec: Spec, keys: list[str]) -> None:
         """This PC's rows and their shadow for the keys of one table, read in batches."""
         self.mine = rows_by_key(self.connection, spec, keys)
@@ -1031,19 +1072,18 @@ class _Applier:
                     self.bases[row.record_id] = row.data
 
     def apply(self, spec: Spec, key: str, theirs: dict[str, Any] | None) -> None:
-        result = self.result
         mine = self.mine.get(key)
         base = self.bases.get(key)
         if theirs is not None and not self.accepts(spec, theirs, mine):
-            result.refused += 1
+            self.count(spec, "refused")
             self.shadow_updates.append((spec.name, key, digest(theirs), theirs))
             return
         if theirs is None:
             self.shadow_updates.append((spec.name, key, "gone", None))
             if mine is None:
-                result.same += 1
+                self.count(spec, "same")
             elif base is not None and digest(mine) == digest(base) and self.remove(spec, key):
-                result.removed += 1
+                self.count(spec, "removed")
             return
         self.shadow_updates.append((spec.name, key, digest(theirs), theirs))
         self.note_customer(spec, theirs)
@@ -1051,19 +1091,19 @@ class _Applier:
             twin = self.natural_twin(spec, theirs)
             if twin is None:
                 self.insert(spec, theirs)
-                result.new += 1
+                self.count(spec, "new")
                 return
             self._twin(spec, key, twin, theirs)
             return
         if digest(mine) == digest(theirs):
-            result.same += 1
+            self.count(spec, "same")
             return
         if base is not None and digest(mine) == digest(base):
             self.replace(spec, key, theirs)
-            result.changed += 1
+            self.count(spec, "changed")
             return
         if base is not None and digest(theirs) == digest(base):
-            result.same += 1  # an older state of a row changed here since
+            self.count(spec, "same")  # an older state of a row changed here since
             return
         self._merge(spec, key, base, mine, theirs)
 
@@ -1098,9 +1138,9 @@ class _Applier:
             record["updated_by"] = later.get("updated_by")
         if record != mine:
             self.replace(spec, key, record)
-            self.result.changed += 1
+            self.count(spec, "changed")
         else:
-            self.result.same += 1
+            self.count(spec, "same")
 
     def _twin(self, spec: Spec, key: str, twin: dict[str, Any], theirs: dict[str, Any]) -> None:
         """The same thing made on both sides under two ids."""
@@ -1113,15 +1153,16 @@ class _Applier:
             for name in differs:
                 self.conflict(spec, twin_key, name, None, twin, theirs)
             self.shadow_updates[-1] = (spec.name, key, digest(theirs), theirs)
-            self.result.same += 0 if differs else 1
+            if not differs:
+                self.count(spec, "same")
             return
         for name in differs:
             self.conflict(spec, key, name, None, twin, theirs)
         if self.remove(spec, twin_key):
             self.insert(spec, theirs)
-            self.result.changed += 1
+            self.count(spec, "changed")
         else:
-            self.result.refused += 1
+            self.count(spec, "refused")
 
     def foreign_audit(self, origin: str, data: dict[str, Any]) -> None:
         seq = int(data["seq"])
