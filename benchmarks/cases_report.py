@@ -51,12 +51,10 @@ def _sqlite_uri(path: Path) -> str:
 
 def _database(ctx: Context):
     def make():
-        from sqlalchemy import create_engine
+        from sqlalchemy import create_engine, event
         from sqlalchemy.orm import sessionmaker
 
         from kac_desktop.db import Database
-
-        from sqlalchemy import event
 
         uri = _sqlite_uri(ctx.db_path)
         url = f"sqlite:///{uri}&uri=true"

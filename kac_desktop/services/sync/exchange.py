@@ -68,6 +68,7 @@ from .tables import (
     decode_row,
     digest,
     encode_row,
+    encode_value,
     project,
     rows,
     rows_by_key,
@@ -860,6 +861,10 @@ def _finish(
 # ---------------------------------------------------------------- one record
 
 
+# tables written a row at a time: sealed rows, and the units (a row names its parent)
+_ONE_BY_ONE = ("users", "settings", "branches")
+
+
 class _Applier:
     """Applies the lines of one package for one peer."""
 
@@ -876,6 +881,8 @@ class _Applier:
         self.shadow_updates: list[tuple[str, str, str, Any]] = []
         self.mine: dict[str, dict[str, Any]] = {}
         self.bases: dict[str, Any] = {}
+        self.naturals: dict[tuple[Any, ...], str] = {}
+        self.buffered: list[dict[str, Any]] = []
         self._customer_branch: dict[str, str] | None = None
         self._request_customer: dict[str, str] | None = None
 
@@ -937,6 +944,20 @@ class _Applier:
     def _where(self, spec: Spec, key: str):
         return spec.table.c[spec.key] == key
 
+    def insert_later(self, spec: Spec, data: dict[str, Any]) -> None:
+        """A new row, written with the others of its table in one executemany (``flush``)."""
+        if spec.name in _ONE_BY_ONE:
+            self.insert(spec, data)
+            return
+        self.buffered.append(decode_row(spec, data))
+        if len(self.buffered) >= 5000:
+            self.flush(spec)
+
+    def flush(self, spec: Spec) -> None:
+        if self.buffered:
+            self.connection.execute(insert(spec.table), self.buffered)
+            self.buffered = []
+
     def insert(self, spec: Spec, data: dict[str, Any]) -> None:
         values = decode_row(spec, data)
         if spec.name == "users":
@@ -979,14 +1000,12 @@ class _Applier:
         entered on both sides, a product line of the same code)."""
         if not spec.natural:
             return None
-        decoded = decode_row(spec, data)
-        condition = [spec.table.c[name] == decoded.get(name) for name in spec.natural]
-        row = (
-            self.connection.execute(select(*spec.table.columns).where(*condition))
-            .mappings()
-            .first()
-        )
-        return encode_row(spec, row) if row is not None else None
+        natural = tuple(data.get(name) for name in spec.natural)
+        key = self.naturals.get(natural)
+        if key is None:
+            self.naturals[natural] = str(data[spec.key])
+            return None
+        return rows_by_key(self.connection, spec, [key]).get(key)
 
     # -- conflicts
 
@@ -1059,6 +1078,17 @@ class _Applier:
         """This PC's rows and their shadow for the keys of one table, read in batches."""
         self.mine = rows_by_key(self.connection, spec, keys)
         self.bases = {}
+        self.naturals = {}
+        if spec.natural and keys:
+            columns = {c.name: c for c in spec.table.columns}
+            for row in self.connection.execute(
+                select(spec.table.c[spec.key], *[spec.table.c[n] for n in spec.natural])
+            ):
+                natural = tuple(
+                    encode_value(columns[n], value)
+                    for n, value in zip(spec.natural, row[1:], strict=True)
+                )
+                self.naturals[natural] = str(row[0])
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             for row in self.connection.execute(
@@ -1090,7 +1120,7 @@ class _Applier:
         if mine is None:
             twin = self.natural_twin(spec, theirs)
             if twin is None:
-                self.insert(spec, theirs)
+                self.insert_later(spec, theirs)
                 self.count(spec, "new")
                 return
             self._twin(spec, key, twin, theirs)
@@ -1322,6 +1352,7 @@ def _apply_lines(
         applier.preload(spec, [str(line["k"]) for line in gone])
         for line in gone:
             applier.apply(spec, str(line["k"]), None)
+        applier.flush(spec)
     for spec in SPECS:
         come = [line for line in by_table.get(spec.name, []) if line.get("d") is not None]
         applier.preload(spec, [str(line["k"]) for line in come])
@@ -1330,6 +1361,7 @@ def _apply_lines(
             done += 1
             if done % 2000 == 0:
                 check(progress, 0.1 + 0.8 * done / total, _("Applying the package…"))
+        applier.flush(spec)
     for line in sorted(by_table.get(AUDIT, []), key=lambda li: int(li["d"]["seq"])):
         if me.role == nodes.CENTER:
             applier.foreign_audit(str(line.get("o")), dict(line["d"]))

@@ -254,6 +254,7 @@ __all__ = [
     "decode_row",
     "digest",
     "encode_row",
+    "encode_value",
     "project",
     "rows",
     "rows_by_key",
