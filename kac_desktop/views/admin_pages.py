@@ -85,11 +85,13 @@ class AdminPages:
 
             waiting = sum(p.waiting for p in state.peers)
             heard = [p.last_heard_at for p in state.peers if p.last_heard_at is not None]
-            self.sync_label.setText(
-                _("Not yet sent: {n} · last exchange: {when}").format(
-                    n=waiting, when=when(max(heard) if heard else None)
-                )
+            text = _("Not yet sent: {n} · last exchange: {when}").format(
+                n=waiting, when=when(max(heard) if heard else None)
             )
+            try:
+                self.sync_label.setText(text)
+            except RuntimeError:  # the window was closed meanwhile
+                pass
 
         jobs.start(work, done, lambda _error: None, name="sync-status")
 
