@@ -23,6 +23,7 @@ CASE_MODULES = (
     "benchmarks.cases_import",
     "benchmarks.cases_report",
     "benchmarks.cases_visits",
+    "benchmarks.cases_sync",
 )
 RESULTS = Path(__file__).resolve().parent / "results"
 

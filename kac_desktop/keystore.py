@@ -332,6 +332,42 @@ def same(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and hmac.compare_digest(a, b)
 
 
+# ---------------------------------------------------------------- named secrets
+
+
+def get_secret(name: str) -> bytes | None:
+    """The secret bytes kept under ``name`` (the data exchange's private keys, a branch's
+    set-up key), or None when there are none."""
+    text = _get(name)
+    if text is None:
+        return None
+    try:
+        return base64.b64decode(text)
+    except ValueError:
+        return None
+
+
+def put_secret(name: str, value: bytes) -> None:
+    """Keep ``value`` under ``name`` in the credential store or the 0600 key file."""
+    with _lock:
+        _set(name, base64.b64encode(value).decode("ascii"))
+
+
+def drop_secret(name: str) -> None:
+    """Forget the secret ``name`` (a set-up key once the center has registered the
+    branch's own keys)."""
+    with _lock:
+        where = store()
+        if where.kind == "credential-store":
+            ring = _keyring()
+            if ring is not None:
+                try:
+                    ring.delete_password(SERVICE, f"{where.folder}:{name}")
+                except Exception:
+                    pass
+        (where.folder / name).unlink(missing_ok=True)
+
+
 # ---------------------------------------------------------------- chain heads
 
 
@@ -396,9 +432,12 @@ __all__ = [
     "Store",
     "add_database_key",
     "database_key",
+    "drop_secret",
+    "get_secret",
     "database_keys",
     "integrity_key",
     "private_folder",
+    "put_secret",
     "restrict",
     "same",
     "save_head",

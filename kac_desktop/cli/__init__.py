@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "settings",
     "admin",
     "server",
+    "sync",
     "self_check",
 )
 

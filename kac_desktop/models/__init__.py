@@ -7,6 +7,15 @@ from .calendar import HolidayEntry, HolidayYear
 from .customer import Contact, Customer, CustomerSearch
 from .org import Branch, User
 from .revenue import MarketingProject, ProductLine, Revenue, TierAssessment
+from .sync import (
+    SyncConflict,
+    SyncForeignAudit,
+    SyncLog,
+    SyncOutbox,
+    SyncPeer,
+    SyncSelf,
+    SyncShadow,
+)
 from .system import AuditHead, AuditRecord, Setting
 
 __all__ = [
@@ -25,6 +34,13 @@ __all__ = [
     "Revenue",
     "ServiceRequest",
     "Setting",
+    "SyncConflict",
+    "SyncForeignAudit",
+    "SyncLog",
+    "SyncOutbox",
+    "SyncPeer",
+    "SyncSelf",
+    "SyncShadow",
     "TierAssessment",
     "User",
     "Visit",

@@ -411,6 +411,7 @@ ACTION_FAMILIES: tuple[tuple[str, str], ...] = (
     ("setup", N_("First start")),
     ("demo.build", N_("Demonstration data")),
     ("audit.", N_("Audit log sealing")),
+    ("sync.", N_("Data exchange")),
     ("security.", N_("Changes made outside the application")),
 )
 

@@ -28,6 +28,15 @@ class AdminPages:
             self._add(_("Audit log"), "audit", self._make_audit)
         if roles.may_back_up(actor):
             self._add(_("Backup and restore"), "backup", self._make_backup)
+        # 数据交换: everyone at a branch PC writes and imports packages; the page says what
+        # this database and this role may do
+        self._add(_("Data exchange"), "sync", self._make_sync)
+        from PySide6.QtWidgets import QLabel
+
+        self.sync_label = QLabel()
+        self.sync_label.setObjectName("syncSummary")
+        window.statusBar().addPermanentWidget(self.sync_label)
+        self._count_sync()
         self.password_button = QPushButton(_("Change password…"))
         self.password_button.setFlat(True)
         self.password_button.setObjectName("changePassword")
@@ -47,6 +56,44 @@ class AdminPages:
     users = property(lambda self: self._page("users"))
     audit = property(lambda self: self._page("audit"))
     backup = property(lambda self: self._page("backup"))
+    sync = property(lambda self: self._page("sync"))
+
+    def _make_sync(self):
+        from .sync_page import SyncPage
+
+        page = SyncPage(self.window.db, self.window.actor)  # type: ignore[attr-defined]
+        page.summaryChanged.connect(self.sync_label.setText)
+        self.sync_label.setText(page.summary())
+        return page
+
+    def _count_sync(self) -> None:
+        """The status bar's changes not yet sent and last exchange, counted off the UI
+        thread (a center compares every branch's records)."""
+        from . import jobs
+
+        db, actor = self.window.db, self.window.actor  # type: ignore[attr-defined]
+
+        def work(_progress):
+            from kac_desktop.services import sync as sync_service
+
+            return sync_service.status(db, actor)
+
+        def done(state) -> None:
+            if state.role is None:
+                return
+            from .sync_page import when
+
+            waiting = sum(p.waiting for p in state.peers)
+            heard = [p.last_heard_at for p in state.peers if p.last_heard_at is not None]
+            text = _("Not yet sent: {n} · last exchange: {when}").format(
+                n=waiting, when=when(max(heard) if heard else None)
+            )
+            try:
+                self.sync_label.setText(text)
+            except RuntimeError:  # the window was closed meanwhile
+                pass
+
+        jobs.start(work, done, lambda _error: None, name="sync-status")
 
     def _make_users(self):
         from .users_page import UsersPage

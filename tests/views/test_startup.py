@@ -24,7 +24,17 @@ from kac_desktop.views import app as app_module
 from kac_desktop.views.main_window import MainWindow
 from kac_desktop.views.recovery_dialog import RecoveryDialog
 
-LAZY = {"visits", "requests", "revenue", "report", "settings", "users", "audit", "backup"}
+LAZY = {
+    "visits",
+    "requests",
+    "revenue",
+    "report",
+    "settings",
+    "users",
+    "audit",
+    "backup",
+    "sync",
+}
 
 
 def quiet(monkeypatch):
@@ -60,6 +70,7 @@ def test_only_the_customer_list_is_built_before_the_first_paint(qtbot, db, org):
         "用户管理",
         "操作日志",
         "备份与恢复",
+        "数据交换",
         "设置",
     ]
 
@@ -82,6 +93,7 @@ def test_every_lazy_page_is_built_in_its_place_when_shown(qtbot, db, org):
         assert type(page).__name__ != "QWidget", window.nav.item(row).text()
     assert set(window._built) == LAZY
     assert window.admin.backup is window._built["backup"]
+    assert window.admin.sync is window._built["sync"]
     assert window.requests is window._built["requests"]
 
 
