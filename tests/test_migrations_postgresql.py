@@ -7,7 +7,6 @@ was.  The server's half needs ``KAC_TEST_PG_URL`` (tests/postgres.py)."""
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 
-from kac_desktop.db import alembic_config, head_revision, make_engine, open_database
+from kac_desktop.db import alembic_config, cipher, head_revision, make_engine, open_database
 from kac_desktop.migrations.postgresql import columns_not_in_code_point_order
 from kac_desktop.models import Base
 from tests.helpers import database_at
@@ -28,7 +27,7 @@ def test_0011_leaves_a_sqlite_file_as_it_was(tmp_path):
     path = database_at(tmp_path / "old.db", "0009")
 
     def schema() -> list[tuple]:
-        connection = sqlite3.connect(path)
+        connection = cipher.connect(path)
         try:
             return connection.execute(
                 "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"

@@ -313,14 +313,12 @@ def test_the_write_lock_keeps_every_other_writer_out_until_the_commit(db):
 
     def other_writer_gets_in() -> bool:
         if db.path is not None:
-            import sqlite3
-
-            other = sqlite3.connect(db.path, timeout=0)
+            other = cipher.connect(db.path, timeout=0)
             try:
                 other.execute("BEGIN IMMEDIATE")
                 other.rollback()
                 return True
-            except sqlite3.OperationalError:
+            except cipher.Error:
                 return False
             finally:
                 other.close()
