@@ -24,7 +24,7 @@ POSTGRESQL_ONLY = {"ix_customer_search_text_trgm"}  # pg_trgm's GIN index (migra
 
 
 def test_0011_leaves_a_sqlite_file_as_it_was(tmp_path):
-    path = database_at(tmp_path / "old.db", "0009")
+    path = database_at(tmp_path / "old.db", "0010")
 
     def schema() -> list[tuple]:
         connection = cipher.connect(path)

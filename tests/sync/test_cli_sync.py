@@ -25,6 +25,7 @@ def run(capsys, *args):
     return code, out, err
 
 
+@pytest.mark.sqlite_only("the command line is given the center's file with --db")
 def test_center_to_branch_and_back(capsys, db, org, tmp_path):
     center = str(db.path)
     branch = str(tmp_path / "branch.db")
@@ -76,6 +77,7 @@ def test_center_to_branch_and_back(capsys, db, org, tmp_path):
     assert code == 2 and "吊销" in err
 
 
+@pytest.mark.sqlite_only("the command line is given the center's file with --db")
 def test_a_file_that_is_no_package(capsys, db, org, tmp_path):
     junk = tmp_path / "junk.kacsync"
     junk.write_bytes(b"not a package")

@@ -28,6 +28,7 @@ from tests.conftest import customer_data
 from .conftest import set_up_branch, sign_in
 
 pytestmark = [
+    pytest.mark.sqlite_only("kill -9 of a SQLite writer"),
     pytest.mark.slow,
     pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork and SIGKILL"),
 ]
