@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 
 from kac_desktop.config import data_dir
-from kac_desktop.temporary_files import remove_stale_temporaries, temporary_beside
+from kac_desktop.temporary_files import remove_stale_temporaries, write_replacing
 
 SERVICE = "kac_desktop"
 KEY_NAME = "integrity-key"
@@ -70,17 +70,7 @@ def write_private(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file created 0600 and moved into place."""
     private_folder(path.parent, ours=path.parent == key_folder())
     remove_stale_temporaries(path)
-    temporary = temporary_beside(path)
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    write_replacing(path, data, 0o600)
     restrict(path)
 
 

@@ -29,6 +29,23 @@ def temporary_beside(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}{SUFFIX}")
 
 
+def write_replacing(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Write ``data`` to ``path`` through a temporary file beside it (created with
+    ``mode``), flushed to disk and moved into place: a cut write leaves the old file or
+    none, never half a file under the name."""
+    temporary = temporary_beside(path)
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
 def _alive(pid: int) -> bool:
     if pid == os.getpid():
         return False  # this process writes a file under one name at a time
@@ -98,4 +115,5 @@ __all__ = [
     "remove_stale_temporaries",
     "remove_stale_temporaries_in",
     "temporary_beside",
+    "write_replacing",
 ]

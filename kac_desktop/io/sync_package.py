@@ -49,7 +49,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from kac_desktop.errors import ServiceError
 from kac_desktop.i18n import _
-from kac_desktop.temporary_files import temporary_beside
+from kac_desktop.temporary_files import write_replacing
 
 MAGIC = b"KACSYNC\x01"
 FORMAT = 1
@@ -295,17 +295,8 @@ def seal_package(
 def write_package(path: Path, data: bytes) -> None:
     """Write the package to ``path`` through a temporary file moved into place: a cut
     write leaves no half package under the name."""
-    path = Path(path)
-    temporary = temporary_beside(path)
-    try:
-        with open(temporary, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    # encrypted to its recipient, and still readable by this user alone on this PC
+    write_replacing(Path(path), data, 0o600)
 
 
 # ---------------------------------------------------------------- reading

@@ -29,15 +29,20 @@ class PdfPrintError(Exception):
         self.message = message
 
 
-def page_count(path: str | Path) -> int:
+def _open(path: str | Path):
+    """The PDF at ``path`` opened with PDFium; PdfPrintError in words when it cannot be."""
     import pypdfium2 as pdfium
 
     try:
-        document = pdfium.PdfDocument(str(path))
+        return pdfium.PdfDocument(str(path))
     except (pdfium.PdfiumError, OSError) as exc:
         raise PdfPrintError(
             _("The PDF {name} cannot be read: {error}").format(name=Path(path).name, error=exc)
         ) from exc
+
+
+def page_count(path: str | Path) -> int:
+    document = _open(path)
     try:
         return len(document)
     finally:
@@ -46,14 +51,7 @@ def page_count(path: str | Path) -> int:
 
 def page_images(path: str | Path, dpi: float) -> Iterator[QImage]:
     """The pages of the PDF at ``path`` as images of ``dpi`` dots per inch."""
-    import pypdfium2 as pdfium
-
-    try:
-        document = pdfium.PdfDocument(str(path))
-    except (pdfium.PdfiumError, OSError) as exc:
-        raise PdfPrintError(
-            _("The PDF {name} cannot be read: {error}").format(name=Path(path).name, error=exc)
-        ) from exc
+    document = _open(path)
     try:
         for index in range(len(document)):
             page = document[index]
