@@ -23,7 +23,10 @@ from tests.conftest import TEST_PASSWORD
 FIXTURE_0_1_0 = Path(__file__).resolve().parents[1] / "fixtures" / "release-0.1.0.db"
 SECRET_NAME = "福州机密客户贸易有限公司"
 
-pytestmark = pytest.mark.skipif(not cipher.available(), reason="SQLCipher is not installed")
+pytestmark = [
+    pytest.mark.skipif(not cipher.available(), reason="SQLCipher is not installed"),
+    pytest.mark.sqlite_only("encryption at rest is of the SQLite file"),
+]
 
 
 def _plain_reader_fails(path: Path) -> None:
