@@ -23,6 +23,7 @@ def far_away(monkeypatch):
     time.tzset()
 
 
+@pytest.mark.sqlite_only("a backup is a copy of the SQLite file")
 def test_a_backup_is_named_by_beijing_time(db, far_away, tmp_path):
     info = backup.make_backup(db.path, tmp_path, now=AT)
     assert "20261123-103000" in info.path.name

@@ -93,11 +93,11 @@ def test_a_column_named_on_the_command_line_holds_its_field(db, org, customer, t
         [[CODE, 202601, "函件", 60000]],
         title="收入",
     )
-    assert run(tmp_path, str(path), "--user", "mgr_a1") != 0
+    assert run(db, str(path), "--user", "mgr_a1") != 0
     captured = capsys.readouterr()
     assert "业务种类" in captured.out + captured.err  # the header to write, and the columns
     assert count(db) == 0
-    assert run(tmp_path, str(path), "--user", "mgr_a1", "--column", "product_line=产品大类") == 0
+    assert run(db, str(path), "--user", "mgr_a1", "--column", "product_line=产品大类") == 0
     assert count(db) == 1
 
 
@@ -111,10 +111,10 @@ def test_two_columns_claiming_the_amount_are_refused_until_one_is_named(
         [[CODE, 202601, "函件", 600, 6000]],
         title="收入",
     )
-    assert run(tmp_path, str(path), "--user", "mgr_a1") != 0
+    assert run(db, str(path), "--user", "mgr_a1") != 0
     captured = capsys.readouterr()
     assert "本月收入" in captured.out + captured.err and "--column" in captured.out + captured.err
     assert count(db) == 0
-    assert run(tmp_path, str(path), "--user", "mgr_a1", "--column", "amount=本月收入") == 0
+    assert run(db, str(path), "--user", "mgr_a1", "--column", "amount=本月收入") == 0
     with db.session() as session:
         assert session.scalar(select(func.sum(Revenue.amount))) == 600
