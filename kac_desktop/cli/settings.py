@@ -1,5 +1,6 @@
 """``kac-desktop settings holidays …``: the working-day calendar the center keeps.
 
+    settings list                                    # every business setting, its default
     settings holidays list [--year 2027]
     settings holidays import FILE [--year 2027]      # a workbook (日期, 类别, 名称) or the notice as text
     settings holidays add --name 春节 --holiday 2027-02-06..2027-02-12 --workday 2027-02-14
@@ -26,6 +27,11 @@ from .common import actor_from_args, add_db, add_user, open_db
 def register(sub) -> list[str]:
     settings = sub.add_parser("settings", help=_("business settings: the working-day calendar"))
     what = settings.add_subparsers(dest="what", required=True)
+    every = what.add_parser(
+        "list", help=_("every business setting: its value, its default, who changed it when")
+    )
+    add_db(every)
+    add_user(every)
     holidays = what.add_parser(
         "holidays", help=_("the holidays and adjusted working days of the years")
     )
@@ -96,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
 
     db = open_db(args)
     actor = actor_from_args(db, args)
+    if args.what == "list":
+        return _settings(db)
     calendar_service.check_may_keep(actor)  # the calendar's commands are the center's
     if args.action == "list":
         return _list(db, actor, args.year)
@@ -161,4 +169,39 @@ def _list(db, actor, year: int | None) -> int:
     outlook = calendar_service.calendar_outlook(db, utcnow().astimezone(LOCAL_TZ).date())
     if outlook is not None:
         print(outlook.message())
+    return 0
+
+
+def _settings(db) -> int:
+    """Every setting on a line: key, meaning, value in force, default, unit, last change."""
+    from kac_desktop.rules.defaults import SETTING_INFO
+    from kac_desktop.services import settings as settings_service
+
+    print(
+        "\t".join(
+            [_("Key"), _("Meaning"), _("Value in force"), _("Default"), _("Unit"), _("Changed")]
+        )
+    )
+    for line in settings_service.listing(db):
+        meaning, unit = SETTING_INFO[line.key]
+        changed = (
+            _("{time} by {user}").format(
+                time=line.changed_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
+                user=line.changed_by,
+            )
+            if line.changed_at is not None
+            else _("default")
+        )
+        print(
+            "\t".join(
+                [
+                    line.key,
+                    _(meaning),
+                    settings_service.text_of(line.value),
+                    settings_service.text_of(line.default),
+                    _(unit) if unit else "",
+                    changed,
+                ]
+            )
+        )
     return 0

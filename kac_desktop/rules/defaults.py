@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from kac_desktop.i18n import N_
+
 DEFAULTS: dict[str, object] = {
     # §2 visit class by tier
     "visit_class.by_tier": {"diamond": 1, "platinum": 1, "gold": 2, "vip": 3, "ordinary": 3},
@@ -42,3 +44,42 @@ PRODUCT_LINE_DEFAULTS: tuple[tuple[str, str, Decimal, bool, Decimal], ...] = (
     ("agency", "代理", Decimal("1"), True, Decimal("0")),
     ("ecommerce", "电商", Decimal("1"), True, Decimal("0")),
 )
+
+
+# What each setting means, in the user's words, and its unit (for `settings list` and the
+# settings page); every key of DEFAULTS has one (tests/rules/test_defaults.py).
+SETTING_INFO: dict[str, tuple[str, str]] = {
+    "visit_class.by_tier": (N_("Visit class of each customer tier"), N_("class 1-3")),
+    "quota.per_class": (N_("Visits a month each visit class requires"), N_("visits")),
+    "quota.counting_modes": (N_("Visit modes that count towards the quota"), ""),
+    "meetings.per_year": (N_("Customer meetings a year"), N_("meetings")),
+    "inactivity.days": (N_("Days without a visit before a customer is flagged"), N_("days")),
+    "revenue.drop_threshold": (
+        N_("Fall of a month's revenue against the three months before that raises an alert"),
+        N_("fraction"),
+    ),
+    "deadline.city_cutoff": (N_("End of the working day for city requests"), N_("hh:mm")),
+    "deadline.rural_days": (N_("Days a rural request may take"), N_("days")),
+    "deadline.special_days": (N_("Days a special request may take"), N_("days")),
+    "deadline.complaint_first_response_hours": (
+        N_("Hours until a complaint's first response"),
+        N_("hours"),
+    ),
+    "deadline.working_days": (N_("Deadlines count working days only"), N_("yes/no")),
+    "warning.attention_fraction": (
+        N_("Share of the allowed time left when a request turns yellow"),
+        N_("fraction"),
+    ),
+    "warning.urgent_fraction": (
+        N_("Share of the allowed time left when a request turns red"),
+        N_("fraction"),
+    ),
+    "warning.urgent_hours": (N_("Hours left when a request turns red at the latest"), N_("hours")),
+    "key_customer.min_annual_revenue": (
+        N_("Annual revenue that makes a key customer"),
+        N_("yuan a year"),
+    ),
+    "signin.max_failures": (N_("Failed sign-ins before an account is locked"), N_("times")),
+    "signin.lock_minutes": (N_("Minutes an account stays locked"), N_("minutes")),
+    "backup.keep_days": (N_("Days automatic backups are kept"), N_("days")),
+}

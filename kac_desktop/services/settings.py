@@ -3,6 +3,9 @@ stored."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -10,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from kac_desktop.db import Database
 from kac_desktop.i18n import _
-from kac_desktop.models import Setting, utcnow
+from kac_desktop.models import Setting, User, utcnow
 from kac_desktop.rules.defaults import DEFAULTS
 
 from . import audit
@@ -60,3 +63,39 @@ def set_value(db: Database, actor: Actor, key: str, value: Any) -> ChangeSet:
             {"key": key, "before": before, "after": value},
         )
     return ChangeSet.of(Kind.SETTING, (key,))
+
+
+@dataclass(frozen=True)
+class SettingLine:
+    """One setting as `settings list` shows it: what is in force and what it would be."""
+
+    key: str
+    value: Any
+    default: Any
+    changed_at: datetime | None  # when an administrator last stored it (None: the default)
+    changed_by: str  # that administrator's sign-in name
+
+
+def listing(db: Database) -> list[SettingLine]:
+    """Every business setting of rules/defaults.py, in its order, with what is stored."""
+    with db.session() as session:
+        stored = {
+            row.key: (row.value, row.updated_at, login or "")
+            for row, login in session.execute(
+                select(Setting, User.login).outerjoin(User, User.id == Setting.updated_by)
+            )
+        }
+    lines = []
+    for key, default in DEFAULTS.items():
+        value, at, login = stored.get(key, (default, None, ""))
+        lines.append(SettingLine(key, value, default, at, login))
+    return lines
+
+
+def text_of(value: Any) -> str:
+    """A setting's value as one line of text (JSON for the lists and mappings)."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return str(value)
