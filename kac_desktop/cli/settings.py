@@ -174,34 +174,9 @@ def _list(db, actor, year: int | None) -> int:
 
 def _settings(db) -> int:
     """Every setting on a line: key, meaning, value in force, default, unit, last change."""
-    from kac_desktop.rules.defaults import SETTING_INFO
     from kac_desktop.services import settings as settings_service
 
-    print(
-        "\t".join(
-            [_("Key"), _("Meaning"), _("Value in force"), _("Default"), _("Unit"), _("Changed")]
-        )
-    )
-    for line in settings_service.listing(db):
-        meaning, unit = SETTING_INFO[line.key]
-        changed = (
-            _("{time} by {user}").format(
-                time=line.changed_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
-                user=line.changed_by,
-            )
-            if line.changed_at is not None
-            else _("default")
-        )
-        print(
-            "\t".join(
-                [
-                    line.key,
-                    _(meaning),
-                    settings_service.text_of(line.value),
-                    settings_service.text_of(line.default),
-                    _(unit) if unit else "",
-                    changed,
-                ]
-            )
-        )
+    headers, rows = settings_service.table(db)
+    for row in [headers, *rows]:
+        print("\t".join(row))
     return 0

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from kac_desktop.db import Database
 from kac_desktop.i18n import _
 from kac_desktop.models import Setting, User, utcnow
-from kac_desktop.rules.defaults import DEFAULTS
+from kac_desktop.rules.clock import LOCAL_TZ
+from kac_desktop.rules.defaults import DEFAULTS, SETTING_INFO
 
 from . import audit
 from .changes import ChangeSet, Kind
@@ -99,3 +100,31 @@ def text_of(value: Any) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return str(value)
+
+
+def table(db: Database) -> tuple[list[str], list[list[str]]]:
+    """The settings as text, for `settings list` and the settings page: the headers, then
+    key, meaning, value in force, default, unit and the last change of each."""
+    headers = [_("Key"), _("Meaning"), _("Value in force"), _("Default"), _("Unit"), _("Changed")]
+    rows = []
+    for line in listing(db):
+        meaning, unit = SETTING_INFO[line.key]
+        changed = (
+            _("{time} by {user}").format(
+                time=line.changed_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
+                user=line.changed_by,
+            )
+            if line.changed_at is not None
+            else _("default")
+        )
+        rows.append(
+            [
+                line.key,
+                _(meaning),
+                text_of(line.value),
+                text_of(line.default),
+                _(unit) if unit else "",
+                changed,
+            ]
+        )
+    return headers, rows

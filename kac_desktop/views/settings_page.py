@@ -70,6 +70,10 @@ class SettingsPage(QWidget):
         self.calendar = CalendarSettings(db, actor)
         self.calendar.changed.connect(self.changed)
         self.tabs.addTab(self.calendar, _("Working-day calendar"))
+        from .business_settings import BusinessSettingsTab
+
+        self.business = BusinessSettingsTab(db)
+        self.tabs.addTab(self.business, _("Business rules"))
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.tabs)

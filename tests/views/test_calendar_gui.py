@@ -115,7 +115,7 @@ def test_everyone_reads_the_calendar_and_only_an_administrator_changes_it(qtbot,
     calendar_service.save_year(db, org.admin, 2027, entries_2027())
     admin = SettingsPage(db, org.admin)
     qtbot.addWidget(admin)
-    assert [admin.tabs.tabText(i) for i in range(admin.tabs.count())] == ["常规", "工作日历"]
+    assert [admin.tabs.tabText(i) for i in range(admin.tabs.count())] == ["常规", "工作日历", "业务参数"]
     assert not admin.calendar.read_only and admin.calendar.outlook.isHidden()
     manager = SettingsPage(db, org.mgr_a1)
     qtbot.addWidget(manager)
