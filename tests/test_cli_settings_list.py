@@ -27,7 +27,14 @@ def test_every_setting_is_listed_with_its_default(capsys, db, org):
     lines = out.splitlines()
     assert lines[0].split("\t") == ["键", "含义", "当前值", "默认值", "单位", "修改"]
     rows = {line.split("\t")[0]: line.split("\t") for line in lines[1:]}
-    assert set(rows) == set(DEFAULTS)
+    assert set(rows) >= set(DEFAULTS)
+    assert rows["club.thresholds"][2] == "钻石 1500000 · 白金 300000 · 黄金 150000 · 贵宾 50000"
+    assert rows["product_line.letters"][1:5] == [
+        "函件：积分折算系数 · 维护增长率",
+        "1 · 14.65",
+        "1 · 14.65",
+        "倍 · %",
+    ]
     assert rows["quota.per_class"][2] == '{"1":3,"2":2,"3":1}'
     assert rows["deadline.working_days"][2:4] == ["否", "否"]
     assert rows["inactivity.days"][1:] == [
@@ -46,3 +53,22 @@ def test_a_stored_value_shows_beside_its_default_with_who_changed_it(capsys, db,
     row = next(line.split("\t") for line in out.splitlines() if line.startswith("inactivity."))
     assert row[2:4] == ["45", "30"]
     assert row[5].endswith(" admin 修改")
+
+
+def test_a_changed_product_line_shows_beside_its_default(capsys, db, org):
+    from decimal import Decimal
+
+    from kac_desktop.services import product_lines
+
+    product_lines.update_product_line(
+        db,
+        org.admin,
+        "express",
+        factor=Decimal("1.5"),
+        earns_points=True,
+        growth_rate=Decimal("0.25"),
+    )
+    code, out, err = run(capsys, "--db", db.url, "--user", "admin")
+    assert code == 0, err
+    row = next(line.split("\t") for line in out.splitlines() if "product_line.express" in line)
+    assert row[2:4] == ["1.5 · 25.00", "1 · 21.00"]

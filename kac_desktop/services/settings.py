@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -14,8 +15,10 @@ from sqlalchemy.orm import Session
 from kac_desktop.db import Database
 from kac_desktop.i18n import _
 from kac_desktop.models import Setting, User, utcnow
+from kac_desktop.rules import vocab
 from kac_desktop.rules.clock import LOCAL_TZ
-from kac_desktop.rules.defaults import DEFAULTS, SETTING_INFO
+from kac_desktop.rules.defaults import DEFAULTS, PRODUCT_LINE_DEFAULTS, SETTING_INFO
+from kac_desktop.rules.tiers import CLUB_THRESHOLDS
 
 from . import audit
 from .changes import ChangeSet, Kind
@@ -127,4 +130,44 @@ def table(db: Database) -> tuple[list[str], list[list[str]]]:
                 changed,
             ]
         )
-    return headers, rows
+    return headers, rows + _fixed_rows(db)
+
+
+def _fixed_rows(db: Database) -> list[list[str]]:
+    """The numbers kept elsewhere: the club thresholds (fixed in this release) and each
+    product line's points factor and growth rate (edited on the settings page's 常规 tab)."""
+    from .product_lines import product_lines
+
+    def levels(thresholds: tuple[tuple[str, int], ...]) -> str:
+        return " · ".join(
+            f"{vocab.label(vocab.TIERS, tier)} {points}" for tier, points in thresholds
+        )
+
+    rows = [
+        [
+            "club.thresholds",
+            _("Annual points for each club level"),
+            levels(CLUB_THRESHOLDS),
+            levels(CLUB_THRESHOLDS),
+            _("points a year"),
+            _("fixed in this release"),
+        ]
+    ]
+    defaults = {code: (factor, growth) for code, _n, factor, _e, growth in PRODUCT_LINE_DEFAULTS}
+    for line in product_lines(db):
+        factor, growth = defaults.get(line.code, (None, None))
+        rows.append(
+            [
+                f"product_line.{line.code}",
+                _("{line}: points factor · maintenance growth rate").format(line=line.label),
+                _line_text(line.factor, line.growth_rate),
+                _line_text(factor, growth) if factor is not None and growth is not None else "",
+                _("× · %"),
+                _("edited on the General tab"),
+            ]
+        )
+    return rows
+
+
+def _line_text(factor: Decimal, growth: Decimal) -> str:
+    return f"{factor.normalize():f} · {growth * 100:.2f}"
