@@ -35,7 +35,9 @@ def test_every_setting_is_listed_with_its_default(capsys, db, org):
         "1 · 14.65",
         "倍 · %",
     ]
-    assert rows["quota.per_class"][2] == '{"1":3,"2":2,"3":1}'
+    assert rows["quota.per_class"][2] == "1类 3 · 2类 2 · 3类 1"
+    assert rows["visit_class.by_tier"][2] == "钻石 1 · 白金 1 · 黄金 2 · 贵宾 3 · 普通 3"
+    assert rows["quota.counting_modes"][2] == "上门走访"
     assert rows["deadline.working_days"][2:4] == ["否", "否"]
     assert rows["inactivity.days"][1:] == [
         "客户多少天未拜访即提醒",

@@ -96,10 +96,19 @@ def listing(db: Database) -> list[SettingLine]:
     return lines
 
 
-def text_of(value: Any) -> str:
-    """A setting's value as one line of text (JSON for the lists and mappings)."""
+def text_of(key: str, value: Any) -> str:
+    """A setting's value as one line of the user's words: the tier mapping and the counting
+    modes by their names, the quota by class; JSON for any other list or mapping."""
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if key == "visit_class.by_tier" and isinstance(value, dict):
+        return " · ".join(f"{vocab.label(vocab.TIERS, t)} {c}" for t, c in value.items())
+    if key == "quota.per_class" and isinstance(value, dict):
+        return " · ".join(
+            _("class {n}: {visits}").format(n=n, visits=v) for n, v in sorted(value.items())
+        )
+    if key == "quota.counting_modes" and isinstance(value, list):
+        return "、".join(vocab.label(vocab.VISIT_MODES, m) for m in value)
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return str(value)
@@ -124,8 +133,8 @@ def table(db: Database) -> tuple[list[str], list[list[str]]]:
             [
                 line.key,
                 _(meaning),
-                text_of(line.value),
-                text_of(line.default),
+                text_of(line.key, line.value),
+                text_of(line.key, line.default),
                 _(unit) if unit else "",
                 changed,
             ]
