@@ -1,12 +1,13 @@
-"""``kac-desktop settings holidays …``: the working-day calendar the center keeps.
+"""``kac-desktop settings …``: every business setting, and the working-day calendar the
+center keeps.
 
     settings list                                    # every business setting, its default
     settings holidays list [--year 2027]
     settings holidays import FILE [--year 2027]      # a workbook (日期, 类别, 名称) or the notice as text
     settings holidays add --name 春节 --holiday 2027-02-06..2027-02-12 --workday 2027-02-14
 
-Every command signs in; changing the calendar is for administrators only (the service
-refuses anyone else).
+Every command signs in; anyone may list the settings, changing the calendar is for
+administrators only (the service refuses anyone else).
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from .common import actor_from_args, add_db, add_user, open_db
 
 
 def register(sub) -> list[str]:
-    settings = sub.add_parser("settings", help=_("business settings: the working-day calendar"))
+    settings = sub.add_parser(
+        "settings", help=_("business settings: every value, and the working-day calendar")
+    )
     what = settings.add_subparsers(dest="what", required=True)
     every = what.add_parser(
         "list", help=_("every business setting: its value, its default, who changed it when")

@@ -4,6 +4,7 @@ stored."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -102,7 +103,7 @@ def text_of(key: str, value: Any) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if key == "visit_class.by_tier" and isinstance(value, dict):
-        return " · ".join(f"{vocab.label(vocab.TIERS, t)} {c}" for t, c in value.items())
+        return _by_tier(value.items())
     if key == "quota.per_class" and isinstance(value, dict):
         return " · ".join(
             _("class {n}: {visits}").format(n=n, visits=v) for n, v in sorted(value.items())
@@ -112,6 +113,11 @@ def text_of(key: str, value: Any) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return str(value)
+
+
+def _by_tier(pairs: Iterable[tuple[str, object]]) -> str:
+    """Tier by tier, in Chinese: 钻石 1 · 白金 1 · …"""
+    return " · ".join(f"{vocab.label(vocab.TIERS, tier)} {number}" for tier, number in pairs)
 
 
 def table(db: Database) -> tuple[list[str], list[list[str]]]:
@@ -147,17 +153,12 @@ def _fixed_rows(db: Database) -> list[list[str]]:
     product line's points factor and growth rate (edited on the settings page's 常规 tab)."""
     from .product_lines import product_lines
 
-    def levels(thresholds: tuple[tuple[str, int], ...]) -> str:
-        return " · ".join(
-            f"{vocab.label(vocab.TIERS, tier)} {points}" for tier, points in thresholds
-        )
-
     rows = [
         [
             "club.thresholds",
             _("Annual points for each club level"),
-            levels(CLUB_THRESHOLDS),
-            levels(CLUB_THRESHOLDS),
+            _by_tier(CLUB_THRESHOLDS),
+            _by_tier(CLUB_THRESHOLDS),
             _("points a year"),
             _("fixed in this release"),
         ]

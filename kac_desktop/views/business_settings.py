@@ -23,7 +23,7 @@ class BusinessSettingsTab(QWidget):
         note = QLabel(
             _(
                 "The numbers the quota, the deadlines, the alerts and the sign-in work with. "
-                "`kac-desktop settings list` prints the same list."
+                "The command kac-desktop settings list prints the same list."
             )
         )
         note.setWordWrap(True)
@@ -41,5 +41,7 @@ class BusinessSettingsTab(QWidget):
             self.table.setColumnWidth(column, width)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        self.reload()  # another tab (the working-day mode) may have changed one
+        # a change made on another tab (the working-day mode, the product lines) or on
+        # another PC of the center's database: two small queries, when it is looked at
+        self.reload()
         super().showEvent(event)
